@@ -1,0 +1,59 @@
+"""jobmatch: job matching and employment monitoring for out-of-poverty rural laborers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from apiflask import APIFlask
+
+from jobmatch import config as config_module
+from jobmatch.extensions import db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+API_VERSION = "1.0.0"
+
+
+def create_app(test_config: dict | None = None) -> APIFlask:
+    """Build the application: configuration, extensions, blueprints and commands."""
+    app = APIFlask(
+        __name__,
+        title="jobmatch API · 就业帮扶匹配",
+        version=API_VERSION,
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        docs_oauth2_redirect_path=None,
+        instance_path=os.environ.get("JOBMATCH_INSTANCE", str(PROJECT_ROOT / "instance")),
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.load(app.instance_path, test_config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    _import_models()
+
+    from jobmatch.api import problems
+    from jobmatch.people.api import bp as people_api
+    from jobmatch.posts.api import bp as posts_api
+    from jobmatch.site import bp as site
+    from workshops.api import bp as workshops_api
+
+    problems.register(app)
+    for blueprint in (people_api, posts_api, workshops_api, site):
+        app.register_blueprint(blueprint)
+
+    from jobmatch import cli
+
+    cli.register(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every table must be known to SQLAlchemy and Alembic."""
+    from jobmatch.accounts import models as _accounts  # noqa: F401
+    from jobmatch.people import models as _people  # noqa: F401
+    from jobmatch.placements import models as _placements  # noqa: F401
+    from jobmatch.posts import models as _posts  # noqa: F401
+    from workshops import models as _workshops  # noqa: F401

@@ -1,0 +1,53 @@
+"""API tokens: random, shown once, stored as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from jobmatch.accounts.models import ApiToken, User
+from jobmatch.extensions import db
+from jobmatch.modelbase import utcnow
+from jobmatch.vocab import Role
+
+TOKEN_PREFIX = "jm_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_or_create_user(name: str, role: Role) -> User:
+    user = db.session.execute(sa.select(User).where(User.name == name)).scalar_one_or_none()
+    if user is None:
+        user = User(name=name, role=role)
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def issue_token(user: User, label: str) -> str:
+    """Create a token for the user and return it; only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, label=label, token_hash=hash_token(token)))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a live token belongs to, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke(token_id: int) -> None:
+    row = db.session.get(ApiToken, token_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.commit()

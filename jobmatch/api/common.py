@@ -1,0 +1,65 @@
+"""Pieces every resource's schemas share: paging, coded values, masking."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from apiflask import Schema
+from apiflask.fields import Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import fields as mm
+
+from jobmatch.api.auth import may_see_personal_data
+
+MAX_PER_PAGE = 100
+
+
+def coded(enum: type[StrEnum], **kwargs) -> mm.String:
+    """A coded value from the glossary, validated against its members."""
+    return mm.String(validate=OneOf([m.value for m in enum]), **kwargs)
+
+
+class PageQuery(Schema):
+    page = Integer(load_default=1, validate=Range(min=1))
+    per_page = Integer(load_default=20, validate=Range(min=1, max=MAX_PER_PAGE))
+    q = String(validate=Length(max=64), metadata={"description": "free text / 关键词"})
+    region = String(
+        validate=Length(equal=12),
+        metadata={"description": "12-digit division code at any level / 区划代码（县、乡镇或村）"},
+    )
+
+
+class PaginationOut(Schema):
+    page = Integer()
+    per_page = Integer()
+    pages = Integer()
+    total = Integer()
+
+
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """The list response of a resource: items and pagination."""
+    return Schema.from_dict({"items": List(Nested(item)), "pagination": Nested(PaginationOut)}, name=name)
+
+
+def mask_id_number(number: str | None) -> str | None:
+    """3623251990******1X: area code kept for cadres' recognition, birth date hidden."""
+    if not number:
+        return number
+    return number[:6] + "*" * 8 + number[14:]
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    return phone[:3] + "****" + phone[7:]
+
+
+class PersonalField(mm.Field):
+    """Full to roles that need it, masked for everyone else."""
+
+    def __init__(self, masker, **kwargs):
+        super().__init__(dump_only=True, **kwargs)
+        self.masker = masker
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if may_see_personal_data() else self.masker(value)

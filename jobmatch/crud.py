@@ -1,0 +1,121 @@
+"""Creating and updating records the same way everywhere: validate all, write all, audit.
+
+A service describes an entity by a `clean` function (field by field: normalise,
+resolve codes, collect errors) and a `check` function (rules across fields on
+the merged state). `save` runs both and writes only when nothing is wrong, so a
+rejected request changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from jobmatch.accounts.models import AuditEvent
+from jobmatch.errors import Collector, Conflict, FieldError
+from jobmatch.extensions import db
+from jobmatch.modelbase import current_actor_id
+
+# Personal fields: the audit trail records that they changed, never their values.
+PERSONAL_FIELDS = frozenset({"id_number", "phone", "health_note", "contact_phone"})
+
+CleanFn = Callable[[dict, Collector, Any], dict]
+# A check may return values it derives (e.g. a site's coordinates from its region).
+CheckFn = Callable[[dict, Collector, Any], dict | None]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def column_state(obj: Any) -> dict:
+    """The current column values of a row."""
+    return {c.key: getattr(obj, c.key) for c in obj.__mapper__.column_attrs}
+
+
+def save(
+    model: type,
+    obj: Any | None,
+    data: dict,
+    clean: CleanFn,
+    check: CheckFn,
+    required: tuple[str, ...] = (),
+    defaults: dict | None = None,
+) -> Any:
+    """Create (obj is None) or update a row from input data, or raise without changing anything."""
+    errors = Collector()
+    if obj is None:
+        for name in required:
+            if data.get(name) in (None, ""):
+                errors.add(name, "required", "必填", "required")
+    values = clean(data, errors, obj)
+    state = (defaults or {}) | (column_state(obj) if obj is not None else {}) | values
+    values |= check(state, errors, obj) or {}
+    errors.raise_if_any()
+
+    changes: dict[str, Any] = {}
+    if obj is None:
+        obj = model(**((defaults or {}) | values))
+        db.session.add(obj)
+        changes = {k: _audit_value(k, v) for k, v in values.items()}
+        action = "create"
+    else:
+        for key, value in values.items():
+            old = getattr(obj, key)
+            if old != value:
+                changes[key] = {"from": _audit_value(key, old), "to": _audit_value(key, value)}
+                setattr(obj, key, value)
+        action = "update"
+    if action == "create" or changes:
+        flush_or_conflict()
+        db.session.add(
+            AuditEvent(
+                actor_id=current_actor_id(),
+                action=action,
+                entity_type=model.__tablename__,
+                entity_id=obj.id,
+                changes=changes,
+            )
+        )
+    db.session.commit()
+    return obj
+
+
+def _audit_value(key: str, value: Any) -> Any:
+    if key in PERSONAL_FIELDS:
+        return "(changed)" if value is not None else None
+    return _jsonable(value)
+
+
+def flush_or_conflict() -> None:
+    """Flush; a unique constraint that a concurrent request won becomes a 409."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")]) from exc
+
+
+def page_of(query, page: int, per_page: int) -> dict:
+    """One page of a select() with the totals the API reports."""
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    return {
+        "items": result.items,
+        "pagination": {
+            "page": result.page,
+            "per_page": result.per_page,
+            "pages": result.pages,
+            "total": result.total,
+        },
+    }

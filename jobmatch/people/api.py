@@ -1,0 +1,255 @@
+"""JSON API for regions, households and laborers."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, String
+from apiflask.validators import Length
+from marshmallow import fields as mm
+
+from jobmatch.api.auth import token_auth
+from jobmatch.api.common import PageQuery, PersonalField, coded, mask_id_number, mask_phone, page_schema
+from jobmatch.crud import page_of
+from jobmatch.people import queries, service
+from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.vocab import (
+    EmploymentStatus,
+    HouseholdCategory,
+    LaborCapacity,
+    RegionLevel,
+    RiskLevel,
+    Willingness,
+)
+
+bp = APIBlueprint("people_api", __name__, url_prefix="/api/v1", tag="People · 人员与区划")
+
+
+# --- regions ------------------------------------------------------------------
+
+
+class RegionIn(Schema):
+    code = String(required=True, metadata={"example": "361125100201"})
+    name = String(required=True)
+    level = coded(RegionLevel, required=True)
+    parent_code = String(allow_none=True)
+    latitude = Float(allow_none=True)
+    longitude = Float(allow_none=True)
+
+
+class RegionPatch(RegionIn):
+    class Meta:
+        partial = True
+
+
+class RegionOut(Schema):
+    id = Integer()
+    code = String()
+    name = String()
+    level = String()
+    parent_code = mm.Function(lambda r: r.parent.code if r.parent else None)
+    latitude = Float(allow_none=True)
+    longitude = Float(allow_none=True)
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class RegionQuery(PageQuery):
+    level = coded(RegionLevel)
+
+
+@bp.get("/regions")
+@bp.auth_required(token_auth)
+@bp.input(RegionQuery, location="query", arg_name="query")
+@bp.output(page_schema(RegionOut, "RegionPage"))
+def list_regions(query: dict):
+    """List regions / 区划列表"""
+    return page_of(queries.regions(query), query["page"], query["per_page"])
+
+
+@bp.post("/regions")
+@bp.auth_required(token_auth)
+@bp.input(RegionIn, arg_name="data")
+@bp.output(RegionOut, status_code=201)
+def create_region(data: dict):
+    """Create a region / 新建区划"""
+    return service.save_region(data)
+
+
+@bp.get("/regions/<int:region_id>")
+@bp.auth_required(token_auth)
+@bp.output(RegionOut)
+def get_region(region_id: int):
+    """Get a region / 查看区划"""
+    return service.get_or_404(Region, region_id, "Region", "区划")
+
+
+@bp.patch("/regions/<int:region_id>")
+@bp.auth_required(token_auth)
+@bp.input(RegionPatch, arg_name="data")
+@bp.output(RegionOut)
+def update_region(region_id: int, data: dict):
+    """Update a region / 修改区划"""
+    return service.save_region(data, service.get_or_404(Region, region_id, "Region", "区划"))
+
+
+# --- households ---------------------------------------------------------------
+
+
+class HouseholdIn(Schema):
+    code = String(required=True, metadata={"description": "户编号"})
+    village_code = String(required=True, metadata={"description": "行政村区划代码"})
+    category = coded(HouseholdCategory, required=True)
+    risk_level = coded(RiskLevel)
+    head_name = String(allow_none=True)
+
+
+class HouseholdPatch(HouseholdIn):
+    class Meta:
+        partial = True
+
+
+class HouseholdOut(Schema):
+    id = Integer()
+    code = String()
+    village_code = mm.Function(lambda h: h.village.code)
+    village_name = mm.Function(lambda h: h.village.name)
+    category = String()
+    risk_level = String()
+    head_name = String(allow_none=True)
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class HouseholdQuery(PageQuery):
+    category = coded(HouseholdCategory)
+    risk_level = coded(RiskLevel)
+
+
+@bp.get("/households")
+@bp.auth_required(token_auth)
+@bp.input(HouseholdQuery, location="query", arg_name="query")
+@bp.output(page_schema(HouseholdOut, "HouseholdPage"))
+def list_households(query: dict):
+    """List households / 农户列表"""
+    return page_of(queries.households(query), query["page"], query["per_page"])
+
+
+@bp.post("/households")
+@bp.auth_required(token_auth)
+@bp.input(HouseholdIn, arg_name="data")
+@bp.output(HouseholdOut, status_code=201)
+def create_household(data: dict):
+    """Register a household / 登记农户"""
+    return service.save_household(data)
+
+
+@bp.get("/households/<int:household_id>")
+@bp.auth_required(token_auth)
+@bp.output(HouseholdOut)
+def get_household(household_id: int):
+    """Get a household / 查看农户"""
+    return service.get_or_404(Household, household_id, "Household", "农户")
+
+
+@bp.patch("/households/<int:household_id>")
+@bp.auth_required(token_auth)
+@bp.input(HouseholdPatch, arg_name="data")
+@bp.output(HouseholdOut)
+def update_household(household_id: int, data: dict):
+    """Update a household / 修改农户"""
+    return service.save_household(data, service.get_or_404(Household, household_id, "Household", "农户"))
+
+
+# --- laborers -----------------------------------------------------------------
+
+
+class LaborerIn(Schema):
+    name = String(required=True, metadata={"example": "王秀英"})
+    id_number = String(required=True, metadata={"description": "居民身份证号（18 位）"})
+    household_code = String(required=True)
+    relation_to_head = String(allow_none=True)
+    phone = String(allow_none=True, metadata={"example": "13812345678"})
+    skills = List(String(validate=Length(max=64)), validate=Length(max=30))
+    labor_capacity = coded(LaborCapacity, required=True)
+    willingness = coded(Willingness, required=True)
+    employment_status = coded(EmploymentStatus)
+    needs_flexible_hours = Boolean()
+    home_based_only = Boolean()
+    latitude = Float(allow_none=True)
+    longitude = Float(allow_none=True)
+    health_note = String(allow_none=True)
+    registered_on = Date()
+
+
+class LaborerPatch(LaborerIn):
+    class Meta:
+        partial = True
+
+
+class LaborerOut(Schema):
+    id = Integer()
+    name = String()
+    id_number = PersonalField(mask_id_number)
+    birth_date = Date()
+    age = mm.Function(lambda p: service.age_on(p.birth_date, service.date.today()))
+    sex = String()
+    household_id = Integer()
+    household_code = mm.Function(lambda p: p.household.code)
+    village_code = mm.Function(lambda p: p.household.village.code)
+    relation_to_head = String(allow_none=True)
+    phone = PersonalField(mask_phone)
+    skills = List(String())
+    skills_raw = List(String())
+    labor_capacity = String()
+    willingness = String()
+    employment_status = String()
+    needs_flexible_hours = Boolean()
+    home_based_only = Boolean()
+    latitude = Float(allow_none=True)
+    longitude = Float(allow_none=True)
+    health_note = PersonalField(lambda v: None)
+    registered_on = Date()
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class LaborerQuery(PageQuery):
+    household_code = String()
+    labor_capacity = coded(LaborCapacity)
+    willingness = coded(Willingness)
+    employment_status = coded(EmploymentStatus)
+
+
+@bp.get("/laborers")
+@bp.auth_required(token_auth)
+@bp.input(LaborerQuery, location="query", arg_name="query")
+@bp.output(page_schema(LaborerOut, "LaborerPage"))
+def list_laborers(query: dict):
+    """List laborers / 劳动力列表"""
+    return page_of(queries.laborers(query), query["page"], query["per_page"])
+
+
+@bp.post("/laborers")
+@bp.auth_required(token_auth)
+@bp.input(LaborerIn, arg_name="data")
+@bp.output(LaborerOut, status_code=201)
+def create_laborer(data: dict):
+    """Register a laborer / 登记劳动力"""
+    return service.save_laborer(data)
+
+
+@bp.get("/laborers/<int:laborer_id>")
+@bp.auth_required(token_auth)
+@bp.output(LaborerOut)
+def get_laborer(laborer_id: int):
+    """Get a laborer / 查看劳动力"""
+    return service.get_or_404(Laborer, laborer_id, "Laborer", "劳动力")
+
+
+@bp.patch("/laborers/<int:laborer_id>")
+@bp.auth_required(token_auth)
+@bp.input(LaborerPatch, arg_name="data")
+@bp.output(LaborerOut)
+def update_laborer(laborer_id: int, data: dict):
+    """Update a laborer / 修改劳动力信息"""
+    return service.save_laborer(data, service.get_or_404(Laborer, laborer_id, "Laborer", "劳动力"))

@@ -1,0 +1,73 @@
+"""List queries with filters, shared by the API and (later) the pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from jobmatch import text
+from jobmatch.geo import division_prefix
+from jobmatch.people.models import Household, Laborer, Region
+
+
+def in_region(code: str | None) -> sa.ColumnElement[bool] | None:
+    """Rows whose region lies inside the division `code` (county, township or village)."""
+    if not code:
+        return None
+    return Region.code.startswith(division_prefix(text.normalize_digits(code)), autoescape=True)
+
+
+def contains(column, q: str | None) -> sa.ColumnElement[bool] | None:
+    """Case-insensitive substring match on normalised text."""
+    if not q:
+        return None
+    return column.contains(text.normalize(q), autoescape=True)
+
+
+def where_all(query: sa.Select, *conditions) -> sa.Select:
+    for condition in conditions:
+        if condition is not None:
+            query = query.where(condition)
+    return query
+
+
+def regions(f: dict) -> sa.Select:
+    query = sa.select(Region).options(joinedload(Region.parent)).order_by(Region.code)
+    return where_all(
+        query,
+        in_region(f.get("region")),
+        Region.level == f["level"] if f.get("level") else None,
+        contains(Region.name, f.get("q")),
+    )
+
+
+def households(f: dict) -> sa.Select:
+    query = sa.select(Household).join(Household.village).options(joinedload(Household.village)).order_by(Household.code)
+    q = f.get("q")
+    return where_all(
+        query,
+        in_region(f.get("region")),
+        Household.category == f["category"] if f.get("category") else None,
+        Household.risk_level == f["risk_level"] if f.get("risk_level") else None,
+        sa.or_(contains(Household.code, q), contains(Household.head_name, q)) if q else None,
+    )
+
+
+def laborers(f: dict) -> sa.Select:
+    query = (
+        sa.select(Laborer)
+        .join(Laborer.household)
+        .join(Household.village)
+        .options(joinedload(Laborer.household).joinedload(Household.village))
+        .order_by(Laborer.id)
+    )
+    q = f.get("q")
+    return where_all(
+        query,
+        in_region(f.get("region")),
+        Household.code == text.normalize_digits(f["household_code"]) if f.get("household_code") else None,
+        Laborer.labor_capacity == f["labor_capacity"] if f.get("labor_capacity") else None,
+        Laborer.willingness == f["willingness"] if f.get("willingness") else None,
+        Laborer.employment_status == f["employment_status"] if f.get("employment_status") else None,
+        sa.or_(contains(Laborer.name, q), Laborer.id_number == text.normalize_digits(q)) if q else None,
+    )

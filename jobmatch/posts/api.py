@@ -1,0 +1,197 @@
+"""JSON API for employers and openings."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, String
+from apiflask.validators import Length
+from marshmallow import fields as mm
+
+from jobmatch.api.auth import token_auth
+from jobmatch.api.common import PageQuery, PersonalField, coded, mask_phone, page_schema
+from jobmatch.crud import page_of
+from jobmatch.people.service import get_or_404
+from jobmatch.posts import queries, service
+from jobmatch.posts.models import Employer, Opening
+from jobmatch.vocab import (
+    EmployerKind,
+    OpeningKind,
+    OpeningStatus,
+    PhysicalIntensity,
+    WageUnit,
+    WorkingPattern,
+)
+
+bp = APIBlueprint("posts_api", __name__, url_prefix="/api/v1", tag="Posts · 用工主体与岗位")
+
+
+class EmployerIn(Schema):
+    name = String(required=True)
+    kind = coded(EmployerKind, required=True)
+    credit_code = String(allow_none=True, metadata={"description": "统一社会信用代码"})
+    region_code = String(allow_none=True)
+    address = String(allow_none=True)
+    contact_name = String(allow_none=True)
+    contact_phone = String(allow_none=True)
+
+
+class EmployerPatch(EmployerIn):
+    class Meta:
+        partial = True
+
+
+class EmployerOut(Schema):
+    id = Integer()
+    name = String()
+    kind = String()
+    credit_code = String(allow_none=True)
+    region_code = mm.Function(lambda e: e.region.code if e.region else None)
+    address = String(allow_none=True)
+    contact_name = String(allow_none=True)
+    contact_phone = PersonalField(mask_phone)
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class EmployerQuery(PageQuery):
+    kind = coded(EmployerKind)
+
+
+@bp.get("/employers")
+@bp.auth_required(token_auth)
+@bp.input(EmployerQuery, location="query", arg_name="query")
+@bp.output(page_schema(EmployerOut, "EmployerPage"))
+def list_employers(query: dict):
+    """List employers / 用工主体列表"""
+    return page_of(queries.employers(query), query["page"], query["per_page"])
+
+
+@bp.post("/employers")
+@bp.auth_required(token_auth)
+@bp.input(EmployerIn, arg_name="data")
+@bp.output(EmployerOut, status_code=201)
+def create_employer(data: dict):
+    """Register an employer / 登记用工主体"""
+    return service.save_employer(data)
+
+
+@bp.get("/employers/<int:employer_id>")
+@bp.auth_required(token_auth)
+@bp.output(EmployerOut)
+def get_employer(employer_id: int):
+    """Get an employer / 查看用工主体"""
+    return get_or_404(Employer, employer_id, "Employer", "用工主体")
+
+
+@bp.patch("/employers/<int:employer_id>")
+@bp.auth_required(token_auth)
+@bp.input(EmployerPatch, arg_name="data")
+@bp.output(EmployerOut)
+def update_employer(employer_id: int, data: dict):
+    """Update an employer / 修改用工主体"""
+    return service.save_employer(data, get_or_404(Employer, employer_id, "Employer", "用工主体"))
+
+
+class OpeningIn(Schema):
+    kind = coded(OpeningKind, required=True)
+    title = String(required=True, metadata={"example": "缝纫工"})
+    employer_id = Integer(allow_none=True)
+    workshop_id = Integer(allow_none=True)
+    region_code = String(allow_none=True, metadata={"description": "工作地点区划代码"})
+    site_name = String(allow_none=True)
+    latitude = Float(allow_none=True)
+    longitude = Float(allow_none=True)
+    required_skills = List(String(validate=Length(max=64)), validate=Length(max=20))
+    age_min = Integer()
+    age_max = Integer()
+    headcount = Integer(required=True)
+    remaining_headcount = Integer()
+    wage_min = mm.Decimal(places=2, allow_none=True, allow_nan=False)
+    wage_max = mm.Decimal(places=2, allow_none=True, allow_nan=False)
+    wage_unit = coded(WageUnit)
+    working_pattern = coded(WorkingPattern)
+    physical_intensity = coded(PhysicalIntensity)
+    shuttle = Boolean()
+    organised_transfer = Boolean()
+    accommodation = Boolean()
+    deadline = Date(allow_none=True)
+    status = coded(OpeningStatus)
+    description = String(allow_none=True)
+
+
+class OpeningPatch(OpeningIn):
+    class Meta:
+        partial = True
+
+
+class OpeningOut(Schema):
+    id = Integer()
+    kind = String()
+    title = String()
+    employer_id = Integer(allow_none=True)
+    workshop_id = Integer(allow_none=True)
+    region_code = mm.Function(lambda o: o.region.code if o.region else None)
+    site_name = String(allow_none=True)
+    latitude = Float()
+    longitude = Float()
+    required_skills = List(String())
+    required_skills_raw = List(String())
+    age_min = Integer()
+    age_max = Integer()
+    headcount = Integer()
+    remaining_headcount = Integer()
+    wage_min = Float(allow_none=True)
+    wage_max = Float(allow_none=True)
+    wage_unit = String()
+    working_pattern = String()
+    physical_intensity = String()
+    shuttle = Boolean()
+    organised_transfer = Boolean()
+    accommodation = Boolean()
+    deadline = Date(allow_none=True)
+    status = String()
+    description = String(allow_none=True)
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class OpeningQuery(PageQuery):
+    kind = coded(OpeningKind)
+    status = coded(OpeningStatus)
+    employer_id = Integer()
+    workshop_id = Integer()
+
+
+@bp.get("/openings")
+@bp.auth_required(token_auth)
+@bp.input(OpeningQuery, location="query", arg_name="query")
+@bp.output(page_schema(OpeningOut, "OpeningPage"))
+def list_openings(query: dict):
+    """List openings / 岗位列表"""
+    return page_of(queries.openings(query), query["page"], query["per_page"])
+
+
+@bp.post("/openings")
+@bp.auth_required(token_auth)
+@bp.input(OpeningIn, arg_name="data")
+@bp.output(OpeningOut, status_code=201)
+def create_opening(data: dict):
+    """Post an opening / 发布岗位"""
+    return service.save_opening(data)
+
+
+@bp.get("/openings/<int:opening_id>")
+@bp.auth_required(token_auth)
+@bp.output(OpeningOut)
+def get_opening(opening_id: int):
+    """Get an opening / 查看岗位"""
+    return get_or_404(Opening, opening_id, "Opening", "岗位")
+
+
+@bp.patch("/openings/<int:opening_id>")
+@bp.auth_required(token_auth)
+@bp.input(OpeningPatch, arg_name="data")
+@bp.output(OpeningOut)
+def update_opening(opening_id: int, data: dict):
+    """Update an opening / 修改岗位"""
+    return service.save_opening(data, get_or_404(Opening, opening_id, "Opening", "岗位"))

@@ -1,0 +1,174 @@
+"""Rules for employers and openings (SPEC §4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from jobmatch import crud, text
+from jobmatch.errors import Collector
+from jobmatch.extensions import db
+from jobmatch.fields import clean_phone, clean_text, copy_plain, require_positive
+from jobmatch.geo import check_coordinates
+from jobmatch.people.models import Region
+from jobmatch.people.service import WORKING_AGE_MAX, WORKING_AGE_MIN, resolve_region
+from jobmatch.posts.models import Employer, Opening
+from jobmatch.vocab import OpeningKind
+from workshops.models import Workshop
+
+# Public-welfare posts take laborers up to 60, extendable per post to 65 (SPEC §5.1).
+PUBLIC_WELFARE_AGE_MAX_DEFAULT = 60
+PUBLIC_WELFARE_AGE_MAX_EXTENDED = 65
+
+
+def _clean_employer(data: dict, errors: Collector, obj: Employer | None) -> dict:
+    out: dict = {}
+    clean_text(data, errors, "name", out, max_length=128)
+    clean_text(data, errors, "address", out, max_length=255, optional=True)
+    clean_text(data, errors, "contact_name", out, max_length=64, optional=True)
+    clean_phone(data, errors, "contact_phone", out)
+    copy_plain(data, out, "kind")
+    if data.get("credit_code"):
+        try:
+            out["credit_code"] = uscc.validate(text.normalize_digits(data["credit_code"]))
+        except StdnumError:
+            errors.add(
+                "credit_code",
+                "invalid_credit_code",
+                "统一社会信用代码无效",
+                "unified social credit code is not valid",
+            )
+    elif "credit_code" in data:
+        out["credit_code"] = None
+    if "region_code" in data:
+        out["region_id"] = None
+        if data["region_code"]:
+            region = resolve_region(data, errors, "region_code")
+            if region is not None:
+                out["region_id"] = region.id
+    return out
+
+
+def _check_employer(state: dict, errors: Collector, obj: Employer | None) -> None:
+    """Employers have no rules across fields; the credit code is unique in the table."""
+
+
+def save_employer(data: dict, obj: Employer | None = None) -> Employer:
+    return crud.save(Employer, obj, data, _clean_employer, _check_employer, ("name", "kind"))
+
+
+def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:
+    out: dict = {}
+    clean_text(data, errors, "title", out, max_length=128)
+    clean_text(data, errors, "site_name", out, max_length=128, optional=True)
+    clean_text(data, errors, "description", out, max_length=4000, optional=True)
+    copy_plain(
+        data,
+        out,
+        "kind",
+        "latitude",
+        "longitude",
+        "age_min",
+        "age_max",
+        "headcount",
+        "remaining_headcount",
+        "wage_min",
+        "wage_max",
+        "wage_unit",
+        "working_pattern",
+        "physical_intensity",
+        "shuttle",
+        "organised_transfer",
+        "accommodation",
+        "deadline",
+        "status",
+    )
+    if "required_skills" in data:
+        raw = text.split_skills(data["required_skills"])
+        out["required_skills_raw"] = raw
+        out["required_skills"] = text.normalize_skills(raw)
+    if "region_code" in data:
+        out["region_id"] = None
+        if data["region_code"]:
+            region = resolve_region(data, errors, "region_code")
+            if region is not None:
+                out["region_id"] = region.id
+    for key, model, zh in (("employer_id", Employer, "用工主体"), ("workshop_id", Workshop, "帮扶车间")):
+        if data.get(key) is not None:
+            if db.session.get(model, data[key]) is None:
+                errors.add(key, "not_found", f"{zh}不存在", f"no such {key.removesuffix('_id')}")
+            else:
+                out[key] = data[key]
+        elif key in data:
+            out[key] = None
+    if obj is None and "headcount" in out and "remaining_headcount" not in out:
+        out["remaining_headcount"] = out["headcount"]
+    return out
+
+
+def _check_opening(state: dict, errors: Collector, obj: Opening | None) -> dict:
+    kind = state.get("kind")
+    if kind == OpeningKind.workshop and not state.get("workshop_id"):
+        errors.add("workshop_id", "required", "车间岗位须指定帮扶车间", "a workshop post needs its workshop")
+    if kind == OpeningKind.enterprise and not state.get("employer_id"):
+        errors.add("employer_id", "required", "企业岗位须指定用工主体", "an enterprise vacancy needs its employer")
+
+    age_min, age_max = state.get("age_min"), state.get("age_max")
+    if age_min is not None and age_min < WORKING_AGE_MIN:
+        errors.add(
+            "age_min",
+            "out_of_range",
+            f"最低年龄不能小于 {WORKING_AGE_MIN}",
+            f"age_min must be at least {WORKING_AGE_MIN}",
+        )
+    limit = PUBLIC_WELFARE_AGE_MAX_EXTENDED if kind == OpeningKind.public_welfare else WORKING_AGE_MAX
+    if age_max is not None and age_max > limit:
+        errors.add("age_max", "out_of_range", f"最高年龄不能大于 {limit}", f"age_max must be at most {limit}")
+    if age_min is not None and age_max is not None and age_max < age_min:
+        errors.add("age_max", "range_reversed", "最高年龄不能小于最低年龄", "age_max must not be below age_min")
+
+    require_positive(state, errors, "headcount")
+    remaining, headcount = state.get("remaining_headcount"), state.get("headcount")
+    if remaining is not None and remaining < 0:
+        errors.add("remaining_headcount", "out_of_range", "剩余名额不能为负", "remaining headcount cannot be negative")
+    elif remaining is not None and headcount is not None and remaining > headcount:
+        errors.add(
+            "remaining_headcount",
+            "above_headcount",
+            "剩余名额不能超过招聘人数",
+            "remaining headcount cannot exceed headcount",
+        )
+
+    wage_min, wage_max = state.get("wage_min"), state.get("wage_max")
+    if wage_min is not None and wage_min < 0:
+        errors.add("wage_min", "out_of_range", "工资不能为负", "wage cannot be negative")
+    if wage_min is not None and wage_max is not None and wage_max < wage_min:
+        errors.add("wage_max", "range_reversed", "最高工资不能低于最低工资", "wage_max must not be below wage_min")
+
+    deadline = state.get("deadline")
+    if obj is None and deadline is not None and deadline < date.today():
+        errors.add("deadline", "in_past", "截止日期已过", "the deadline has already passed")
+
+    # The site: coordinates given, or taken from the region.
+    check_coordinates(errors, state.get("latitude"), state.get("longitude"))
+    if state.get("latitude") is None and not errors.has("latitude") and not errors.has("longitude"):
+        region = db.session.get(Region, state["region_id"]) if state.get("region_id") else None
+        if region is not None and region.latitude is not None:
+            return {"latitude": region.latitude, "longitude": region.longitude}
+        if not errors.has("region_code"):
+            errors.add(
+                "region_code",
+                "site_required",
+                "请填写工作地点：区划代码或经纬度",
+                "give the site: a region code or coordinates",
+            )
+    return {}
+
+
+def save_opening(data: dict, obj: Opening | None = None) -> Opening:
+    defaults = {}
+    if obj is None and data.get("kind") == OpeningKind.public_welfare and "age_max" not in data:
+        defaults["age_max"] = PUBLIC_WELFARE_AGE_MAX_DEFAULT
+    return crud.save(Opening, obj, data, _clean_opening, _check_opening, ("kind", "title", "headcount"), defaults)

@@ -1,0 +1,72 @@
+"""Normalising Chinese text on the way in: Traditional → Simplified, NFKC, whitespace.
+
+Pure functions, no Flask: names, titles and skills pass through `normalize`
+before they are stored or matched, so 縫紉工, ｆｕｌｌ-width digits and stray
+spaces all land as the same Simplified, half-width text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+_WHITESPACE = re.compile(r"\s+")
+# Separators cadres use between skills: 、，,；;／/ and line breaks.
+_SKILL_SEPARATORS = re.compile(r"[、，,；;／/|\n]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    """The OpenCC converter, built on first use (it loads dictionaries)."""
+    return opencc.OpenCC("t2s")
+
+
+def normalize(value: str | None) -> str:
+    """Simplified, NFKC-folded text with single spaces and no padding."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", value)
+    text = _t2s().convert(text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def normalize_optional(value: str | None) -> str | None:
+    """Like `normalize`, but keeps "no value" as None."""
+    if value is None:
+        return None
+    text = normalize(value)
+    return text or None
+
+
+def normalize_digits(value: str) -> str:
+    """Half-width digits and upper-case letters without any spaces (ID numbers, phones)."""
+    text = unicodedata.normalize("NFKC", value)
+    return _WHITESPACE.sub("", text).replace("-", "").upper()
+
+
+def split_skills(value: str | list[str] | None) -> list[str]:
+    """Skills as a list of strings, whether written as a list or as one line."""
+    if value is None:
+        return []
+    parts = value if isinstance(value, list) else _SKILL_SEPARATORS.split(value)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def normalize_skills(raw: list[str]) -> list[str]:
+    """Normalised skills in input order, duplicates removed."""
+    seen: dict[str, None] = {}
+    for skill in raw:
+        text = normalize(skill)
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+def pinyin_key(value: str) -> str:
+    """Toneless pinyin of the text, so homophone typos (电汗 / 电焊) share a key."""
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(normalize(value)))

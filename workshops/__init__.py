@@ -1,0 +1,1 @@
+"""Assistance workshops (帮扶车间) and, later, their attendance."""
