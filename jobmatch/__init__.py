@@ -29,6 +29,9 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.load(app.instance_path, test_config))
+    # Chinese stays readable in JSON, and fields keep the order the schemas give them.
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

@@ -36,9 +36,8 @@ class WorkshopIn(Schema):
     certified_on = Date(allow_none=True)
 
 
-class WorkshopPatch(WorkshopIn):
-    class Meta:
-        partial = True
+# PATCH takes any subset of the fields.
+WorkshopPatch = WorkshopIn(partial=True)
 
 
 class WorkshopOut(Schema):

@@ -46,8 +46,16 @@ def user_for_token(token: str) -> User | None:
     return row.user
 
 
-def revoke(token_id: int) -> None:
-    row = db.session.get(ApiToken, token_id)
-    if row is not None and row.revoked_at is None:
+def revoke_labelled(user: User, label: str) -> int:
+    """Revoke the user's live tokens with this label; return how many."""
+    rows = db.session.execute(
+        sa.select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.label == label, ApiToken.revoked_at.is_(None)
+        )
+    ).scalars()
+    count = 0
+    for row in rows:
         row.revoked_at = utcnow()
-        db.session.commit()
+        count += 1
+    db.session.flush()
+    return count

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIFlask, HTTPError
-from flask import Response, json
+from flask import Response, current_app
 
 from jobmatch.errors import FieldError, Problem
 
@@ -64,7 +64,7 @@ def problem_response(
         body["detail"] = detail
     if errors:
         body["errors"] = [e.as_dict() for e in errors]
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE)
+    response = Response(current_app.json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

@@ -36,9 +36,8 @@ class RegionIn(Schema):
     longitude = Float(allow_none=True)
 
 
-class RegionPatch(RegionIn):
-    class Meta:
-        partial = True
+# PATCH takes any subset of the fields.
+RegionPatch = RegionIn(partial=True)
 
 
 class RegionOut(Schema):
@@ -103,9 +102,8 @@ class HouseholdIn(Schema):
     head_name = String(allow_none=True)
 
 
-class HouseholdPatch(HouseholdIn):
-    class Meta:
-        partial = True
+# PATCH takes any subset of the fields.
+HouseholdPatch = HouseholdIn(partial=True)
 
 
 class HouseholdOut(Schema):
@@ -181,9 +179,8 @@ class LaborerIn(Schema):
     registered_on = Date()
 
 
-class LaborerPatch(LaborerIn):
-    class Meta:
-        partial = True
+# PATCH takes any subset of the fields.
+LaborerPatch = LaborerIn(partial=True)
 
 
 class LaborerOut(Schema):

@@ -35,9 +35,8 @@ class EmployerIn(Schema):
     contact_phone = String(allow_none=True)
 
 
-class EmployerPatch(EmployerIn):
-    class Meta:
-        partial = True
+# PATCH takes any subset of the fields.
+EmployerPatch = EmployerIn(partial=True)
 
 
 class EmployerOut(Schema):
@@ -119,9 +118,8 @@ class OpeningIn(Schema):
     description = String(allow_none=True)
 
 
-class OpeningPatch(OpeningIn):
-    class Meta:
-        partial = True
+# PATCH takes any subset of the fields.
+OpeningPatch = OpeningIn(partial=True)
 
 
 class OpeningOut(Schema):

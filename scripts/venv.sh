@@ -1,0 +1,19 @@
+# Sourced by run.sh and test.sh: make .venv and install a requirements file into it
+# (again only when the file changed).
+ensure_venv() {
+  local requirements="$1"
+  local python="${PYTHON:-python3}"
+  if [ ! -x .venv/bin/python ]; then
+    echo "==> creating .venv with $($python --version 2>&1)"
+    "$python" -m venv .venv
+  fi
+  local stamp=".venv/.installed-$(basename "$requirements")"
+  local digest
+  digest=$(cat "$requirements" requirements.txt | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+    echo "==> installing $requirements"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$digest" > "$stamp"
+  fi
+}

@@ -1,0 +1,104 @@
+"""Fixtures: an app on a fresh, migrated database (SQLite, or PostgreSQL via TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from jobmatch import create_app
+from jobmatch.accounts import tokens
+from jobmatch.extensions import db
+from jobmatch.vocab import Role
+
+
+def _test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _reset_postgres(url: str) -> None:
+    """Start from an empty public schema on the test server."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = _test_database_url(tmp_path_factory)
+    if url.startswith("postgres"):
+        _reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url, tmp_path_factory):
+    """Migrate the test database once per run, as production does."""
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(_migrated, tmp_path):
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": _migrated})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        # Empty every table so the next test starts fresh.
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def token_for(name: str, role: Role) -> str:
+    user = tokens.get_or_create_user(name, role)
+    return tokens.issue_token(user, "test")
+
+
+class ApiClient:
+    """The test client with a bearer token on every request."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers=self.headers, **kw)
+
+    def post(self, url, **kw):
+        return self.client.post(url, headers=self.headers, **kw)
+
+    def patch(self, url, **kw):
+        return self.client.patch(url, headers=self.headers, **kw)
+
+
+@pytest.fixture
+def api(client) -> ApiClient:
+    """An API client acting as a county bureau officer."""
+    return ApiClient(client, token_for("bureau-test", Role.bureau))

@@ -1,0 +1,84 @@
+"""Configuration, migrations and commands of the service itself."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from jobmatch import create_app
+from jobmatch.accounts.models import ApiToken
+from jobmatch.accounts.tokens import hash_token
+from jobmatch.config import ConfigError
+from jobmatch.extensions import db
+
+
+def test_production_refuses_to_start_with_the_default_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_starts_with_a_real_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-value-from-the-environment")
+    app = create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "a-long-random-value-from-the-environment"
+
+
+def test_database_url_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://jobmatch@db.internal/jobmatch")
+    app = create_app({"ENV_NAME": "testing"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://jobmatch@db.internal/jobmatch"
+
+
+def test_the_default_database_is_a_sqlite_file_under_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("JOBMATCH_INSTANCE", str(tmp_path))
+    app = create_app({"ENV_NAME": "testing"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/jobmatch.sqlite3"
+
+
+def test_the_migrations_match_the_models(app):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == []
+
+
+def test_migrations_downgrade_one_step_and_upgrade_again(app):
+    def tables() -> set[str]:
+        return set(sa.inspect(db.engine).get_table_names())
+
+    assert "laborers" in tables()
+    downgrade(revision="-1")
+    assert "laborers" not in tables()
+    upgrade()
+    assert {"laborers", "openings", "referrals", "employments", "audit_events"} <= tables()
+
+
+def test_create_token_prints_a_token_that_is_stored_only_as_a_hash(runner, client):
+    result = runner.invoke(args=["users", "create-token", "county-bureau", "--role", "bureau"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    stored = db.session.execute(sa.select(ApiToken)).scalar_one()
+    assert stored.token_hash == hash_token(token) and token not in stored.token_hash
+    response = client.get("/api/v1/laborers", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_create_token_refuses_to_change_an_existing_users_role(runner):
+    runner.invoke(args=["users", "create-token", "alice", "--role", "cadre"])
+    result = runner.invoke(args=["users", "create-token", "alice", "--role", "admin"])
+    assert result.exit_code != 0
+    assert "cadre" in result.output
+
+
+def test_replacing_a_token_revokes_the_earlier_one(runner, client):
+    first = runner.invoke(args=["users", "create-token", "demo-bureau", "--role", "bureau", "--label", "demo"])
+    second = runner.invoke(
+        args=["users", "create-token", "demo-bureau", "--role", "bureau", "--label", "demo", "--replace"]
+    )
+    old, new = first.output.strip(), second.output.strip()
+    assert client.get("/api/v1/laborers", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert client.get("/api/v1/laborers", headers={"Authorization": f"Bearer {new}"}).status_code == 200
