@@ -74,15 +74,6 @@ def workshops_query(f: dict) -> sa.Select:
     )
 
 
-@bp.get("/workshops")
-@bp.auth_required(token_auth)
-@bp.input(WorkshopQuery, location="query", arg_name="query")
-@bp.output(page_schema(WorkshopOut, "WorkshopPage"))
-def list_workshops(query: dict):
-    """List workshops / 帮扶车间列表"""
-    return page_of(workshops_query(query), query["page"], query["per_page"])
-
-
 @bp.post("/workshops")
 @bp.auth_required(token_auth)
 @bp.input(WorkshopIn, arg_name="data")
@@ -98,6 +89,15 @@ def create_workshop(data: dict):
 def get_workshop(workshop_id: int):
     """Get a workshop / 查看帮扶车间"""
     return get_or_404(Workshop, workshop_id, "Workshop", "帮扶车间")
+
+
+@bp.get("/workshops")
+@bp.auth_required(token_auth)
+@bp.input(WorkshopQuery, location="query", arg_name="query")
+@bp.output(page_schema(WorkshopOut, "WorkshopPage"))
+def list_workshops(query: dict):
+    """List workshops / 帮扶车间列表"""
+    return page_of(workshops_query(query), query["page"], query["per_page"])
 
 
 @bp.patch("/workshops/<int:workshop_id>")

@@ -49,9 +49,7 @@ def user_for_token(token: str) -> User | None:
 def revoke_labelled(user: User, label: str) -> int:
     """Revoke the user's live tokens with this label; return how many."""
     rows = db.session.execute(
-        sa.select(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.label == label, ApiToken.revoked_at.is_(None)
-        )
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.label == label, ApiToken.revoked_at.is_(None))
     ).scalars()
     count = 0
     for row in rows:

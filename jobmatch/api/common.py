@@ -37,7 +37,11 @@ class PaginationOut(Schema):
 
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:
-    """The list response of a resource: items and pagination."""
+    """The list response of a resource: items and pagination.
+
+    Define a resource's list route after its single-record route: the OpenAPI
+    generator then registers the item schema once and the page refers to it.
+    """
     return Schema.from_dict({"items": List(Nested(item)), "pagination": Nested(PaginationOut)}, name=name)
 
 

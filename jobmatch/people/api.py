@@ -56,15 +56,6 @@ class RegionQuery(PageQuery):
     level = coded(RegionLevel)
 
 
-@bp.get("/regions")
-@bp.auth_required(token_auth)
-@bp.input(RegionQuery, location="query", arg_name="query")
-@bp.output(page_schema(RegionOut, "RegionPage"))
-def list_regions(query: dict):
-    """List regions / 区划列表"""
-    return page_of(queries.regions(query), query["page"], query["per_page"])
-
-
 @bp.post("/regions")
 @bp.auth_required(token_auth)
 @bp.input(RegionIn, arg_name="data")
@@ -80,6 +71,15 @@ def create_region(data: dict):
 def get_region(region_id: int):
     """Get a region / 查看区划"""
     return service.get_or_404(Region, region_id, "Region", "区划")
+
+
+@bp.get("/regions")
+@bp.auth_required(token_auth)
+@bp.input(RegionQuery, location="query", arg_name="query")
+@bp.output(page_schema(RegionOut, "RegionPage"))
+def list_regions(query: dict):
+    """List regions / 区划列表"""
+    return page_of(queries.regions(query), query["page"], query["per_page"])
 
 
 @bp.patch("/regions/<int:region_id>")
@@ -123,15 +123,6 @@ class HouseholdQuery(PageQuery):
     risk_level = coded(RiskLevel)
 
 
-@bp.get("/households")
-@bp.auth_required(token_auth)
-@bp.input(HouseholdQuery, location="query", arg_name="query")
-@bp.output(page_schema(HouseholdOut, "HouseholdPage"))
-def list_households(query: dict):
-    """List households / 农户列表"""
-    return page_of(queries.households(query), query["page"], query["per_page"])
-
-
 @bp.post("/households")
 @bp.auth_required(token_auth)
 @bp.input(HouseholdIn, arg_name="data")
@@ -147,6 +138,15 @@ def create_household(data: dict):
 def get_household(household_id: int):
     """Get a household / 查看农户"""
     return service.get_or_404(Household, household_id, "Household", "农户")
+
+
+@bp.get("/households")
+@bp.auth_required(token_auth)
+@bp.input(HouseholdQuery, location="query", arg_name="query")
+@bp.output(page_schema(HouseholdOut, "HouseholdPage"))
+def list_households(query: dict):
+    """List households / 农户列表"""
+    return page_of(queries.households(query), query["page"], query["per_page"])
 
 
 @bp.patch("/households/<int:household_id>")
@@ -217,15 +217,6 @@ class LaborerQuery(PageQuery):
     employment_status = coded(EmploymentStatus)
 
 
-@bp.get("/laborers")
-@bp.auth_required(token_auth)
-@bp.input(LaborerQuery, location="query", arg_name="query")
-@bp.output(page_schema(LaborerOut, "LaborerPage"))
-def list_laborers(query: dict):
-    """List laborers / 劳动力列表"""
-    return page_of(queries.laborers(query), query["page"], query["per_page"])
-
-
 @bp.post("/laborers")
 @bp.auth_required(token_auth)
 @bp.input(LaborerIn, arg_name="data")
@@ -241,6 +232,15 @@ def create_laborer(data: dict):
 def get_laborer(laborer_id: int):
     """Get a laborer / 查看劳动力"""
     return service.get_or_404(Laborer, laborer_id, "Laborer", "劳动力")
+
+
+@bp.get("/laborers")
+@bp.auth_required(token_auth)
+@bp.input(LaborerQuery, location="query", arg_name="query")
+@bp.output(page_schema(LaborerOut, "LaborerPage"))
+def list_laborers(query: dict):
+    """List laborers / 劳动力列表"""
+    return page_of(queries.laborers(query), query["page"], query["per_page"])
 
 
 @bp.patch("/laborers/<int:laborer_id>")

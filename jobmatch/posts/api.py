@@ -56,15 +56,6 @@ class EmployerQuery(PageQuery):
     kind = coded(EmployerKind)
 
 
-@bp.get("/employers")
-@bp.auth_required(token_auth)
-@bp.input(EmployerQuery, location="query", arg_name="query")
-@bp.output(page_schema(EmployerOut, "EmployerPage"))
-def list_employers(query: dict):
-    """List employers / 用工主体列表"""
-    return page_of(queries.employers(query), query["page"], query["per_page"])
-
-
 @bp.post("/employers")
 @bp.auth_required(token_auth)
 @bp.input(EmployerIn, arg_name="data")
@@ -80,6 +71,15 @@ def create_employer(data: dict):
 def get_employer(employer_id: int):
     """Get an employer / 查看用工主体"""
     return get_or_404(Employer, employer_id, "Employer", "用工主体")
+
+
+@bp.get("/employers")
+@bp.auth_required(token_auth)
+@bp.input(EmployerQuery, location="query", arg_name="query")
+@bp.output(page_schema(EmployerOut, "EmployerPage"))
+def list_employers(query: dict):
+    """List employers / 用工主体列表"""
+    return page_of(queries.employers(query), query["page"], query["per_page"])
 
 
 @bp.patch("/employers/<int:employer_id>")
@@ -160,15 +160,6 @@ class OpeningQuery(PageQuery):
     workshop_id = Integer()
 
 
-@bp.get("/openings")
-@bp.auth_required(token_auth)
-@bp.input(OpeningQuery, location="query", arg_name="query")
-@bp.output(page_schema(OpeningOut, "OpeningPage"))
-def list_openings(query: dict):
-    """List openings / 岗位列表"""
-    return page_of(queries.openings(query), query["page"], query["per_page"])
-
-
 @bp.post("/openings")
 @bp.auth_required(token_auth)
 @bp.input(OpeningIn, arg_name="data")
@@ -184,6 +175,15 @@ def create_opening(data: dict):
 def get_opening(opening_id: int):
     """Get an opening / 查看岗位"""
     return get_or_404(Opening, opening_id, "Opening", "岗位")
+
+
+@bp.get("/openings")
+@bp.auth_required(token_auth)
+@bp.input(OpeningQuery, location="query", arg_name="query")
+@bp.output(page_schema(OpeningOut, "OpeningPage"))
+def list_openings(query: dict):
+    """List openings / 岗位列表"""
+    return page_of(queries.openings(query), query["page"], query["per_page"])
 
 
 @bp.patch("/openings/<int:opening_id>")
