@@ -8,6 +8,7 @@ from pathlib import Path
 from apiflask import APIFlask
 
 from jobmatch import config as config_module
+from jobmatch import crypto
 from jobmatch.extensions import db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
+    crypto.configure(app.config["DATA_KEY"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     _import_models()

@@ -63,7 +63,43 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
             f"(JOBMATCH_ENV={env}). 生产环境必须设置 SECRET_KEY。"
         )
     config["TESTING"] = env == "testing" or bool(config.get("TESTING"))
+    production = env not in ("development", "testing")
+    if not config.get("DATA_KEY"):
+        config["DATA_KEY"] = os.environ.get("JOBMATCH_DATA_KEY") or _local_data_key(instance_path, env)
+    # Cookies: HttpOnly and SameSite=Lax always; Secure wherever the service runs behind HTTPS.
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+    )
+    redis_url = config.get("REDIS_URL", os.environ.get("REDIS_URL"))
+    config["REDIS_URL"] = redis_url
+    # Login limits are shared by every worker when Redis is there; per process otherwise.
+    config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     return config
+
+
+def _local_data_key(instance_path: str, env: str) -> str:
+    """Outside production, a key kept in instance/data.key (never in the database)."""
+    if env not in ("development", "testing"):
+        raise ConfigError(
+            "JOBMATCH_DATA_KEY must be set in production (base64 of 32 random bytes; "
+            "`python -c 'from jobmatch.crypto import new_key; print(new_key())'`). "
+            "生产环境必须设置 JOBMATCH_DATA_KEY（个人信息加密密钥）。"
+        )
+    path = Path(instance_path) / "data.key"
+    if not path.exists():
+        from jobmatch.crypto import new_key
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(new_key())
+    return path.read_text().strip()
 
 
 def engine_options(url: str) -> dict:

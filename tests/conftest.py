@@ -10,6 +10,7 @@ from flask_migrate import upgrade
 
 from jobmatch import create_app
 from jobmatch.accounts import tokens
+from jobmatch.crypto import new_key
 from jobmatch.extensions import db
 from jobmatch.vocab import Role
 
@@ -38,31 +39,45 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+# One data key for the whole run, as one deployment has one key.
+DATA_KEY = new_key()
+
+
+def app_config(database_url: str, **overrides) -> dict:
+    return {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "DATA_KEY": DATA_KEY} | overrides
+
+
 @pytest.fixture(scope="session")
 def _migrated(database_url, tmp_path_factory):
     """Migrate the test database once per run, as production does."""
-    app = create_app(
-        {
-            "ENV_NAME": "testing",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-        }
-    )
+    app = create_app(app_config(database_url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
     return database_url
 
 
+def empty_all_tables() -> None:
+    """Remove every row (the schema stays) so the next test starts fresh."""
+    tables = [t for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+
+
 @pytest.fixture
 def app(_migrated, tmp_path):
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": _migrated})
+    app = create_app(app_config(_migrated))
     with app.app_context():
         yield app
         db.session.remove()
-        # Empty every table so the next test starts fresh.
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_all_tables()
         db.engine.dispose()
 
 

@@ -13,30 +13,47 @@ from jobmatch.accounts.models import ApiToken
 from jobmatch.accounts.tokens import hash_token
 from jobmatch.config import ConfigError
 from jobmatch.extensions import db
+from tests.conftest import DATA_KEY
 
 
 def test_production_refuses_to_start_with_the_default_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://", "DATA_KEY": DATA_KEY})
 
 
 def test_production_starts_with_a_real_secret_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-value-from-the-environment")
-    app = create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://", "DATA_KEY": DATA_KEY})
     assert app.config["SECRET_KEY"] == "a-long-random-value-from-the-environment"
+
+
+def test_production_refuses_to_start_without_a_data_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-value-from-the-environment")
+    monkeypatch.delenv("JOBMATCH_DATA_KEY", raising=False)
+    with pytest.raises(ConfigError, match="JOBMATCH_DATA_KEY"):
+        create_app({"ENV_NAME": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_development_keeps_its_data_key_in_the_instance_folder_not_the_database(monkeypatch, tmp_path):
+    monkeypatch.delenv("JOBMATCH_DATA_KEY", raising=False)
+    monkeypatch.setenv("JOBMATCH_INSTANCE", str(tmp_path))
+    first = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    second = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert first.config["DATA_KEY"] == second.config["DATA_KEY"] == (tmp_path / "data.key").read_text()
+    assert (tmp_path / "data.key").stat().st_mode & 0o077 == 0
 
 
 def test_database_url_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://jobmatch@db.internal/jobmatch")
-    app = create_app({"ENV_NAME": "testing"})
+    app = create_app({"ENV_NAME": "testing", "DATA_KEY": DATA_KEY})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://jobmatch@db.internal/jobmatch"
 
 
 def test_the_default_database_is_a_sqlite_file_under_instance(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("JOBMATCH_INSTANCE", str(tmp_path))
-    app = create_app({"ENV_NAME": "testing"})
+    app = create_app({"ENV_NAME": "testing", "DATA_KEY": DATA_KEY})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/jobmatch.sqlite3"
 
 

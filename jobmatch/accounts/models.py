@@ -3,26 +3,61 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobmatch.extensions import db
 from jobmatch.modelbase import Stamped, UTCDateTime, enum_column, utcnow
 from jobmatch.vocab import Role
 
+if TYPE_CHECKING:
+    from jobmatch.people.models import Region
+    from workshops.models import Workshop
 
-class User(Stamped, db.Model):
+
+# A bureau officer's county, or a cadre's villages.
+user_regions = sa.Table(
+    "user_regions",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_id", sa.ForeignKey("regions.id"), primary_key=True),
+)
+
+# A workshop manager's workshop.
+workshop_managers = sa.Table(
+    "workshop_managers",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("workshop_id", sa.ForeignKey("workshops.id"), primary_key=True),
+)
+
+
+class User(UserMixin, Stamped, db.Model):
     __tablename__ = "users"
 
     name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(sa.String(64))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped when the account is disabled or its scope changes, ending old sessions.
     session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", foreign_keys="ApiToken.user_id")
+    regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by="Region.code")
+    workshops: Mapped[list[Workshop]] = relationship(secondary=workshop_managers)
+
+    def get_id(self) -> str:
+        """The session remembers the version, so a bump ends every older session."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
 
 
 class ApiToken(Stamped, db.Model):
@@ -51,5 +86,6 @@ class AuditEvent(db.Model):
     entity_type: Mapped[str] = mapped_column(sa.String(32))
     entity_id: Mapped[int] = mapped_column()
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
 
     __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)

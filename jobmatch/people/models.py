@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from jobmatch.crypto import EncryptedText, blind_index
 from jobmatch.extensions import db
 from jobmatch.modelbase import Stamped, enum_column
 from jobmatch.vocab import (
@@ -55,11 +56,13 @@ class Laborer(Stamped, db.Model):
 
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(64), index=True)
-    id_number: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    # Encrypted at rest; the blind index enforces uniqueness and serves exact lookups.
+    id_number: Mapped[str] = mapped_column("id_number_encrypted", EncryptedText)
+    id_number_index: Mapped[str] = mapped_column(sa.String(64), unique=True)
     birth_date: Mapped[date] = mapped_column()
     sex: Mapped[Sex] = mapped_column(enum_column(Sex))
     relation_to_head: Mapped[str | None] = mapped_column(sa.String(16))
-    phone: Mapped[str | None] = mapped_column(sa.String(11))
+    phone: Mapped[str | None] = mapped_column("phone_encrypted", EncryptedText)
     skills_raw: Mapped[list] = mapped_column(sa.JSON, default=list)
     skills: Mapped[list] = mapped_column(sa.JSON, default=list)
     labor_capacity: Mapped[LaborCapacity] = mapped_column(enum_column(LaborCapacity))
@@ -72,7 +75,12 @@ class Laborer(Stamped, db.Model):
     # Set only for relocated laborers (易地搬迁) who live away from the household's village.
     latitude: Mapped[float | None] = mapped_column()
     longitude: Mapped[float | None] = mapped_column()
-    health_note: Mapped[str | None] = mapped_column(sa.Text)
+    health_note: Mapped[str | None] = mapped_column("health_note_encrypted", EncryptedText)
     registered_on: Mapped[date] = mapped_column(default=date.today)
 
     household: Mapped[Household] = relationship(back_populates="laborers")
+
+    @validates("id_number")
+    def _index_id_number(self, key: str, value: str) -> str:
+        self.id_number_index = blind_index(value)
+        return value

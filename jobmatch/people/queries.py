@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from jobmatch import text
+from jobmatch.crypto import blind_index
 from jobmatch.geo import division_prefix
 from jobmatch.people.models import Household, Laborer, Region
 
@@ -69,5 +70,7 @@ def laborers(f: dict) -> sa.Select:
         Laborer.labor_capacity == f["labor_capacity"] if f.get("labor_capacity") else None,
         Laborer.willingness == f["willingness"] if f.get("willingness") else None,
         Laborer.employment_status == f["employment_status"] if f.get("employment_status") else None,
-        sa.or_(contains(Laborer.name, q), Laborer.id_number == text.normalize_digits(q)) if q else None,
+        sa.or_(contains(Laborer.name, q), Laborer.id_number_index == blind_index(text.normalize_digits(q)))
+        if q
+        else None,
     )

@@ -9,6 +9,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 from jobmatch import crud, text
+from jobmatch.crypto import blind_index
 from jobmatch.errors import Collector, Conflict, FieldError, NotFound
 from jobmatch.extensions import db
 from jobmatch.fields import clean_phone, clean_text, copy_plain
@@ -176,7 +177,9 @@ def parse_id_number(raw: str, errors: Collector, today: date | None = None) -> t
 
 
 def laborer_by_id_number(number: str) -> Laborer | None:
-    return db.session.execute(sa.select(Laborer).where(Laborer.id_number == number)).scalar_one_or_none()
+    return db.session.execute(
+        sa.select(Laborer).where(Laborer.id_number_index == blind_index(number))
+    ).scalar_one_or_none()
 
 
 def _clean_laborer(data: dict, errors: Collector, obj: Laborer | None) -> dict:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from jobmatch.crypto import EncryptedText
 from jobmatch.extensions import db
 from jobmatch.modelbase import Stamped, enum_column
 from jobmatch.people.models import Region
@@ -29,12 +30,14 @@ class Employer(Stamped, db.Model):
     name: Mapped[str] = mapped_column(sa.String(128), index=True)
     kind: Mapped[EmployerKind] = mapped_column(enum_column(EmployerKind))
     credit_code: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    # The county bureau that registered the employer; scopes who sees it.
+    county_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     address: Mapped[str | None] = mapped_column(sa.String(255))
     contact_name: Mapped[str | None] = mapped_column(sa.String(64))
-    contact_phone: Mapped[str | None] = mapped_column(sa.String(11))
+    contact_phone: Mapped[str | None] = mapped_column("contact_phone_encrypted", EncryptedText)
 
-    region: Mapped[Region | None] = relationship()
+    region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
 
 
 class Opening(Stamped, db.Model):
@@ -46,6 +49,8 @@ class Opening(Stamped, db.Model):
     title: Mapped[str] = mapped_column(sa.String(128))
     employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id"), index=True)
     workshop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workshops.id"), index=True)
+    # The county bureau that posted it (also for sites far outside the county); scopes who sees it.
+    county_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     # The site: a region in the gazetteer, or a named place far away with coordinates.
     region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     site_name: Mapped[str | None] = mapped_column(sa.String(128))
@@ -74,7 +79,7 @@ class Opening(Stamped, db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
 
     employer: Mapped[Employer | None] = relationship()
-    region: Mapped[Region | None] = relationship()
+    region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
 
     __table_args__ = (
         sa.CheckConstraint("remaining_headcount >= 0", name="remaining_not_negative"),

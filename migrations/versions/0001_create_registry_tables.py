@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 11:24:24.566720
+Create Date: 2026-11-22 11:32:36.685519
 
 """
 from alembic import op
@@ -19,10 +19,12 @@ depends_on = None
 def upgrade():
     op.create_table('users',
     sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=64), nullable=True),
     sa.Column('role', sa.Enum('admin', 'bureau', 'cadre', 'manager', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -61,6 +63,7 @@ def upgrade():
     sa.Column('entity_type', sa.String(length=32), nullable=False),
     sa.Column('entity_id', sa.Integer(), nullable=False),
     sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('remote_addr', sa.String(length=45), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
     )
@@ -93,15 +96,17 @@ def upgrade():
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('kind', sa.Enum('enterprise', 'cooperative', 'village_collective', 'workshop_operator', name='employerkind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('credit_code', sa.String(length=18), nullable=True),
+    sa.Column('county_id', sa.Integer(), nullable=True),
     sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('address', sa.String(length=255), nullable=True),
     sa.Column('contact_name', sa.String(length=64), nullable=True),
-    sa.Column('contact_phone', sa.String(length=11), nullable=True),
+    sa.Column('contact_phone_encrypted', sa.Text(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['county_id'], ['regions.id'], name=op.f('fk_employers_county_id_regions')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_employers_created_by_id_users')),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_employers_region_id_regions')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_employers_updated_by_id_users')),
@@ -109,6 +114,7 @@ def upgrade():
     sa.UniqueConstraint('credit_code', name=op.f('uq_employers_credit_code'))
     )
     with op.batch_alter_table('employers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_employers_county_id'), ['county_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_employers_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_employers_region_id'), ['region_id'], unique=False)
 
@@ -132,14 +138,22 @@ def upgrade():
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_households_village_id'), ['village_id'], unique=False)
 
+    op.create_table('user_regions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_user_regions_region_id_regions')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_regions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'region_id', name=op.f('pk_user_regions'))
+    )
     op.create_table('laborers',
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
-    sa.Column('id_number', sa.String(length=18), nullable=False),
+    sa.Column('id_number_encrypted', sa.Text(), nullable=False),
+    sa.Column('id_number_index', sa.String(length=64), nullable=False),
     sa.Column('birth_date', sa.Date(), nullable=False),
     sa.Column('sex', sa.Enum('male', 'female', name='sex', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('relation_to_head', sa.String(length=16), nullable=True),
-    sa.Column('phone', sa.String(length=11), nullable=True),
+    sa.Column('phone_encrypted', sa.Text(), nullable=True),
     sa.Column('skills_raw', sa.JSON(), nullable=False),
     sa.Column('skills', sa.JSON(), nullable=False),
     sa.Column('labor_capacity', sa.Enum('normal', 'skilled', 'weak', 'none', name='laborcapacity', native_enum=False, create_constraint=True, length=32), nullable=False),
@@ -149,7 +163,7 @@ def upgrade():
     sa.Column('home_based_only', sa.Boolean(), nullable=False),
     sa.Column('latitude', sa.Double(), nullable=True),
     sa.Column('longitude', sa.Double(), nullable=True),
-    sa.Column('health_note', sa.Text(), nullable=True),
+    sa.Column('health_note_encrypted', sa.Text(), nullable=True),
     sa.Column('registered_on', sa.Date(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -160,7 +174,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_laborers_household_id_households')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_laborers_updated_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_laborers')),
-    sa.UniqueConstraint('id_number', name=op.f('uq_laborers_id_number'))
+    sa.UniqueConstraint('id_number_index', name=op.f('uq_laborers_id_number_index'))
     )
     with op.batch_alter_table('laborers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_laborers_household_id'), ['household_id'], unique=False)
@@ -201,6 +215,7 @@ def upgrade():
     sa.Column('title', sa.String(length=128), nullable=False),
     sa.Column('employer_id', sa.Integer(), nullable=True),
     sa.Column('workshop_id', sa.Integer(), nullable=True),
+    sa.Column('county_id', sa.Integer(), nullable=True),
     sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('site_name', sa.String(length=128), nullable=True),
     sa.Column('latitude', sa.Double(), nullable=False),
@@ -230,6 +245,7 @@ def upgrade():
     sa.CheckConstraint('age_min <= age_max', name=op.f('ck_openings_age_range_ordered')),
     sa.CheckConstraint('remaining_headcount <= headcount', name=op.f('ck_openings_remaining_within_headcount')),
     sa.CheckConstraint('remaining_headcount >= 0', name=op.f('ck_openings_remaining_not_negative')),
+    sa.ForeignKeyConstraint(['county_id'], ['regions.id'], name=op.f('fk_openings_county_id_regions')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_openings_created_by_id_users')),
     sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], name=op.f('fk_openings_employer_id_employers')),
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_openings_region_id_regions')),
@@ -238,12 +254,20 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_openings'))
     )
     with op.batch_alter_table('openings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_openings_county_id'), ['county_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_openings_employer_id'), ['employer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_openings_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_openings_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_openings_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_openings_workshop_id'), ['workshop_id'], unique=False)
 
+    op.create_table('workshop_managers',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('workshop_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_workshop_managers_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_workshop_managers_workshop_id_workshops')),
+    sa.PrimaryKeyConstraint('user_id', 'workshop_id', name=op.f('pk_workshop_managers'))
+    )
     op.create_table('referrals',
     sa.Column('laborer_id', sa.Integer(), nullable=False),
     sa.Column('opening_id', sa.Integer(), nullable=False),
@@ -342,12 +366,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_referrals_laborer_id'))
 
     op.drop_table('referrals')
+    op.drop_table('workshop_managers')
     with op.batch_alter_table('openings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_openings_workshop_id'))
         batch_op.drop_index(batch_op.f('ix_openings_status'))
         batch_op.drop_index(batch_op.f('ix_openings_region_id'))
         batch_op.drop_index(batch_op.f('ix_openings_kind'))
         batch_op.drop_index(batch_op.f('ix_openings_employer_id'))
+        batch_op.drop_index(batch_op.f('ix_openings_county_id'))
 
     op.drop_table('openings')
     with op.batch_alter_table('workshops', schema=None) as batch_op:
@@ -361,6 +387,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_laborers_household_id'))
 
     op.drop_table('laborers')
+    op.drop_table('user_regions')
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_households_village_id'))
 
@@ -368,6 +395,7 @@ def downgrade():
     with op.batch_alter_table('employers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_employers_region_id'))
         batch_op.drop_index(batch_op.f('ix_employers_name'))
+        batch_op.drop_index(batch_op.f('ix_employers_county_id'))
 
     op.drop_table('employers')
     with op.batch_alter_table('regions', schema=None) as batch_op:

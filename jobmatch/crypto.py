@@ -1,0 +1,102 @@
+"""Personal data at rest: AES-GCM encryption and a keyed blind index. No Flask.
+
+ID numbers, phones and health notes are stored encrypted; the key comes from
+the environment (JOBMATCH_DATA_KEY) and never from the database. Uniqueness and
+exact lookup of ID numbers use an HMAC of the normalised number (the "blind
+index"), so the database can enforce "one laborer per ID number" without ever
+holding the number itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+CIPHERTEXT_PREFIX = "v1:"
+
+
+class DataKeyError(RuntimeError):
+    """The data key is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    encryption: bytes
+    index: bytes
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose).derive(master)
+
+
+def keyring_from(encoded: str) -> Keyring:
+    """Separate subkeys for encryption and the blind index, derived from one master key."""
+    try:
+        master = base64.urlsafe_b64decode(encoded.encode() + b"=" * (-len(encoded) % 4))
+    except (ValueError, TypeError) as exc:
+        raise DataKeyError("JOBMATCH_DATA_KEY is not valid base64") from exc
+    if len(master) != KEY_BYTES:
+        raise DataKeyError(f"JOBMATCH_DATA_KEY must encode {KEY_BYTES} bytes")
+    return Keyring(_derive(master, b"jobmatch/encrypt"), _derive(master, b"jobmatch/blind-index"))
+
+
+def new_key() -> str:
+    """A fresh master key, base64url-encoded."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode()
+
+
+_keyring: Keyring | None = None
+
+
+def configure(encoded_key: str) -> None:
+    """Install the process's data key (create_app calls this once)."""
+    global _keyring
+    _keyring = keyring_from(encoded_key)
+
+
+def _ring() -> Keyring:
+    if _keyring is None:
+        raise DataKeyError("no data key configured; create the app first")
+    return _keyring
+
+
+def encrypt(plaintext: str) -> str:
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_ring().encryption).encrypt(nonce, plaintext.encode(), None)
+    return CIPHERTEXT_PREFIX + base64.b64encode(nonce + sealed).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token.startswith(CIPHERTEXT_PREFIX):
+        raise DataKeyError("value is not jobmatch ciphertext")
+    raw = base64.b64decode(token[len(CIPHERTEXT_PREFIX) :])
+    return AESGCM(_ring().encryption).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode()
+
+
+def blind_index(value: str) -> str:
+    """Keyed hash for equality lookups; the same input always gives the same index."""
+    return hmac.new(_ring().index, value.encode(), hashlib.sha256).hexdigest()
+
+
+class EncryptedText(sa.TypeDecorator):
+    """A text column that holds ciphertext in the database and plaintext in Python."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        return None if value is None else decrypt(value)
