@@ -16,10 +16,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from jobmatch.accounts.models import AuditEvent
+from jobmatch.accounts import audit
 from jobmatch.errors import Collector, Conflict, FieldError
 from jobmatch.extensions import db
-from jobmatch.modelbase import current_actor_id
 
 # Personal fields: the audit trail records that they changed, never their values.
 PERSONAL_FIELDS = frozenset({"id_number", "phone", "health_note", "contact_phone"})
@@ -79,15 +78,7 @@ def save(
         action = "update"
     if action == "create" or changes:
         flush_or_conflict()
-        db.session.add(
-            AuditEvent(
-                actor_id=current_actor_id(),
-                action=action,
-                entity_type=model.__tablename__,
-                entity_id=obj.id,
-                changes=changes,
-            )
-        )
+        audit.record(action, model.__tablename__, obj.id, changes)
     db.session.commit()
     return obj
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask import request
+from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -35,3 +39,19 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "请先登录 / Please log in"
+login_manager.session_protection = "basic"
+
+csrf = CSRFProtect()
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+# Storage comes from RATELIMIT_STORAGE_URI: Redis (shared by every worker) when REDIS_URL is set.
+limiter = Limiter(key_func=_client_ip, default_limits=[])

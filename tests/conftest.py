@@ -13,6 +13,7 @@ from jobmatch.accounts import tokens
 from jobmatch.crypto import new_key
 from jobmatch.extensions import db
 from jobmatch.vocab import Role
+from tests import factories
 
 
 def _test_database_url(tmp_path_factory) -> str:
@@ -91,8 +92,11 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def token_for(name: str, role: Role) -> str:
+def token_for(name: str, role: Role, regions=(), workshops=()) -> str:
+    """A token for a user of this role, scoped to the given regions or workshops."""
     user = tokens.get_or_create_user(name, role)
+    user.regions = list(regions)
+    user.workshops = list(workshops)
     return tokens.issue_token(user, "test")
 
 
@@ -114,6 +118,17 @@ class ApiClient:
 
 
 @pytest.fixture
-def api(client) -> ApiClient:
-    """An API client acting as a county bureau officer."""
-    return ApiClient(client, token_for("bureau-test", Role.bureau))
+def regions(app) -> dict:
+    """A county with one township and two villages."""
+    return factories.region_tree()
+
+
+@pytest.fixture
+def api(client, regions) -> ApiClient:
+    """An API client acting as the county's bureau officer."""
+    return ApiClient(client, token_for("bureau-test", Role.bureau, [regions["county"]]))
+
+
+@pytest.fixture
+def admin_api(client) -> ApiClient:
+    return ApiClient(client, token_for("admin-test", Role.admin))

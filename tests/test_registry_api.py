@@ -36,14 +36,12 @@ def _opening(**kw) -> dict:
 
 
 def test_regions_nest_county_township_village(api):
-    factories.region_tree()
     body = api.get("/api/v1/regions?region=361125100000&level=village").get_json()
     assert [r["code"] for r in body["items"]] == [factories.VILLAGE_CODE, factories.OTHER_VILLAGE_CODE]
     assert body["items"][0]["parent_code"] == factories.TOWNSHIP_CODE
 
 
 def test_a_latitude_of_200_is_refused(api):
-    factories.region_tree()
     response = api.post(
         "/api/v1/regions",
         json={
@@ -61,7 +59,6 @@ def test_a_latitude_of_200_is_refused(api):
 
 
 def test_a_village_must_lie_inside_its_township(api):
-    factories.region_tree()
     response = api.post(
         "/api/v1/regions",
         json={"code": "361125101203", "name": "错村", "level": "village", "parent_code": factories.TOWNSHIP_CODE},
@@ -71,13 +68,11 @@ def test_a_village_must_lie_inside_its_township(api):
 
 
 def test_a_duplicate_region_code_is_a_conflict(api):
-    factories.region_tree()
     response = api.post("/api/v1/regions", json={"code": factories.COUNTY_CODE, "name": "又一个县", "level": "county"})
     assert response.status_code == 409
 
 
 def test_a_household_with_an_unknown_village_code_is_refused(api):
-    factories.region_tree()
     response = api.post(
         "/api/v1/households", json={"code": "H1", "village_code": "361125199299", "category": "unstable"}
     )
@@ -87,7 +82,6 @@ def test_a_household_with_an_unknown_village_code_is_refused(api):
 
 
 def test_a_household_must_sit_in_a_village_not_a_township(api):
-    factories.region_tree()
     response = api.post(
         "/api/v1/households",
         json={"code": "H1", "village_code": factories.TOWNSHIP_CODE, "category": "unstable"},
@@ -97,7 +91,6 @@ def test_a_household_must_sit_in_a_village_not_a_township(api):
 
 
 def test_households_filter_by_category_and_region(api):
-    factories.region_tree()
     factories.household(code="A1", category="marginal", risk_level="high")
     factories.household(code="A2", village_code=factories.OTHER_VILLAGE_CODE)
     body = api.get("/api/v1/households?category=marginal").get_json()
@@ -108,7 +101,6 @@ def test_households_filter_by_category_and_region(api):
 
 
 def test_an_opening_takes_its_site_coordinates_from_its_region(api):
-    factories.region_tree()
     employer_id = _employer(api)
     response = api.post("/api/v1/openings", json=_opening(employer_id=employer_id, title="  縫紉工 "))
     assert response.status_code == 201
@@ -120,14 +112,12 @@ def test_an_opening_takes_its_site_coordinates_from_its_region(api):
 
 
 def test_age_max_below_age_min_is_refused(api):
-    factories.region_tree()
     response = api.post("/api/v1/openings", json=_opening(employer_id=_employer(api), age_min=50, age_max=30))
     assert response.status_code == 422
     assert _errors(response)["age_max"]["code"] == "range_reversed"
 
 
 def test_a_negative_headcount_is_refused(api):
-    factories.region_tree()
     response = api.post("/api/v1/openings", json=_opening(employer_id=_employer(api), headcount=-3))
     assert response.status_code == 422
     assert "headcount" in _errors(response)
@@ -135,7 +125,6 @@ def test_a_negative_headcount_is_refused(api):
 
 
 def test_remaining_headcount_cannot_exceed_headcount(api):
-    factories.region_tree()
     created = api.post("/api/v1/openings", json=_opening(employer_id=_employer(api))).get_json()
     response = api.patch(f"/api/v1/openings/{created['id']}", json={"remaining_headcount": 6})
     assert response.status_code == 422
@@ -144,7 +133,6 @@ def test_remaining_headcount_cannot_exceed_headcount(api):
 
 
 def test_public_welfare_posts_default_to_sixty_and_extend_to_sixty_five_at_most(api):
-    factories.region_tree()
     post = {"kind": "public_welfare", "title": "村级保洁员", "region_code": factories.VILLAGE_CODE, "headcount": 2}
     created = api.post("/api/v1/openings", json=post)
     assert created.status_code == 201 and created.get_json()["age_max"] == 60
@@ -154,14 +142,12 @@ def test_public_welfare_posts_default_to_sixty_and_extend_to_sixty_five_at_most(
 
 
 def test_an_enterprise_vacancy_needs_an_employer_and_a_site(api):
-    factories.region_tree()
     response = api.post("/api/v1/openings", json=_opening(region_code=None))
     assert response.status_code == 422
     assert {"employer_id", "region_code"} <= set(_errors(response))
 
 
 def test_a_cross_province_site_is_given_by_coordinates(api):
-    factories.region_tree()
     response = api.post(
         "/api/v1/openings",
         json=_opening(
@@ -178,14 +164,12 @@ def test_a_cross_province_site_is_given_by_coordinates(api):
 
 
 def test_a_past_deadline_is_refused_for_a_new_opening(api):
-    factories.region_tree()
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     response = api.post("/api/v1/openings", json=_opening(employer_id=_employer(api), deadline=yesterday))
     assert response.status_code == 422 and "deadline" in _errors(response)
 
 
 def test_openings_filter_by_kind_status_and_region(api):
-    factories.region_tree()
     employer_id = _employer(api)
     api.post("/api/v1/openings", json=_opening(employer_id=employer_id, title="叉车司机"))
     api.post(
@@ -213,7 +197,6 @@ def test_an_employer_credit_code_is_validated(api):
 
 
 def test_a_workshop_is_registered_in_a_village(api):
-    factories.region_tree()
     response = api.post(
         "/api/v1/workshops",
         json={

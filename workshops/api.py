@@ -7,12 +7,12 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, Integer, String
 from marshmallow import fields as mm
 
-from jobmatch.api.auth import token_auth
+from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import PageQuery, coded, page_schema
 from jobmatch.crud import page_of
 from jobmatch.people.models import Region
 from jobmatch.people.queries import contains, in_region, where_all
-from jobmatch.people.service import get_or_404
 from jobmatch.vocab import CertificationStatus, WageMode
 from workshops import service
 from workshops.models import Workshop
@@ -65,7 +65,7 @@ class WorkshopQuery(PageQuery):
 
 
 def workshops_query(f: dict) -> sa.Select:
-    query = sa.select(Workshop).join(Region, Workshop.village_id == Region.id).order_by(Workshop.id)
+    query = restrict(sa.select(Workshop).join(Region, Workshop.village_id == Region.id).order_by(Workshop.id), Workshop)
     return where_all(
         query,
         in_region(f.get("region")),
@@ -75,7 +75,7 @@ def workshops_query(f: dict) -> sa.Select:
 
 
 @bp.post("/workshops")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(WorkshopIn, arg_name="data")
 @bp.output(WorkshopOut, status_code=201)
 def create_workshop(data: dict):
@@ -88,7 +88,7 @@ def create_workshop(data: dict):
 @bp.output(WorkshopOut)
 def get_workshop(workshop_id: int):
     """Get a workshop / 查看帮扶车间"""
-    return get_or_404(Workshop, workshop_id, "Workshop", "帮扶车间")
+    return get_in_scope(Workshop, workshop_id, "Workshop", "帮扶车间")
 
 
 @bp.get("/workshops")
@@ -101,9 +101,9 @@ def list_workshops(query: dict):
 
 
 @bp.patch("/workshops/<int:workshop_id>")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(WorkshopPatch, arg_name="data")
 @bp.output(WorkshopOut)
 def update_workshop(workshop_id: int, data: dict):
     """Update a workshop / 修改帮扶车间"""
-    return service.save_workshop(data, get_or_404(Workshop, workshop_id, "Workshop", "帮扶车间"))
+    return service.save_workshop(data, get_in_scope(Workshop, workshop_id, "Workshop", "帮扶车间"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from jobmatch import crud
+from jobmatch.accounts.scope import restrict
 from jobmatch.errors import Collector
 from jobmatch.extensions import db
 from jobmatch.fields import clean_text, copy_plain, require_positive
@@ -35,7 +38,8 @@ def _clean_workshop(data: dict, errors: Collector, obj: Workshop | None) -> dict
         if village is not None:
             out["village_id"] = village.id
     if data.get("operator_id") is not None:
-        if db.session.get(Employer, data["operator_id"]) is None:
+        query = restrict(sa.select(Employer.id).where(Employer.id == data["operator_id"]), Employer)
+        if db.session.execute(query).first() is None:
             errors.add("operator_id", "not_found", "经营主体不存在", "no such employer")
         else:
             out["operator_id"] = data["operator_id"]

@@ -7,6 +7,7 @@ import secrets
 
 import sqlalchemy as sa
 
+from jobmatch.accounts import audit
 from jobmatch.accounts.models import ApiToken, User
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
@@ -28,12 +29,20 @@ def get_or_create_user(name: str, role: Role) -> User:
     return user
 
 
-def issue_token(user: User, label: str) -> str:
-    """Create a token for the user and return it; only its hash is kept."""
+def create_token(user: User, label: str) -> tuple[ApiToken, str]:
+    """Create a token for the user; return its record and the token, whose hash alone is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, label=label, token_hash=hash_token(token)))
+    row = ApiToken(user_id=user.id, label=label, token_hash=hash_token(token))
+    db.session.add(row)
+    db.session.flush()
+    audit.record("create", "api_tokens", row.id, {"user_id": user.id, "label": label})
     db.session.commit()
-    return token
+    return row, token
+
+
+def issue_token(user: User, label: str) -> str:
+    """Create a token for the user and return it (shown once)."""
+    return create_token(user, label)[1]
 
 
 def user_for_token(token: str) -> User | None:

@@ -1,29 +1,46 @@
-"""Bearer-token authentication for every /api/v1 call."""
+"""Who is calling /api/v1: a bearer token (machine clients) or a logged-in page (same-origin AJAX)."""
 
 from __future__ import annotations
 
 from apiflask import HTTPTokenAuth
-from flask import g
+from flask import request
+from flask_login import current_user
 
 from jobmatch.accounts.models import User
+from jobmatch.accounts.scope import set_current_user
 from jobmatch.accounts.tokens import user_for_token
-from jobmatch.vocab import Role
+from jobmatch.extensions import csrf
 
-token_auth = HTTPTokenAuth(scheme="Bearer", description="`flask users create-token NAME --role ROLE`")
+token_auth = HTTPTokenAuth(
+    scheme="Bearer",
+    description="`flask users create-token NAME --role ROLE`, or an admin's token page",
+)
 
-# Roles that see full ID numbers and phones; others get masked values.
-PERSONAL_DATA_ROLES = frozenset({Role.admin, Role.bureau, Role.cadre})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @token_auth.verify_token
 def verify(token: str) -> User | None:
-    user = user_for_token(token or "")
+    if token:
+        user = user_for_token(token)
+    elif current_user.is_authenticated:
+        # A page calling the API with its session cookie must prove it is our page.
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        user = current_user._get_current_object()
+    else:
+        user = None
     if user is not None:
-        g.actor_id = user.id
-        g.user = user
+        set_current_user(user)
     return user
 
 
-def may_see_personal_data() -> bool:
-    user = g.get("user")
-    return user is not None and user.role in PERSONAL_DATA_ROLES
+@token_auth.get_user_roles
+def roles(user: User) -> list[str]:
+    return [user.role.value]
+
+
+# Who may write what (reads are open to every role, within its scope).
+REGISTRY_EDITORS = ["admin", "bureau"]
+PEOPLE_EDITORS = ["admin", "bureau", "cadre"]
+ADMINS = ["admin"]

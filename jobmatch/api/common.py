@@ -9,8 +9,6 @@ from apiflask.fields import Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import fields as mm
 
-from jobmatch.api.auth import may_see_personal_data
-
 MAX_PER_PAGE = 100
 
 
@@ -39,17 +37,19 @@ class PaginationOut(Schema):
 def page_schema(item: type[Schema], name: str) -> type[Schema]:
     """The list response of a resource: items and pagination.
 
-    Define a resource's list route after its single-record route: the OpenAPI
-    generator then registers the item schema once and the page refers to it.
+    The items get a schema class of their own (`<Item>Item`): the OpenAPI generator
+    registers nested schemas apart from response schemas, and one class used both
+    ways would be registered twice.
     """
-    return Schema.from_dict({"items": List(Nested(item)), "pagination": Nested(PaginationOut)}, name=name)
+    item_schema = type(f"{item.__name__}Item", (item,), {})
+    return Schema.from_dict({"items": List(Nested(item_schema)), "pagination": Nested(PaginationOut)}, name=name)
 
 
 def mask_id_number(number: str | None) -> str | None:
-    """3623251990******1X: area code kept for cadres' recognition, birth date hidden."""
+    """362***********002X: the first 3 and last 4 characters, enough to tell two people apart."""
     if not number:
         return number
-    return number[:6] + "*" * 8 + number[14:]
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -59,11 +59,11 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 class PersonalField(mm.Field):
-    """Full to roles that need it, masked for everyone else."""
+    """Always masked in responses; the full value only through an audited reveal."""
 
     def __init__(self, masker, **kwargs):
         super().__init__(dump_only=True, **kwargs)
         self.masker = masker
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return value if may_see_personal_data() else self.masker(value)
+        return self.masker(value)

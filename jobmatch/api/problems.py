@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIFlask, HTTPError
-from flask import Response, current_app
+from flask import Response, current_app, render_template, request
 
 from jobmatch.errors import FieldError, Problem
 
@@ -111,6 +111,9 @@ def register(app: APIFlask) -> None:
     def http_error(error: HTTPError) -> Response:
         status = error.status_code
         title_en, title_zh = HTTP_TITLES.get(status, (error.message or "Error", "请求失败"))
+        if not request.path.startswith("/api/"):
+            page = render_template("error.html", status=status, message_zh=title_zh, message_en=title_en)
+            return Response(page, status=status, headers=dict(error.headers or {}), mimetype="text/html")
         errors = _strip_location(_flatten(error.detail)) if isinstance(error.detail, dict) else []
         if any(e.code == "invalid_json" for e in errors):
             status = 400

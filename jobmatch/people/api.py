@@ -7,7 +7,8 @@ from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Strin
 from apiflask.validators import Length
 from marshmallow import fields as mm
 
-from jobmatch.api.auth import token_auth
+from jobmatch.accounts.scope import get_in_scope
+from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import PageQuery, PersonalField, coded, mask_id_number, mask_phone, page_schema
 from jobmatch.crud import page_of
 from jobmatch.people import queries, service
@@ -57,7 +58,7 @@ class RegionQuery(PageQuery):
 
 
 @bp.post("/regions")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(RegionIn, arg_name="data")
 @bp.output(RegionOut, status_code=201)
 def create_region(data: dict):
@@ -70,7 +71,7 @@ def create_region(data: dict):
 @bp.output(RegionOut)
 def get_region(region_id: int):
     """Get a region / 查看区划"""
-    return service.get_or_404(Region, region_id, "Region", "区划")
+    return get_in_scope(Region, region_id, "Region", "区划")
 
 
 @bp.get("/regions")
@@ -83,12 +84,12 @@ def list_regions(query: dict):
 
 
 @bp.patch("/regions/<int:region_id>")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(RegionPatch, arg_name="data")
 @bp.output(RegionOut)
 def update_region(region_id: int, data: dict):
     """Update a region / 修改区划"""
-    return service.save_region(data, service.get_or_404(Region, region_id, "Region", "区划"))
+    return service.save_region(data, get_in_scope(Region, region_id, "Region", "区划"))
 
 
 # --- households ---------------------------------------------------------------
@@ -124,7 +125,7 @@ class HouseholdQuery(PageQuery):
 
 
 @bp.post("/households")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
 @bp.input(HouseholdIn, arg_name="data")
 @bp.output(HouseholdOut, status_code=201)
 def create_household(data: dict):
@@ -137,7 +138,7 @@ def create_household(data: dict):
 @bp.output(HouseholdOut)
 def get_household(household_id: int):
     """Get a household / 查看农户"""
-    return service.get_or_404(Household, household_id, "Household", "农户")
+    return get_in_scope(Household, household_id, "Household", "农户")
 
 
 @bp.get("/households")
@@ -150,12 +151,12 @@ def list_households(query: dict):
 
 
 @bp.patch("/households/<int:household_id>")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
 @bp.input(HouseholdPatch, arg_name="data")
 @bp.output(HouseholdOut)
 def update_household(household_id: int, data: dict):
     """Update a household / 修改农户"""
-    return service.save_household(data, service.get_or_404(Household, household_id, "Household", "农户"))
+    return service.save_household(data, get_in_scope(Household, household_id, "Household", "农户"))
 
 
 # --- laborers -----------------------------------------------------------------
@@ -204,7 +205,7 @@ class LaborerOut(Schema):
     home_based_only = Boolean()
     latitude = Float(allow_none=True)
     longitude = Float(allow_none=True)
-    health_note = PersonalField(lambda v: None)
+    has_health_note = mm.Function(lambda p: bool(p.health_note))
     registered_on = Date()
     created_at = DateTime()
     updated_at = DateTime()
@@ -218,7 +219,7 @@ class LaborerQuery(PageQuery):
 
 
 @bp.post("/laborers")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
 @bp.input(LaborerIn, arg_name="data")
 @bp.output(LaborerOut, status_code=201)
 def create_laborer(data: dict):
@@ -231,7 +232,7 @@ def create_laborer(data: dict):
 @bp.output(LaborerOut)
 def get_laborer(laborer_id: int):
     """Get a laborer / 查看劳动力"""
-    return service.get_or_404(Laborer, laborer_id, "Laborer", "劳动力")
+    return get_in_scope(Laborer, laborer_id, "Laborer", "劳动力")
 
 
 @bp.get("/laborers")
@@ -244,9 +245,25 @@ def list_laborers(query: dict):
 
 
 @bp.patch("/laborers/<int:laborer_id>")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
 @bp.input(LaborerPatch, arg_name="data")
 @bp.output(LaborerOut)
 def update_laborer(laborer_id: int, data: dict):
     """Update a laborer / 修改劳动力信息"""
-    return service.save_laborer(data, service.get_or_404(Laborer, laborer_id, "Laborer", "劳动力"))
+    return service.save_laborer(data, get_in_scope(Laborer, laborer_id, "Laborer", "劳动力"))
+
+
+class LaborerPersonalOut(Schema):
+    id = Integer()
+    name = String()
+    id_number = String()
+    phone = String(allow_none=True)
+    health_note = String(allow_none=True)
+
+
+@bp.post("/laborers/<int:laborer_id>/reveal")
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@bp.output(LaborerPersonalOut)
+def reveal_laborer(laborer_id: int):
+    """Reveal full ID number, phone and health note (audited) / 查看完整身份证号、电话（留痕）"""
+    return service.reveal_laborer(get_in_scope(Laborer, laborer_id, "Laborer", "劳动力"))

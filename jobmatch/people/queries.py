@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from jobmatch import text
+from jobmatch.accounts.scope import restrict
 from jobmatch.crypto import blind_index
 from jobmatch.geo import division_prefix
 from jobmatch.people.models import Household, Laborer, Region
@@ -33,7 +34,7 @@ def where_all(query: sa.Select, *conditions) -> sa.Select:
 
 
 def regions(f: dict) -> sa.Select:
-    query = sa.select(Region).options(joinedload(Region.parent)).order_by(Region.code)
+    query = restrict(sa.select(Region).options(joinedload(Region.parent)).order_by(Region.code), Region)
     return where_all(
         query,
         in_region(f.get("region")),
@@ -55,12 +56,13 @@ def households(f: dict) -> sa.Select:
 
 
 def laborers(f: dict) -> sa.Select:
-    query = (
+    query = restrict(
         sa.select(Laborer)
         .join(Laborer.household)
         .join(Household.village)
         .options(joinedload(Laborer.household).joinedload(Household.village))
-        .order_by(Laborer.id)
+        .order_by(Laborer.id),
+        Laborer,
     )
     q = f.get("q")
     return where_all(

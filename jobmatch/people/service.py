@@ -9,8 +9,10 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 from jobmatch import crud, text
+from jobmatch.accounts import audit
+from jobmatch.accounts.scope import restrict
 from jobmatch.crypto import blind_index
-from jobmatch.errors import Collector, Conflict, FieldError, NotFound
+from jobmatch.errors import Collector, Conflict, FieldError
 from jobmatch.extensions import db
 from jobmatch.fields import clean_phone, clean_text, copy_plain
 from jobmatch.geo import DIVISION_CODE, check_coordinates, division_prefix
@@ -31,14 +33,18 @@ def age_on(birth_date: date, day: date) -> int:
 # --- regions -----------------------------------------------------------------
 
 
-def region_by_code(code: str) -> Region | None:
-    return db.session.execute(sa.select(Region).where(Region.code == code)).scalar_one_or_none()
+def region_by_code(code: str, scoped: bool = False) -> Region | None:
+    """A region by its code; scoped=True looks only inside what the current user may see."""
+    query = sa.select(Region).where(Region.code == code)
+    if scoped:
+        query = restrict(query, Region)
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def resolve_region(data: dict, errors: Collector, key: str, *, level: RegionLevel | None = None) -> Region | None:
     """Look up a division code given in `key`; unknown codes are field errors."""
     code = text.normalize_digits(str(data[key]))
-    region = region_by_code(code) if DIVISION_CODE.match(code) else None
+    region = region_by_code(code, scoped=True) if DIVISION_CODE.match(code) else None
     if region is None:
         errors.add(key, "unknown_region", f"区划代码 {code} 不存在", f"no region with code {code}")
         return None
@@ -96,8 +102,11 @@ def save_region(data: dict, obj: Region | None = None) -> Region:
 # --- households -------------------------------------------------------------
 
 
-def household_by_code(code: str) -> Household | None:
-    return db.session.execute(sa.select(Household).where(Household.code == code)).scalar_one_or_none()
+def household_by_code(code: str, scoped: bool = False) -> Household | None:
+    query = sa.select(Household).where(Household.code == code)
+    if scoped:
+        query = restrict(query, Household)
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def _clean_household(data: dict, errors: Collector, obj: Household | None) -> dict:
@@ -192,7 +201,7 @@ def _clean_laborer(data: dict, errors: Collector, obj: Laborer | None) -> dict:
         if parsed:
             out["id_number"], out["birth_date"], out["sex"] = parsed
     if "household_code" in data:
-        household = household_by_code(text.normalize_digits(str(data["household_code"])))
+        household = household_by_code(text.normalize_digits(str(data["household_code"])), scoped=True)
         if household is None:
             errors.add("household_code", "unknown_household", "户编号不存在", "no household with this code")
         else:
@@ -243,8 +252,8 @@ def save_laborer(data: dict, obj: Laborer | None = None) -> Laborer:
     )
 
 
-def get_or_404(model: type, ident: int, what_en: str, what_zh: str):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        raise NotFound(what_en, what_zh)
-    return obj
+def reveal_laborer(laborer: Laborer) -> Laborer:
+    """Record that the current user saw this laborer's full personal data, then return it."""
+    audit.record("reveal", "laborers", laborer.id, {"fields": ["id_number", "phone", "health_note"]})
+    db.session.commit()
+    return laborer

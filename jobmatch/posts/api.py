@@ -7,10 +7,10 @@ from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Strin
 from apiflask.validators import Length
 from marshmallow import fields as mm
 
-from jobmatch.api.auth import token_auth
+from jobmatch.accounts.scope import get_in_scope
+from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import PageQuery, PersonalField, coded, mask_phone, page_schema
 from jobmatch.crud import page_of
-from jobmatch.people.service import get_or_404
 from jobmatch.posts import queries, service
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import (
@@ -30,6 +30,7 @@ class EmployerIn(Schema):
     kind = coded(EmployerKind, required=True)
     credit_code = String(allow_none=True, metadata={"description": "统一社会信用代码"})
     region_code = String(allow_none=True)
+    county_code = String(metadata={"description": "所属县（默认：地点所在县或本人所在县）"})
     address = String(allow_none=True)
     contact_name = String(allow_none=True)
     contact_phone = String(allow_none=True)
@@ -45,6 +46,7 @@ class EmployerOut(Schema):
     kind = String()
     credit_code = String(allow_none=True)
     region_code = mm.Function(lambda e: e.region.code if e.region else None)
+    county_id = Integer(allow_none=True)
     address = String(allow_none=True)
     contact_name = String(allow_none=True)
     contact_phone = PersonalField(mask_phone)
@@ -57,7 +59,7 @@ class EmployerQuery(PageQuery):
 
 
 @bp.post("/employers")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(EmployerIn, arg_name="data")
 @bp.output(EmployerOut, status_code=201)
 def create_employer(data: dict):
@@ -70,7 +72,7 @@ def create_employer(data: dict):
 @bp.output(EmployerOut)
 def get_employer(employer_id: int):
     """Get an employer / 查看用工主体"""
-    return get_or_404(Employer, employer_id, "Employer", "用工主体")
+    return get_in_scope(Employer, employer_id, "Employer", "用工主体")
 
 
 @bp.get("/employers")
@@ -83,12 +85,12 @@ def list_employers(query: dict):
 
 
 @bp.patch("/employers/<int:employer_id>")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(EmployerPatch, arg_name="data")
 @bp.output(EmployerOut)
 def update_employer(employer_id: int, data: dict):
     """Update an employer / 修改用工主体"""
-    return service.save_employer(data, get_or_404(Employer, employer_id, "Employer", "用工主体"))
+    return service.save_employer(data, get_in_scope(Employer, employer_id, "Employer", "用工主体"))
 
 
 class OpeningIn(Schema):
@@ -97,6 +99,7 @@ class OpeningIn(Schema):
     employer_id = Integer(allow_none=True)
     workshop_id = Integer(allow_none=True)
     region_code = String(allow_none=True, metadata={"description": "工作地点区划代码"})
+    county_code = String(metadata={"description": "发布岗位的县（默认：工作地点所在县或本人所在县）"})
     site_name = String(allow_none=True)
     latitude = Float(allow_none=True)
     longitude = Float(allow_none=True)
@@ -129,6 +132,7 @@ class OpeningOut(Schema):
     employer_id = Integer(allow_none=True)
     workshop_id = Integer(allow_none=True)
     region_code = mm.Function(lambda o: o.region.code if o.region else None)
+    county_id = Integer(allow_none=True)
     site_name = String(allow_none=True)
     latitude = Float()
     longitude = Float()
@@ -161,7 +165,7 @@ class OpeningQuery(PageQuery):
 
 
 @bp.post("/openings")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(OpeningIn, arg_name="data")
 @bp.output(OpeningOut, status_code=201)
 def create_opening(data: dict):
@@ -174,7 +178,7 @@ def create_opening(data: dict):
 @bp.output(OpeningOut)
 def get_opening(opening_id: int):
     """Get an opening / 查看岗位"""
-    return get_or_404(Opening, opening_id, "Opening", "岗位")
+    return get_in_scope(Opening, opening_id, "Opening", "岗位")
 
 
 @bp.get("/openings")
@@ -187,9 +191,9 @@ def list_openings(query: dict):
 
 
 @bp.patch("/openings/<int:opening_id>")
-@bp.auth_required(token_auth)
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
 @bp.input(OpeningPatch, arg_name="data")
 @bp.output(OpeningOut)
 def update_opening(opening_id: int, data: dict):
     """Update an opening / 修改岗位"""
-    return service.save_opening(data, get_or_404(Opening, opening_id, "Opening", "岗位"))
+    return service.save_opening(data, get_in_scope(Opening, opening_id, "Opening", "岗位"))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from jobmatch.accounts.scope import restrict
 from jobmatch.people.models import Region
 from jobmatch.people.queries import contains, in_region, where_all
 from jobmatch.posts.models import Employer, Opening
 
 
 def employers(f: dict) -> sa.Select:
-    query = sa.select(Employer).outerjoin(Region, Employer.region_id == Region.id).order_by(Employer.id)
+    query = restrict(
+        sa.select(Employer).outerjoin(Region, Employer.region_id == Region.id).order_by(Employer.id), Employer
+    )
     return where_all(
         query,
         in_region(f.get("region")),
@@ -20,7 +23,7 @@ def employers(f: dict) -> sa.Select:
 
 
 def openings(f: dict) -> sa.Select:
-    query = sa.select(Opening).outerjoin(Region, Opening.region_id == Region.id).order_by(Opening.id)
+    query = restrict(sa.select(Opening).outerjoin(Region, Opening.region_id == Region.id).order_by(Opening.id), Opening)
     q = f.get("q")
     return where_all(
         query,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from jobmatch import crud, text
+from jobmatch.accounts.scope import county_of, current_scope, restrict
 from jobmatch.errors import Collector
 from jobmatch.extensions import db
 from jobmatch.fields import clean_phone, clean_text, copy_plain, require_positive
@@ -15,7 +17,7 @@ from jobmatch.geo import check_coordinates
 from jobmatch.people.models import Region
 from jobmatch.people.service import WORKING_AGE_MAX, WORKING_AGE_MIN, resolve_region
 from jobmatch.posts.models import Employer, Opening
-from jobmatch.vocab import OpeningKind
+from jobmatch.vocab import OpeningKind, RegionLevel
 from workshops.models import Workshop
 
 # Public-welfare posts take laborers up to 60, extendable per post to 65 (SPEC §5.1).
@@ -42,13 +44,37 @@ def _clean_employer(data: dict, errors: Collector, obj: Employer | None) -> dict
             )
     elif "credit_code" in data:
         out["credit_code"] = None
+    _clean_site_and_county(data, errors, obj, out)
+    return out
+
+
+def _clean_site_and_county(data: dict, errors: Collector, obj, out: dict) -> None:
+    """The site's region, and the county bureau that owns the record (from the site or the user)."""
+    region = None
     if "region_code" in data:
         out["region_id"] = None
         if data["region_code"]:
             region = resolve_region(data, errors, "region_code")
             if region is not None:
                 out["region_id"] = region.id
-    return out
+    if data.get("county_code"):
+        county = resolve_region(data, errors, "county_code", level=RegionLevel.county)
+        if county is not None:
+            out["county_id"] = county.id
+    elif region is not None:
+        county = county_of(region)
+        out["county_id"] = county.id if county else None
+    elif obj is None:
+        counties = current_scope().county_ids
+        if len(counties) == 1:
+            out["county_id"] = next(iter(counties))
+        elif not errors.has("region_code"):
+            errors.add(
+                "county_code",
+                "required",
+                "请填写所属县的区划代码",
+                "give county_code: the county bureau this record belongs to",
+            )
 
 
 def _check_employer(state: dict, errors: Collector, obj: Employer | None) -> None:
@@ -89,15 +115,10 @@ def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:
         raw = text.split_skills(data["required_skills"])
         out["required_skills_raw"] = raw
         out["required_skills"] = text.normalize_skills(raw)
-    if "region_code" in data:
-        out["region_id"] = None
-        if data["region_code"]:
-            region = resolve_region(data, errors, "region_code")
-            if region is not None:
-                out["region_id"] = region.id
+    _clean_site_and_county(data, errors, obj, out)
     for key, model, zh in (("employer_id", Employer, "用工主体"), ("workshop_id", Workshop, "帮扶车间")):
         if data.get(key) is not None:
-            if db.session.get(model, data[key]) is None:
+            if db.session.execute(restrict(sa.select(model.id).where(model.id == data[key]), model)).first() is None:
                 errors.add(key, "not_found", f"{zh}不存在", f"no such {key.removesuffix('_id')}")
             else:
                 out[key] = data[key]

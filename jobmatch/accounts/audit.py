@@ -1,0 +1,61 @@
+"""The append-only audit trail: every write, reveal and export of personal data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+
+from jobmatch.accounts.models import AuditEvent
+from jobmatch.extensions import db
+from jobmatch.modelbase import current_actor_id
+
+
+def record(action: str, entity_type: str, entity_id: int, changes: dict | None = None) -> AuditEvent:
+    """Add an event to the session; it is committed with the change it describes."""
+    event = AuditEvent(
+        actor_id=current_actor_id(),
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        changes=changes or {},
+        remote_addr=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def search(
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    actor_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> sa.Select:
+    """Events matching the filters, newest first."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    for column, value in (
+        (AuditEvent.entity_type, entity_type),
+        (AuditEvent.entity_id, entity_id),
+        (AuditEvent.actor_id, actor_id),
+        (AuditEvent.action, action),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    return query
+
+
+@sa.event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper, connection, target) -> None:
+    raise RuntimeError("audit events are append-only")
+
+
+@sa.event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper, connection, target) -> None:
+    raise RuntimeError("audit events are append-only")

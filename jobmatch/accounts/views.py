@@ -1,0 +1,173 @@
+"""Login, logout and the admin pages for users, tokens and the audit trail."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from jobmatch import crud
+from jobmatch.accounts import audit, passwords, service, tokens
+from jobmatch.accounts.forms import LoginForm, LogoutForm, RevokeForm, TokenForm, UserForm
+from jobmatch.errors import Problem
+from jobmatch.extensions import db, limiter
+from jobmatch.security import is_safe_next
+
+bp = Blueprint("accounts", __name__)
+
+# Guessing passwords: a few tries per minute per address and per login name, shared by all workers.
+LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
+LOGIN_LIMIT_PER_NAME = "5 per minute"
+AUDIT_PAGE_SIZE = 50
+
+
+def _login_name_key() -> str:
+    return "login-name:" + (request.form.get("name") or "").strip().lower()
+
+
+def roles_required(*roles: str):
+    """Pages for some roles only: others get 403 (they are logged in, so the page's existence is no secret)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role.value not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT_PER_NAME, methods=["POST"], key_func=_login_name_key)
+def login():
+    """Log in / 登录"""
+    form = LoginForm(next=request.args.get("next", ""))
+    failed = False
+    if form.validate_on_submit():
+        user = service.authenticate(form.name.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("site.index"))
+        # One message whether the name or the password was wrong.
+        failed = True
+    return render_template("accounts/login.html", form=form, failed=failed)
+
+
+@bp.post("/logout")
+def logout():
+    """Log out / 退出"""
+    if LogoutForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@roles_required("admin")
+def users():
+    """Accounts / 账号管理"""
+    form = UserForm()
+    new_password = None
+    if form.validate_on_submit():
+        new_password = form.password.data or passwords.random_password()
+        try:
+            service.save_user(_user_data(form, new_password))
+            flash(f"已创建账号 {form.name.data} / account created", "success")
+        except Problem as problem:
+            _form_errors(form, problem)
+            new_password = None
+    page = db.paginate(service.list_users(), per_page=100, error_out=False)
+    return render_template("accounts/users.html", form=form, users=page.items, new_password=new_password)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):
+    """Edit an account / 修改账号"""
+    user = service.get_user(user_id)
+    form = UserForm(obj=user)
+    if request.method == "GET":
+        form.region_codes.data = ", ".join(r.code for r in user.regions)
+        form.workshop_id.data = user.workshops[0].id if user.workshops else None
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        try:
+            service.save_user(_user_data(form, form.password.data or None), user)
+            flash("已保存；该用户下次操作时生效 / saved; takes effect on the user's next request", "success")
+            return redirect(url_for("accounts.users"))
+        except Problem as problem:
+            _form_errors(form, problem)
+    return render_template("accounts/user_edit.html", form=form, edited=user)
+
+
+def _user_data(form: UserForm, password: str | None) -> dict:
+    codes = [c.strip() for c in (form.region_codes.data or "").replace("，", ",").split(",") if c.strip()]
+    data = {
+        "name": form.name.data,
+        "display_name": form.display_name.data,
+        "role": form.role.data,
+        "region_codes": codes,
+        "workshop_ids": [form.workshop_id.data] if form.workshop_id.data else [],
+        "active": form.active.data,
+    }
+    if password:
+        data["password"] = password
+    return data
+
+
+def _form_errors(form, problem: Problem) -> None:
+    """Show the service's field errors next to the form's fields."""
+    aliases = {"workshop_ids": "workshop_id"}
+    for error in problem.errors:
+        field = getattr(form, aliases.get(error.field, error.field), None)
+        message = f"{error.zh} / {error.en}"
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
+
+
+@bp.route("/admin/tokens", methods=["GET", "POST"])
+@roles_required("admin")
+def api_tokens():
+    """API tokens / 访问令牌"""
+    form = TokenForm()
+    form.user_id.choices = [(u.id, f"{u.name} ({u.role.value})") for u in db.session.scalars(service.list_users())]
+    new_token = None
+    if form.validate_on_submit():
+        new_token = tokens.issue_token(service.get_user(form.user_id.data), form.label.data)
+    page = db.paginate(service.list_tokens(), per_page=100, error_out=False)
+    return render_template(
+        "accounts/tokens.html", form=form, tokens=page.items, new_token=new_token, revoke_form=RevokeForm()
+    )
+
+
+@bp.post("/admin/tokens/<int:token_id>/revoke")
+@roles_required("admin")
+def revoke_api_token(token_id: int):
+    """Revoke a token / 吊销令牌"""
+    if RevokeForm().validate_on_submit():
+        service.revoke_token(token_id)
+        flash("令牌已吊销 / token revoked", "success")
+    return redirect(url_for("accounts.api_tokens"))
+
+
+@bp.get("/admin/audit")
+@roles_required("admin")
+def audit_events():
+    """Audit trail / 操作留痕"""
+    args = request.args
+    filters = {
+        "entity_type": args.get("entity_type") or None,
+        "entity_id": args.get("entity_id", type=int),
+        "actor_id": args.get("actor_id", type=int),
+        "action": args.get("action") or None,
+    }
+    page = crud.page_of(audit.search(**filters), args.get("page", 1, type=int), AUDIT_PAGE_SIZE)
+    return render_template("accounts/audit.html", page=page, filters=filters)
