@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import sqlalchemy as sa
 from flask import Flask, g
 
-from jobmatch.accounts import tokens
+from jobmatch.accounts import passwords, service, tokens
+from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.vocab import Role
 
@@ -48,6 +51,69 @@ def load_demo(seed: int, if_empty: bool) -> None:
     g.actor_id = None
     summary = demo_data.load(seed=seed, progress=True)
     click.echo(summary)
+
+
+@users.command("create-admin")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+def create_admin(name: str, password_stdin: bool) -> None:
+    """Create an administrator; the password is typed, never a default."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password / 密码", hide_input=True, confirmation_prompt=True)
+    try:
+        user = service.save_user({"name": name, "role": "admin", "password": password})
+    except Problem as problem:
+        raise click.ClickException("; ".join(f"{e.field}: {e.zh} / {e.en}" for e in problem.errors)) from problem
+    click.echo(f"管理员 {user.name} 已创建 / administrator {user.name} created")
+
+
+# The demo county's people: who logs in as whom (scopes must exist in the loaded demo county).
+DEMO_COUNTY_CODE = "361125000000"
+DEMO_CADRE_VILLAGES = 3
+
+
+@demo.command("users")
+def demo_users() -> None:
+    """Give the demo bureau officer, cadre and workshop manager new random passwords and print them."""
+    from jobmatch.people.models import Region
+    from jobmatch.vocab import RegionLevel
+    from workshops.models import Workshop
+
+    county = db.session.execute(sa.select(Region).where(Region.code == DEMO_COUNTY_CODE)).scalar_one_or_none()
+    if county is None:
+        raise click.ClickException("先加载演示县 / load the demo county first: flask demo load")
+    villages = db.session.scalars(
+        sa.select(Region).where(Region.level == RegionLevel.village).order_by(Region.code).limit(DEMO_CADRE_VILLAGES)
+    ).all()
+    workshop = db.session.scalars(sa.select(Workshop).order_by(Workshop.id).limit(1)).first()
+    accounts = [
+        (
+            "demo-bureau",
+            "县人社局 · bureau",
+            {"role": "bureau", "display_name": "县人社局演示账号", "region_codes": [county.code]},
+        ),
+        (
+            "demo-cadre",
+            "村干部 · cadre",
+            {"role": "cadre", "display_name": "村干部演示账号", "region_codes": [v.code for v in villages]},
+        ),
+        (
+            "demo-manager",
+            "车间负责人 · manager",
+            {
+                "role": "manager",
+                "display_name": "车间负责人演示账号",
+                "workshop_ids": [workshop.id] if workshop else [],
+            },
+        ),
+    ]
+    for name, label, data in accounts:
+        password = passwords.random_password()
+        existing = service.user_by_name(name)
+        service.save_user({"name": name, "password": password, "active": True} | data, existing)
+        click.echo(f"  {label:<22} {name:<14} {password}")
 
 
 def register(app: Flask) -> None:

@@ -29,6 +29,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_sqlite_url(instance_path),
         "MAX_CONTENT_LENGTH": MAX_API_BODY_BYTES,
+        # Static files (no personal data) may be cached by browsers for an hour.
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # OpenAPI document and its docs page, served from our own static files.
         "SPEC_FORMAT": "json",
         "VALIDATION_ERROR_STATUS_CODE": 422,

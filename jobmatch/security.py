@@ -22,7 +22,6 @@ CONTENT_SECURITY_POLICY = (
 DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "script-src 'self'; style-src 'self'", "script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
 )
-STATIC_MAX_AGE_SECONDS = 3600
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -39,9 +38,7 @@ def _security_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
-    if request.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", f"public, max-age={STATIC_MAX_AGE_SECONDS}")
-    else:
+    if not request.path.startswith("/static/"):
         # Pages and API answers may carry personal data: never keep them in a cache.
         response.headers["Cache-Control"] = "no-store"
     return response

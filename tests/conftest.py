@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from jobmatch import create_app
@@ -72,9 +74,19 @@ def empty_all_tables() -> None:
             conn.execute(sa.text("PRAGMA foreign_keys=ON"))
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own thread, so it gets its own app context, `g` and
+    database session, as in production; the test's own app context stays apart."""
+
+    def open(self, *args, **kwargs):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(super().open, *args, **kwargs).result()
+
+
 @pytest.fixture
 def app(_migrated, tmp_path):
     app = create_app(app_config(_migrated))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 ROLE_CHOICES = [
-    ("bureau", "县人社局 · bureau"),
-    ("cadre", "村干部 · cadre"),
-    ("manager", "车间负责人 · manager"),
-    ("admin", "系统管理员 · admin"),
+    SelectChoice("bureau", "县人社局 · bureau"),
+    SelectChoice("cadre", "村干部 · cadre"),
+    SelectChoice("manager", "车间负责人 · manager"),
+    SelectChoice("admin", "系统管理员 · admin"),
 ]
 
 

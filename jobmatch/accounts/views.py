@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from jobmatch import crud
 from jobmatch.accounts import audit, passwords, service, tokens
@@ -138,7 +139,9 @@ def _form_errors(form, problem: Problem) -> None:
 def api_tokens():
     """API tokens / 访问令牌"""
     form = TokenForm()
-    form.user_id.choices = [(u.id, f"{u.name} ({u.role.value})") for u in db.session.scalars(service.list_users())]
+    form.user_id.choices = [
+        SelectChoice(u.id, f"{u.name} ({u.role.value})") for u in db.session.scalars(service.list_users())
+    ]
     new_token = None
     if form.validate_on_submit():
         new_token = tokens.issue_token(service.get_user(form.user_id.data), form.label.data)

@@ -11,7 +11,15 @@ from jobmatch.accounts.scope import set_current_user
 from jobmatch.accounts.tokens import user_for_token
 from jobmatch.extensions import csrf
 
-token_auth = HTTPTokenAuth(
+
+class TokenOrSessionAuth(HTTPTokenAuth):
+    """Bearer token if given; otherwise the page's login session (the library asks only when a token is sent)."""
+
+    def authenticate(self, auth, stored_password):
+        return self.ensure_sync(self.verify_token_callback)(getattr(auth, "token", None) or "")
+
+
+token_auth = TokenOrSessionAuth(
     scheme="Bearer",
     description="`flask users create-token NAME --role ROLE`, or an admin's token page",
 )

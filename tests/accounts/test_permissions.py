@@ -1,0 +1,117 @@
+"""Who may call what: a role × route matrix generated from the app's routes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jobmatch import create_app
+from jobmatch.accounts import tokens
+from tests.accounts.conftest import PASSWORD
+from tests.conftest import IsolatedClient, app_config
+
+ALL = {"admin", "bureau", "cadre", "manager"}
+PUBLIC = "public"
+REGISTRY = {"admin", "bureau"}
+PEOPLE = {"admin", "bureau", "cadre"}
+ADMIN = {"admin"}
+
+# Every route must be listed; a new route without an entry fails test_every_route_is_in_the_matrix.
+MATRIX: dict[str, set[str] | str] = {
+    "static": PUBLIC,
+    "openapi.spec": PUBLIC,
+    "openapi.docs": PUBLIC,
+    "site.index": PUBLIC,
+    "site.health": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.logout": PUBLIC,
+    "accounts_api.me": ALL,
+    "accounts_api.create_user": ADMIN,
+    "accounts_api.get_user": ADMIN,
+    "accounts_api.list_users": ADMIN,
+    "accounts_api.update_user": ADMIN,
+    "accounts_api.create_token": ADMIN,
+    "accounts_api.get_token": ADMIN,
+    "accounts_api.list_tokens": ADMIN,
+    "accounts_api.revoke_token": ADMIN,
+    "accounts_api.list_audit_events": ADMIN,
+    "people_api.create_region": REGISTRY,
+    "people_api.get_region": ALL,
+    "people_api.list_regions": ALL,
+    "people_api.update_region": REGISTRY,
+    "people_api.create_household": PEOPLE,
+    "people_api.get_household": ALL,
+    "people_api.list_households": ALL,
+    "people_api.update_household": PEOPLE,
+    "people_api.create_laborer": PEOPLE,
+    "people_api.get_laborer": ALL,
+    "people_api.list_laborers": ALL,
+    "people_api.update_laborer": PEOPLE,
+    "people_api.reveal_laborer": PEOPLE,
+    "posts_api.create_employer": REGISTRY,
+    "posts_api.get_employer": ALL,
+    "posts_api.list_employers": ALL,
+    "posts_api.update_employer": REGISTRY,
+    "posts_api.create_opening": REGISTRY,
+    "posts_api.get_opening": ALL,
+    "posts_api.list_openings": ALL,
+    "posts_api.update_opening": REGISTRY,
+    "workshops_api.create_workshop": REGISTRY,
+    "workshops_api.get_workshop": ALL,
+    "workshops_api.list_workshops": ALL,
+    "workshops_api.update_workshop": REGISTRY,
+    "accounts.users": ADMIN,
+    "accounts.edit_user": ADMIN,
+    "accounts.api_tokens": ADMIN,
+    "accounts.revoke_api_token": ADMIN,
+    "accounts.audit_events": ADMIN,
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def _url(rule) -> str:
+    return re.sub(
+        r"<(?:int:|path:)?(\w+)>", lambda m: "favicon.svg" if m.group(1) == "filename" else "999999", rule.rule
+    )
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = sorted({rule.endpoint for rule, _ in _routes(app)} - set(MATRIX))
+    assert not missing, f"routes without a permission entry in MATRIX: {missing}"
+    stale = sorted(set(MATRIX) - {rule.endpoint for rule, _ in _routes(app)})
+    assert not stale, f"MATRIX lists routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_each_role_gets_exactly_the_routes_the_matrix_allows(role, county, _migrated):
+    # CSRF is tested on its own; here every page POST must reach its permission check.
+    app = create_app(app_config(_migrated, WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False))
+    app.test_client_class = IsolatedClient
+    client = app.test_client()
+    with app.app_context():
+        user = county["users"][role]
+        token = tokens.issue_token(user, "matrix")
+    login = client.post("/login", data={"name": user.name, "password": PASSWORD})
+    assert login.status_code == 302
+    headers = {"Authorization": f"Bearer {token}"}
+    wrong = []
+    for rule, method in _routes(app):
+        allowed = MATRIX[rule.endpoint]
+        if allowed == PUBLIC or rule.endpoint == "accounts.logout":
+            continue
+        is_api = rule.rule.startswith("/api/")
+        response = client.open(
+            _url(rule), method=method, json={} if is_api else None, headers=headers if is_api else None
+        )
+        response.close()
+        expected_forbidden = role not in allowed
+        got_forbidden = response.status_code == 403
+        if expected_forbidden != got_forbidden or response.status_code == 401:
+            wrong.append((method, rule.rule, response.status_code))
+    assert not wrong, f"{role}: {wrong}"
