@@ -11,7 +11,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-if config.config_file_name and config.attributes.get("configure_logger", True):
+# Configure logging for `flask db` run from a shell; inside a process that already logs
+# (the test suite, the app) leave its handlers alone.
+if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy.pool import NullPool
 
 from jobmatch import create_app
 from jobmatch.accounts import tokens
@@ -27,7 +32,7 @@ def _test_database_url(tmp_path_factory) -> str:
 
 def _reset_postgres(url: str) -> None:
     """Start from an empty public schema on the test server."""
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
@@ -40,6 +45,37 @@ def database_url(tmp_path_factory) -> str:
     if url.startswith("postgres"):
         _reset_postgres(url)
     return url
+
+
+# Everything logged during the run goes to one file, scanned for personal data at the end.
+LOG_PATH = Path(tempfile.gettempdir()) / f"jobmatch-test-log-{os.getpid()}.log"
+PERSONAL_DATA_IN_LOGS = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
+
+
+def pytest_configure(config) -> None:
+    handler = logging.FileHandler(LOG_PATH, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """No ID number or phone may reach a log, in any test (SPEC: personal data is never logged)."""
+    logging.shutdown()
+    if not LOG_PATH.exists():
+        return
+    leaks = [line for line in LOG_PATH.read_text(encoding="utf-8").splitlines() if PERSONAL_DATA_IN_LOGS.search(line)]
+    lines = len(LOG_PATH.read_text(encoding="utf-8").splitlines())
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if leaks:
+        session.exitstatus = 1
+        example = PERSONAL_DATA_IN_LOGS.sub("<redacted>", leaks[0])[:80]
+        if reporter:
+            reporter.write_line(f"PERSONAL DATA IN LOGS: {len(leaks)} of {lines} lines, e.g. {example!r}", red=True)
+    elif reporter:
+        reporter.write_line(f"log scan: {lines} log lines, no ID numbers or phones")
+    LOG_PATH.unlink()
 
 
 # One data key for the whole run, as one deployment has one key.
@@ -92,6 +128,23 @@ def app(_migrated, tmp_path):
         db.session.remove()
         empty_all_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(_migrated, app):
+    """More app instances on the test database (other workers, other settings); closed afterwards."""
+    made = []
+
+    def make(**overrides):
+        other = create_app(app_config(_migrated, **overrides))
+        other.test_client_class = IsolatedClient
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ from flask import has_request_context, request
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
 from jobmatch.modelbase import current_actor_id
+
+logger = logging.getLogger(__name__)
 
 
 def record(action: str, entity_type: str, entity_id: int, changes: dict | None = None) -> AuditEvent:
@@ -23,6 +26,8 @@ def record(action: str, entity_type: str, entity_id: int, changes: dict | None =
         remote_addr=request.remote_addr if has_request_context() else None,
     )
     db.session.add(event)
+    # The log names the action and the record, never the values (they may be personal).
+    logger.info("audit %s %s#%s by user %s", action, entity_type, entity_id, event.actor_id)
     return event
 
 

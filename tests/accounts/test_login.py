@@ -9,13 +9,11 @@ import pytest
 import redis
 from argon2 import PasswordHasher
 
-from jobmatch import create_app
 from jobmatch.accounts import service
 from jobmatch.accounts.models import User
 from jobmatch.extensions import db
 from jobmatch.security import is_safe_next
 from tests.accounts.conftest import PASSWORD
-from tests.conftest import IsolatedClient, app_config
 
 
 def _csrf(client, path: str = "/login") -> str:
@@ -109,9 +107,9 @@ def test_cookies_are_http_only_and_lax(client, county):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_production_cookies_are_secure(_migrated, monkeypatch):
+def test_production_cookies_are_secure(make_app, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    app = create_app(app_config(_migrated, ENV_NAME="production"))
+    app = make_app(ENV_NAME="production")
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
 
 
@@ -133,18 +131,12 @@ def _redis_or_skip(url: str) -> None:
         pytest.skip("Redis is not running at " + url)
 
 
-def test_the_login_limit_is_shared_by_every_worker_through_redis(county, _migrated):
+def test_the_login_limit_is_shared_by_every_worker_through_redis(county, make_app):
     url = "redis://127.0.0.1:6379/0"
     _redis_or_skip(url)
     prefix = f"jobmatch-test-{uuid.uuid4().hex}"
-    config = app_config(
-        _migrated, REDIS_URL=url, RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix, WTF_CSRF_ENABLED=False
-    )
-    workers = []
-    for _ in range(2):
-        worker = create_app(config)
-        worker.test_client_class = IsolatedClient
-        workers.append(worker.test_client())
+    config = dict(REDIS_URL=url, RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix, WTF_CSRF_ENABLED=False)
+    workers = [make_app(**config).test_client() for _ in range(2)]
     statuses = []
     for attempt in range(8):
         worker = workers[attempt % 2]  # alternate between the two "workers"
