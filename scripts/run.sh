@@ -14,13 +14,16 @@ echo "==> migrating the database (${DATABASE_URL:-SQLite under instance/})"
 .venv/bin/flask db upgrade 2>&1 | grep -v "^INFO" || true
 echo "==> demo county"
 .venv/bin/flask demo load --if-empty
+logins=$(.venv/bin/flask demo users 2>/dev/null || echo "  (no demo county here: make an account with 'flask users create-admin NAME')")
 token=$(.venv/bin/flask users create-token demo-bureau --role bureau --label demo --replace)
 
 cat <<MSG
 
   jobmatch 就业帮扶匹配服务 is starting.
-  Open / 打开:     http://${HOST}:${PORT}/
+  Open / 打开:     http://${HOST}:${PORT}/login
   API docs / 文档: http://${HOST}:${PORT}/api/v1/docs
+  Demo logins (new passwords each start) / 演示账号（每次启动重新生成密码）:
+${logins}
   Demo API token (county bureau) / 演示访问令牌（县人社局）:
       ${token}
   Try / 试一试:
