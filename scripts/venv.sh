@@ -12,8 +12,11 @@ ensure_venv() {
   digest=$(cat "$requirements" requirements.txt | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     echo "==> installing $requirements"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    # Local pip configurations may warn about mirror folders they cannot see; keep only real messages.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip \
+      2> >(grep -v "is ignored: it is neither" >&2)
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements" \
+      2> >(grep -v "is ignored: it is neither" >&2)
     echo "$digest" > "$stamp"
   fi
 }
