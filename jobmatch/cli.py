@@ -51,6 +51,10 @@ def load_demo(seed: int, if_empty: bool) -> None:
     g.actor_id = None
     summary = demo_data.load(seed=seed, progress=True)
     click.echo(summary)
+    # The loader writes rows directly; give them the skill readings the services add on the way in.
+    from jobmatch.matches.codes import backfill
+
+    backfill()
 
 
 @users.command("create-admin")
@@ -116,6 +120,71 @@ def demo_users() -> None:
         click.echo(f"  {label:<22} {name:<14} {password}")
 
 
+ranker_group = click.Group("ranker", help="The matching ranker / 排序模型")
+
+
+@ranker_group.command("train")
+@click.option("--promote", "promote_after", is_flag=True, help="Promote it if it beats the serving model.")
+def ranker_train(promote_after: bool) -> None:
+    """Train a ranker from recorded referral outcomes and save it with its model card."""
+    from jobmatch.matches import training
+    from jobmatch.matching.ranker import ModelError
+
+    try:
+        model = training.train_and_save(progress=lambda step: click.echo(f"  … {step}", err=True))
+    except ModelError as error:
+        raise click.ClickException(str(error)) from error
+    metrics = model.card_data["holdout_metrics"]
+    card = model.card_data
+    click.echo(f"ranker {model.version} ({card['kind']}), hold-out from {card['training_window']['holdout_from']}:")
+    rows = [
+        ("model", metrics["model"]),
+        *metrics["baselines"].items(),
+        (f"serving {metrics['serving']['version']}", metrics["serving"]),
+    ]
+    for name, m in rows:
+        click.echo(f"  {name:<28} AUC {m['auc']:.3f}   NDCG@10 {m['ndcg@10']:.3f}")
+    if promote_after:
+        try:
+            training.promote(model.version)
+            click.echo(f"promoted: ranker {model.version} now serves / 已启用")
+        except Exception as error:  # a refusal is reported, not a failure of the command
+            click.echo(f"not promoted: {error}")
+
+
+@ranker_group.command("promote")
+@click.argument("version")
+@click.option("--force", is_flag=True, help="Promote without comparing (for emergencies).")
+def ranker_promote(version: str, force: bool) -> None:
+    """Serve VERSION if it beat the serving model on the same hold-out."""
+    from jobmatch.matches import training
+
+    try:
+        training.promote(version, force)
+    except Problem as problem:
+        raise click.ClickException(problem.errors[0].en) from problem
+    click.echo(f"ranker {version} now serves / 已启用")
+
+
+@ranker_group.command("rollback")
+def ranker_rollback() -> None:
+    """Serve the previously promoted ranker again (the prior when there was none)."""
+    from jobmatch.matches import training
+
+    state = training.rollback()
+    click.echo(f"serving: {state['serving'] or 'prior'}")
+
+
+@ranker_group.command("status")
+def ranker_status() -> None:
+    """Show the serving ranker and the saved versions."""
+    from jobmatch.matches import training
+
+    state = training.status()
+    click.echo(f"serving: {state['serving'] or 'prior'}; saved: {', '.join(state['versions']) or 'none'}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(ranker_group)

@@ -29,6 +29,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_sqlite_url(instance_path),
         "MAX_CONTENT_LENGTH": MAX_API_BODY_BYTES,
+        # Trained rankers and their model cards (written at run time, never committed).
+        "MODELS_DIR": os.environ.get("JOBMATCH_MODELS_DIR", str(Path(instance_path).parent / "models")),
         # Static files (no personal data) may be cached by browsers for an hour.
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
         # OpenAPI document and its docs page, served from our own static files.

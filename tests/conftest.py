@@ -82,8 +82,16 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 DATA_KEY = new_key()
 
 
+MODELS_DIR = Path(tempfile.mkdtemp(prefix="jobmatch-test-models-"))
+
+
 def app_config(database_url: str, **overrides) -> dict:
-    return {"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "DATA_KEY": DATA_KEY} | overrides
+    return {
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DATA_KEY": DATA_KEY,
+        "MODELS_DIR": str(MODELS_DIR),
+    } | overrides
 
 
 @pytest.fixture(scope="session")

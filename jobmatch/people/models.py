@@ -48,6 +48,8 @@ class Household(Stamped, db.Model):
     village: Mapped[Region] = relationship()
     laborers: Mapped[list[Laborer]] = relationship(back_populates="household")
 
+    __table_args__ = (sa.Index("ix_households_updated_at", "updated_at"),)
+
 
 class Laborer(Stamped, db.Model):
     """A working-age member of a household; birth date and sex come from the ID number."""
@@ -65,6 +67,8 @@ class Laborer(Stamped, db.Model):
     phone: Mapped[str | None] = mapped_column("phone_encrypted", EncryptedText)
     skills_raw: Mapped[list] = mapped_column(sa.JSON, default=list)
     skills: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The dictionary's reading of the skills, [[code, score], …], computed when they are written.
+    skill_codes: Mapped[list | None] = mapped_column(sa.JSON)
     labor_capacity: Mapped[LaborCapacity] = mapped_column(enum_column(LaborCapacity))
     willingness: Mapped[Willingness] = mapped_column(enum_column(Willingness))
     employment_status: Mapped[EmploymentStatus] = mapped_column(
@@ -77,6 +81,8 @@ class Laborer(Stamped, db.Model):
     longitude: Mapped[float | None] = mapped_column()
     health_note: Mapped[str | None] = mapped_column("health_note_encrypted", EncryptedText)
     registered_on: Mapped[date] = mapped_column(default=date.today)
+
+    __table_args__ = (sa.Index("ix_laborers_updated_at", "updated_at"),)
 
     household: Mapped[Household] = relationship(back_populates="laborers")
 

@@ -16,6 +16,7 @@ from jobmatch.errors import Collector, Conflict, FieldError
 from jobmatch.extensions import db
 from jobmatch.fields import clean_phone, clean_text, copy_plain
 from jobmatch.geo import DIVISION_CODE, check_coordinates, division_prefix
+from jobmatch.matches.codes import laborer_skill_codes
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.vocab import RegionLevel, Sex
 
@@ -211,6 +212,7 @@ def _clean_laborer(data: dict, errors: Collector, obj: Laborer | None) -> dict:
         raw = text.split_skills(data["skills"])
         out["skills_raw"] = raw
         out["skills"] = text.normalize_skills(raw)
+        out["skill_codes"] = laborer_skill_codes(raw)
     copy_plain(
         data,
         out,

@@ -30,6 +30,8 @@ class Referral(Stamped, db.Model):
     opening: Mapped[Opening] = relationship()
     events: Mapped[list[ReferralEvent]] = relationship(back_populates="referral", order_by="ReferralEvent.occurred_at")
 
+    __table_args__ = (sa.Index("ix_referrals_updated_at", "updated_at"),)
+
 
 class ReferralEvent(Stamped, db.Model):
     """One step of a referral; occurred_at may lie in the past for migrated history."""
@@ -66,4 +68,7 @@ class Employment(Stamped, db.Model):
 
     laborer: Mapped[Laborer] = relationship()
 
-    __table_args__ = (sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),)
+    __table_args__ = (
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
+        sa.Index("ix_employments_updated_at", "updated_at"),
+    )

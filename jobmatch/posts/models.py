@@ -58,6 +58,8 @@ class Opening(Stamped, db.Model):
     longitude: Mapped[float] = mapped_column()
     required_skills_raw: Mapped[list] = mapped_column(sa.JSON, default=list)
     required_skills: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Dictionary codes of the required skills (None where a skill is not in the dictionary), set when written.
+    required_skill_codes: Mapped[list | None] = mapped_column(sa.JSON)
     age_min: Mapped[int] = mapped_column(default=16)
     age_max: Mapped[int] = mapped_column(default=60)
     headcount: Mapped[int] = mapped_column()
@@ -85,4 +87,5 @@ class Opening(Stamped, db.Model):
         sa.CheckConstraint("remaining_headcount >= 0", name="remaining_not_negative"),
         sa.CheckConstraint("remaining_headcount <= headcount", name="remaining_within_headcount"),
         sa.CheckConstraint("age_min <= age_max", name="age_range_ordered"),
+        sa.Index("ix_openings_updated_at", "updated_at"),
     )

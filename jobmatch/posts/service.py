@@ -14,6 +14,7 @@ from jobmatch.errors import Collector
 from jobmatch.extensions import db
 from jobmatch.fields import clean_phone, clean_text, copy_plain, require_positive
 from jobmatch.geo import check_coordinates
+from jobmatch.matches.codes import opening_skill_codes
 from jobmatch.people.models import Region
 from jobmatch.people.service import WORKING_AGE_MAX, WORKING_AGE_MIN, resolve_region
 from jobmatch.posts.models import Employer, Opening
@@ -115,6 +116,7 @@ def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:
         raw = text.split_skills(data["required_skills"])
         out["required_skills_raw"] = raw
         out["required_skills"] = text.normalize_skills(raw)
+        out["required_skill_codes"] = opening_skill_codes(out["required_skills"])
     _clean_site_and_county(data, errors, obj, out)
     for key, model, zh in (("employer_id", Employer, "用工主体"), ("workshop_id", Workshop, "帮扶车间")):
         if data.get(key) is not None:

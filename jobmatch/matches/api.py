@@ -1,0 +1,174 @@
+"""JSON API: matches for a laborer or an opening, skill normalisation, and the ranker's model cards."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Dict, Float, Integer, List, Nested, String
+from apiflask.validators import Length, Range
+
+from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, token_auth
+from jobmatch.api.common import coded
+from jobmatch.errors import Conflict, FieldError
+from jobmatch.matches import service, training
+from jobmatch.matching import skills as skill_engine
+from jobmatch.matching.ranker import ModelError
+from jobmatch.people.api import LaborerOut
+from jobmatch.people.models import Laborer
+from jobmatch.posts.api import OpeningOut
+from jobmatch.posts.models import Opening
+from jobmatch.vocab import OpeningKind
+
+bp = APIBlueprint("matches_api", __name__, url_prefix="/api/v1", tag="Matching · 岗位匹配")
+
+ALL_ROLES = ["admin", "bureau", "cadre", "manager"]
+
+
+class MatchQuery(Schema):
+    limit = Integer(load_default=10, validate=Range(min=1, max=service.MAX_LIMIT))
+    kind = coded(OpeningKind)
+
+
+class OpeningMatchQuery(Schema):
+    limit = Integer(load_default=10, validate=Range(min=1, max=service.MAX_LIMIT))
+
+
+class Reason(Schema):
+    kind = String(metadata={"description": "skill, distance, age, hours, household, wage"})
+    zh = String()
+    en = String()
+
+
+class Shortfall(Schema):
+    found = Integer()
+    asked = Integer()
+    why = List(Dict(), metadata={"description": "rules that excluded candidates, most first"})
+    widen = List(Dict(), metadata={"description": "what would widen the search"})
+
+
+class OpeningMatch(Schema):
+    rank = Integer()
+    score = Float(metadata={"description": "chance of a hire that lasts 90 days (0–1)"})
+    opening = Nested(OpeningOut)
+    reasons = List(Nested(Reason))
+
+
+class LaborerMatch(Schema):
+    rank = Integer()
+    score = Float()
+    laborer = Nested(LaborerOut)
+    reasons = List(Nested(Reason))
+
+
+class LaborerMatches(Schema):
+    laborer_id = Integer()
+    model_version = String()
+    candidates = Integer()
+    items = List(Nested(OpeningMatch))
+    shortfall = Nested(Shortfall, allow_none=True)
+
+
+class OpeningMatches(Schema):
+    opening_id = Integer()
+    model_version = String()
+    candidates = Integer()
+    items = List(Nested(LaborerMatch))
+    shortfall = Nested(Shortfall, allow_none=True)
+
+
+@bp.get("/laborers/<int:laborer_id>/matches")
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@bp.input(MatchQuery, location="query", arg_name="query")
+@bp.output(LaborerMatches)
+def laborer_matches(laborer_id: int, query: dict):
+    """The openings that suit this laborer, with reasons / 为劳动力匹配岗位"""
+    laborer = get_in_scope(Laborer, laborer_id, "Laborer", "劳动力")
+    return service.matches_for_laborer(laborer, query["limit"], query.get("kind"))
+
+
+@bp.get("/openings/<int:opening_id>/matches")
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@bp.input(OpeningMatchQuery, location="query", arg_name="query")
+@bp.output(OpeningMatches)
+def opening_matches(opening_id: int, query: dict):
+    """The laborers who suit this opening (within your scope), with reasons / 为岗位匹配劳动力"""
+    opening = get_in_scope(Opening, opening_id, "Opening", "岗位")
+    return service.matches_for_opening(opening, query["limit"], restrict(sa.select(Laborer), Laborer))
+
+
+class NormalizeQuery(Schema):
+    q = String(required=True, validate=Length(min=1, max=64))
+    limit = Integer(load_default=5, validate=Range(min=1, max=20))
+
+
+class SkillOut(Schema):
+    code = String()
+    name = String()
+    category = String()
+    category_name = String()
+    score = Float()
+
+
+class SkillsOut(Schema):
+    q = String()
+    items = List(Nested(SkillOut))
+
+
+@bp.get("/skills/normalize")
+@bp.auth_required(token_auth, roles=ALL_ROLES)
+@bp.input(NormalizeQuery, location="query", arg_name="query")
+@bp.output(SkillsOut)
+def normalize_skill(query: dict):
+    """Canonical skills for free text, with scores / 技能标准化"""
+    return {"q": query["q"], "items": skill_engine.normalize_skill(query["q"], query["limit"])}
+
+
+class RankerOut(Schema):
+    serving = String(allow_none=True)
+    history = List(String())
+    card = Dict()
+    versions = List(String())
+
+
+class PromoteIn(Schema):
+    version = String(required=True)
+
+
+@bp.get("/ranker")
+@bp.auth_required(token_auth, roles=["admin", "bureau"])
+@bp.output(RankerOut)
+def ranker_status():
+    """The serving ranker's model card and the saved versions / 排序模型说明"""
+    return training.status()
+
+
+@bp.post("/ranker/train")
+@bp.auth_required(token_auth, roles=ADMINS)
+@bp.output(RankerOut, status_code=201)
+def ranker_train():
+    """Train a ranker from recorded outcomes (not promoted) / 训练排序模型"""
+    try:
+        training.train_and_save()
+    except ModelError as error:
+        raise Conflict([FieldError("", "cannot_train", str(error), str(error))], "Cannot train", "无法训练") from error
+    return training.status()
+
+
+@bp.post("/ranker/promote")
+@bp.auth_required(token_auth, roles=ADMINS)
+@bp.input(PromoteIn, arg_name="data")
+@bp.output(RankerOut)
+def ranker_promote(data: dict):
+    """Serve a trained version if it beats the serving one / 启用排序模型"""
+    training.promote(data["version"])
+    return training.status()
+
+
+@bp.post("/ranker/rollback")
+@bp.auth_required(token_auth, roles=ADMINS)
+@bp.output(RankerOut)
+def ranker_rollback():
+    """Serve the previous version again / 回退排序模型"""
+    training.rollback()
+    return training.status()

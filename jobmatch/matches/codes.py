@@ -1,0 +1,47 @@
+"""Skill readings stored with the records, so matching never parses text at query time."""
+
+from __future__ import annotations
+
+from jobmatch.matching import skills
+
+# Scores are stored to this many decimals.
+SCORE_DECIMALS = 3
+
+
+def laborer_skill_codes(written: list[str]) -> list[list]:
+    """[[code, score], …] best first: every canonical skill the laborer's skills were read as."""
+    profile = skills.profile_skills(written)
+    best: dict[str, float] = {}
+    for matches in profile.matches:
+        for match in matches:
+            best[match.code] = max(best.get(match.code, 0.0), match.score)
+    return [[code, round(score, SCORE_DECIMALS)] for code, score in sorted(best.items(), key=lambda kv: -kv[1])]
+
+
+def opening_skill_codes(written: list[str]) -> list[str | None]:
+    """The dictionary code of each required skill, None where the dictionary has no sure reading."""
+    return [required.code for required in skills.map_required_skills(written)]
+
+
+def backfill(batch: int = 1000) -> int:
+    """Read and store the skill codes of rows written without them (bulk loads); return how many."""
+    import sqlalchemy as sa
+
+    from jobmatch.extensions import db
+    from jobmatch.people.models import Laborer
+    from jobmatch.posts.models import Opening
+
+    done = 0
+    for model, source, target, read in (
+        (Laborer, "skills_raw", "skill_codes", laborer_skill_codes),
+        (Opening, "required_skills", "required_skill_codes", opening_skill_codes),
+    ):
+        while True:
+            rows = db.session.scalars(sa.select(model).where(getattr(model, target).is_(None)).limit(batch)).all()
+            if not rows:
+                break
+            for row in rows:
+                setattr(row, target, read(getattr(row, source) or []))
+            db.session.commit()
+            done += len(rows)
+    return done

@@ -1,0 +1,253 @@
+"""Match queries for the API and pages: the engine's answer, turned into explained results."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from jobmatch.extensions import db
+from jobmatch.matches.index import index, wage_per_month
+from jobmatch.matching import catalogue as cat
+from jobmatch.matching import engine, ranker, rules
+from jobmatch.matching import skills as skill_engine
+from jobmatch.matching.features import FEATURE_NAMES
+from jobmatch.people.models import Laborer
+from jobmatch.posts.models import Opening
+
+MAX_LIMIT = 50
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
+# A short list: fewer results than asked for, or fewer than this when the laborer asked for more.
+SHORT_LIST = 3
+WAGE_UNIT_ZH = {"month": "月", "day": "日", "piece": "件"}
+WAGE_UNIT_EN = {"month": "month", "day": "day", "piece": "piece"}
+
+
+def models_dir() -> Path:
+    return Path(current_app.config["MODELS_DIR"])
+
+
+def serving_model() -> ranker.Model:
+    """The promoted ranker, loaded once per process and reloaded when another is promoted."""
+    state = ranker.serving_state(models_dir())
+    cache = current_app.extensions.setdefault("ranker_cache", {})
+    version = state["serving"] or ranker.PRIOR_VERSION
+    if cache.get("version") != version:
+        cache["model"] = ranker.serving_model(models_dir())
+        cache["version"] = version
+    return cache["model"]
+
+
+# --- laborer → openings ------------------------------------------------------------------------------
+
+
+def laborer_query(laborer: Laborer, catalogue: cat.Catalogue) -> engine.LaborerQuery:
+    """The engine's view of a laborer, from the index row (kept current) and their written skills."""
+    t = catalogue.laborers.table
+    row = t.row_of[laborer.id]
+    today = date.today().toordinal()
+    return engine.LaborerQuery(
+        lat=float(t.lat[row]),
+        lon=float(t.lon[row]),
+        county=int(t.county[row]),
+        province=int(t.province[row]),
+        age=int((today - t.birth_ordinal[row]) // engine.DAYS_PER_YEAR),
+        capacity=int(t.capacity[row]),
+        willingness=int(t.willingness[row]),
+        needs_flexible=bool(t.needs_flexible[row]),
+        home_only=bool(t.home_only[row]),
+        category=int(t.category[row]),
+        risk=int(t.risk[row]),
+        household_employed=bool(t.household_employed[row]),
+        household_public_welfare=bool(t.household_public_welfare[row]) and not bool(t.employed[row]),
+        past_referrals=int(t.past_referrals[row]),
+        past_hires=int(t.past_hires[row]),
+        skills=skill_engine.profile_skills(laborer.skills_raw or laborer.skills),
+    )
+
+
+def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -> dict:
+    """The openings where this laborer is most likely to be hired and still working 90 days later."""
+    catalogue = index().current()
+    if laborer.id not in catalogue.laborers.table.row_of:
+        catalogue = index().current(force=True)  # registered a moment ago
+    query = laborer_query(laborer, catalogue)
+    kinds = {cat.KIND[kind]} if kind else None
+    found = engine.match_laborer(catalogue, query, serving_model(), date.today().toordinal(), limit, kinds)
+    ids = [int(catalogue.openings.table.id[r]) for r in found.rows]
+    openings = {o.id: o for o in db.session.scalars(sa.select(Opening).where(Opening.id.in_(ids)))}
+    items = []
+    for rank, (opening_id, chance, features, distance) in enumerate(
+        zip(ids, found.chance, found.features, found.distance_km, strict=True), start=1
+    ):
+        opening = openings[opening_id]
+        fit = skill_engine.skill_fit(query.skills, _required(opening))
+        items.append(
+            {
+                "rank": rank,
+                "score": round(float(chance), 4),
+                "opening": opening,
+                "reasons": reasons(features, distance, query.age, opening, fit, query.needs_flexible),
+            }
+        )
+    return {
+        "laborer_id": laborer.id,
+        "model_version": serving_model().version,
+        "candidates": found.candidates,
+        "items": items,
+        "shortfall": shortfall(len(items), limit, found.excluded),
+    }
+
+
+def _required(opening: Opening) -> list[skill_engine.RequiredSkill]:
+    codes = opening.required_skill_codes or [None] * len(opening.required_skills)
+    return [
+        skill_engine.RequiredSkill(text, code, 1.0 if code else 0.0)
+        for text, code in zip(opening.required_skills, codes, strict=False)
+    ]
+
+
+def shortfall(found: int, limit: int, excluded: dict[str, int]) -> dict | None:
+    """Why fewer results came back than asked for, and what would widen the search."""
+    if found >= limit:
+        return None
+    cut = sorted(((n, name) for name, n in excluded.items() if n), reverse=True)
+    why = [{"rule": name, "excluded": n, "zh": rules.REASONS[name][0], "en": rules.REASONS[name][1]} for n, name in cut]
+    widen = [{"zh": rules.WIDEN[name][0], "en": rules.WIDEN[name][1]} for _, name in cut if name in rules.WIDEN]
+    return {"found": found, "asked": limit, "why": why, "widen": widen[:2]}
+
+
+# --- explanations ------------------------------------------------------------------------------------
+
+
+def reasons(features: np.ndarray, distance_km: float, age: int, opening: Opening, fit, needs_flexible: bool) -> list:
+    """What a cadre can read aloud: skill, distance, age, hours, household priority, pay."""
+    out = []
+    if not opening.required_skills:
+        out.append(_reason("skill", "岗位无特定技能要求", "no particular skill required"))
+    elif fit.pairs and any(p.laborer_skill for p in fit.pairs):
+        out.append(_reason("skill", "技能匹配：" + fit.explain("zh"), "skill match: " + fit.explain("en")))
+    else:
+        need = "、".join(opening.required_skills)
+        out.append(_reason("skill", f"岗位要求{need}，本人暂无相应技能", f"needs {need}; no matching skill yet"))
+    if opening.working_pattern.value == "home_piecework":
+        out.append(_reason("distance", "可居家加工，无需通勤", "home piecework: no commute"))
+    elif opening.organised_transfer and distance_km > rules.COUNTY_BORDER_KM:
+        out.append(
+            _reason(
+                "distance",
+                f"距离约 {distance_km:.0f} 公里，统一组织输出" + ("，提供住宿" if opening.accommodation else ""),
+                f"about {distance_km:.0f} km away, with organised transfer"
+                + (" and lodging" if opening.accommodation else ""),
+            )
+        )
+    else:
+        shuttle_zh, shuttle_en = ("，有接送班车", ", shuttle bus") if opening.shuttle else ("", "")
+        out.append(
+            _reason(
+                "distance", f"距离约 {distance_km:.1f} 公里{shuttle_zh}", f"about {distance_km:.1f} km away{shuttle_en}"
+            )
+        )
+    out.append(
+        _reason(
+            "age",
+            f"{age} 岁，岗位要求 {opening.age_min}–{opening.age_max} 岁",
+            f"age {age}; the post takes {opening.age_min}–{opening.age_max}",
+        )
+    )
+    if needs_flexible:
+        if features[_COLUMN["flexible_fit"]] > 0:
+            out.append(_reason("hours", "工时灵活，便于照顾家庭", "flexible hours, fits caring duties"))
+        else:
+            out.append(_reason("hours", "全职岗位，需照顾家庭者请先商量", "full-time: check caring duties first"))
+    if features[_COLUMN["no_one_employed"]] > 0:
+        out.append(_reason("household", "家中尚无人就业，优先推荐", "no one in the household works yet: priority"))
+    if features[_COLUMN["monitored_household"]] > 0:
+        out.append(_reason("household", "防返贫监测户", "household under relapse monitoring"))
+    wage = _wage_text(opening)
+    if wage:
+        out.append(_reason("wage", *wage))
+    return out
+
+
+def _reason(kind: str, zh: str, en: str) -> dict:
+    return {"kind": kind, "zh": zh, "en": en}
+
+
+def _wage_text(opening: Opening) -> tuple[str, str] | None:
+    values = [f"{float(v):g}" for v in (opening.wage_min, opening.wage_max) if v is not None]
+    if not values:
+        return None
+    amount = "–".join(dict.fromkeys(values))
+    unit = opening.wage_unit.value
+    return f"工资 {amount} 元/{WAGE_UNIT_ZH[unit]}", f"pays {amount} CNY per {WAGE_UNIT_EN[unit]}"
+
+
+# --- opening → laborers ------------------------------------------------------------------------------
+
+
+def opening_query(opening: Opening, catalogue: cat.Catalogue) -> engine.OpeningQuery:
+    t = catalogue.openings.table
+    row = t.row_of[opening.id]
+    return engine.OpeningQuery(
+        lat=float(t.lat[row]),
+        lon=float(t.lon[row]),
+        county=int(t.county[row]),
+        province=int(t.province[row]),
+        kind=int(t.kind[row]),
+        age_min=int(t.age_min[row]),
+        age_max=int(t.age_max[row]),
+        intensity=int(t.intensity[row]),
+        pattern=int(t.pattern[row]),
+        transfer=bool(t.transfer[row]),
+        wage_month=wage_per_month(opening.wage_min, opening.wage_max, opening.wage_unit.value),
+        remaining=int(t.remaining[row]),
+        deadline=int(t.deadline[row]),
+        is_open=bool(t.is_open[row]),
+        skill_rows=t.skills[row].copy(),
+    )
+
+
+def matches_for_opening(opening: Opening, limit: int, visible: sa.Select) -> dict:
+    """The laborers (among those the caller may see) most likely to be hired here and stay."""
+    catalogue = index().current()
+    if opening.id not in catalogue.openings.table.row_of:
+        catalogue = index().current(force=True)  # posted a moment ago
+    query = opening_query(opening, catalogue)
+    # Ask the engine for more than needed: some may lie outside the caller's villages.
+    found = engine.match_opening(catalogue, query, serving_model(), date.today().toordinal(), max(limit * 5, 50))
+    t = catalogue.laborers.table
+    ids = [int(t.id[r]) for r in found.rows]
+    allowed = {lab.id: lab for lab in db.session.scalars(visible.where(Laborer.id.in_(ids)))}
+    items = []
+    for laborer_id, chance, features, distance in zip(
+        ids, found.chance, found.features, found.distance_km, strict=True
+    ):
+        laborer = allowed.get(laborer_id)
+        if laborer is None:
+            continue
+        row = t.row_of[laborer_id]
+        age = int((date.today().toordinal() - t.birth_ordinal[row]) // engine.DAYS_PER_YEAR)
+        fit = skill_engine.skill_fit(
+            skill_engine.profile_skills(laborer.skills_raw or laborer.skills), _required(opening)
+        )
+        items.append(
+            {
+                "rank": len(items) + 1,
+                "score": round(float(chance), 4),
+                "laborer": laborer,
+                "reasons": reasons(features, distance, age, opening, fit, bool(t.needs_flexible[row])),
+            }
+        )
+        if len(items) == limit:
+            break
+    return {
+        "opening_id": opening.id,
+        "model_version": serving_model().version,
+        "candidates": found.candidates,
+        "items": items,
+        "shortfall": shortfall(len(items), limit, found.excluded),
+    }

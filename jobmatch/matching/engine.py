@@ -1,0 +1,275 @@
+"""Matching: which openings suit this laborer, and which laborers suit this opening.
+
+Pure engine code: arrays in, arrays out. Two stages, so the cost follows the candidates:
+
+1. candidates from the spatial index (and, for people who would leave the county, posts with
+   organised transfer), cut by the hard rules, scored by the prior's cheap linear formula;
+2. the best RERANK_LIMIT of those re-scored by the serving model; congestion (few places
+   left, many open referrals) lowers the rank so the same few posts are not pushed to everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jobmatch.matching import features as feature_engine
+from jobmatch.matching import rules
+from jobmatch.matching import skills as skill_engine
+from jobmatch.matching.catalogue import WILLINGNESS, Catalogue, haversine_km
+from jobmatch.matching.ranker import Model, PriorModel
+
+RERANK_LIMIT = 500
+DAYS_PER_YEAR = 365.2425
+# Rank = chance × places / (places + this × open referrals): a post with 1 place and 3 open
+# referrals ranks at 1 / (1 + 0.5 × 3) = 40 % of its chance.
+CONGESTION_WEIGHT = 0.5
+# A household with no one in work ranks as if its member's chance were this much higher.
+PRIORITY_BOOST = 0.2
+_PRIOR = PriorModel()
+
+
+@dataclass(frozen=True)
+class LaborerQuery:
+    """One laborer as the engine sees them (no name, no ID number, no sex)."""
+
+    lat: float
+    lon: float
+    county: int
+    province: int
+    age: int
+    capacity: int
+    willingness: int
+    needs_flexible: bool
+    home_only: bool
+    category: int
+    risk: int
+    household_employed: bool
+    household_public_welfare: bool
+    past_referrals: int
+    past_hires: int
+    skills: skill_engine.LaborerSkills
+
+
+@dataclass(frozen=True)
+class OpeningQuery:
+    """One opening as the engine sees it."""
+
+    lat: float
+    lon: float
+    county: int
+    province: int
+    kind: int
+    age_min: int
+    age_max: int
+    intensity: int
+    pattern: int
+    transfer: bool
+    wage_month: float
+    remaining: int
+    deadline: int
+    is_open: bool
+    skill_rows: np.ndarray  # dictionary rows of its required skills (padded)
+
+
+@dataclass
+class Matches:
+    """Rows of the other side, best first, with the chance of lasting work and the features behind it."""
+
+    rows: np.ndarray
+    chance: np.ndarray
+    rank_score: np.ndarray
+    features: np.ndarray
+    distance_km: np.ndarray
+    candidates: int
+    excluded: dict[str, int]
+
+
+def _top(score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest scores, best first."""
+    if len(score) <= k:
+        return np.argsort(-score, kind="stable")
+    part = np.argpartition(-score, k - 1)[:k]
+    return part[np.argsort(-score[part], kind="stable")]
+
+
+def _score(model: Model, feats: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two stages: the prior's linear score for all, the serving model for the best few."""
+    first = _top(_PRIOR.predict(feats), max(limit, RERANK_LIMIT))
+    if first.size == 0:
+        return first, np.zeros(0)
+    chance = model.predict(feats[first])
+    return first, chance
+
+
+def opening_candidates(catalogue: Catalogue, q: LaborerQuery) -> np.ndarray:
+    """Rows of openings the laborer could reach: nearby ones, plus organised transfer for those who would leave."""
+    table = catalogue.openings
+    if q.willingness == WILLINGNESS["none"] or q.capacity == 0:
+        return np.zeros(0, dtype=np.intp)
+    if q.willingness == WILLINGNESS["anywhere"]:
+        return np.arange(table.table.size)
+    radius = {
+        WILLINGNESS["village"]: rules.VILLAGE_RADIUS_KM,
+        WILLINGNESS["county"]: rules.COUNTY_SEARCH_KM,
+        WILLINGNESS["province"]: rules.PROVINCE_SEARCH_KM,
+    }[q.willingness]
+    rows = table.within(q.lat, q.lon, radius)
+    if q.willingness >= WILLINGNESS["province"]:
+        rows = np.union1d(rows, np.flatnonzero(table.table.transfer))
+    return rows
+
+
+def match_laborer(
+    catalogue: Catalogue, q: LaborerQuery, model: Model, today: int, limit: int = 10, kinds: set[int] | None = None
+) -> Matches:
+    """The openings most likely to give this laborer work that lasts."""
+    t = catalogue.openings.table
+    rows = opening_candidates(catalogue, q)
+    if kinds is not None:
+        rows = rows[np.isin(t.kind[rows], list(kinds))]
+    distance = haversine_km(q.lat, q.lon, t.lat[rows], t.lon[rows])
+    radius_ok = rules.within_radius(
+        q.willingness, q.county, q.province, distance, t.county[rows], t.province[rows], t.transfer[rows]
+    )
+    masks = rules.rule_masks(
+        age=q.age,
+        capacity=q.capacity,
+        category=q.category,
+        household_public_welfare=q.household_public_welfare,
+        home_only=q.home_only,
+        radius_ok=radius_ok,
+        kind=t.kind[rows],
+        age_min=t.age_min[rows],
+        age_max=t.age_max[rows],
+        intensity=t.intensity[rows],
+        pattern=t.pattern[rows],
+        remaining=t.remaining[rows],
+        deadline=t.deadline[rows],
+        is_open=t.is_open[rows],
+        today=today,
+    )
+    ok = rules.combine(masks, len(rows))
+    excluded = rules.explain_exclusions(masks, len(rows))
+    rows, distance = rows[ok], distance[ok]
+    fit = skill_engine.fit_many(q.skills, t.skills[rows])
+    feats = feature_engine.compute(
+        feature_engine.PairInputs(
+            skill_fit=fit,
+            distance_km=distance,
+            age=q.age,
+            willingness=q.willingness,
+            capacity=q.capacity,
+            needs_flexible=q.needs_flexible,
+            category=q.category,
+            risk=q.risk,
+            household_employed=q.household_employed,
+            past_referrals=q.past_referrals,
+            past_hires=q.past_hires,
+            kind=t.kind[rows],
+            age_min=t.age_min[rows],
+            age_max=t.age_max[rows],
+            intensity=t.intensity[rows],
+            pattern=t.pattern[rows],
+            transfer=t.transfer[rows],
+            wage_month=t.wage_month[rows],
+        )
+    )
+    first, chance = _score(model, feats, limit)
+    remaining = t.remaining[rows[first]].astype(np.float64)
+    congestion = remaining / (remaining + CONGESTION_WEIGHT * t.open_referrals[rows[first]])
+    rank = chance * congestion
+    best = _top(rank, limit)
+    pick = first[best]
+    return Matches(rows[pick], chance[best], rank[best], feats[pick], distance[pick], int(ok.size), excluded)
+
+
+def laborer_skill_fit(catalogue: Catalogue, rows: np.ndarray, skill_rows: np.ndarray) -> np.ndarray:
+    """Mean fit of many laborers to one opening's required skills, from their stored canonical readings."""
+    t = catalogue.laborers.table
+    required = skill_rows[skill_rows != skill_engine.NO_REQUIREMENT]
+    if required.size == 0:
+        return np.full(len(rows), skill_engine.NO_REQUIREMENT_FIT, dtype=np.float32)
+    credit = skill_engine.dictionary().credit
+    codes, scores = t.skill_codes[rows], t.skill_scores[rows]
+    known = codes >= 0
+    total = np.zeros(len(rows), dtype=np.float32)
+    for r in required:
+        if r < 0:
+            continue  # a requirement outside the dictionary: no credit at this stage
+        gathered = np.where(known, credit[np.where(known, codes, 0), r] * scores, 0.0)
+        total += gathered.max(axis=1)
+    return total / len(required)
+
+
+def laborer_candidates(catalogue: Catalogue, o: OpeningQuery) -> np.ndarray:
+    """Rows of laborers who could reach the site: those near it, those who would go anywhere, and, with
+    organised transfer, those who would leave the county."""
+    table = catalogue.laborers
+    t = table.table
+    near = table.within(o.lat, o.lon, rules.PROVINCE_SEARCH_KM if not o.transfer else rules.COUNTY_SEARCH_KM)
+    far_ok = t.willingness >= (WILLINGNESS["province"] if o.transfer else WILLINGNESS["anywhere"])
+    return np.union1d(near, np.flatnonzero(far_ok))
+
+
+def match_opening(catalogue: Catalogue, o: OpeningQuery, model: Model, today: int, limit: int = 10) -> Matches:
+    """The laborers most likely to be hired here and stay, priority households first among equals."""
+    t = catalogue.laborers.table
+    rows = laborer_candidates(catalogue, o)
+    rows = rows[~t.employed[rows] & (t.willingness[rows] > 0)]
+    distance = haversine_km(o.lat, o.lon, t.lat[rows], t.lon[rows])
+    radius_ok = rules.within_radius(
+        t.willingness[rows], t.county[rows], t.province[rows], distance, o.county, o.province, o.transfer
+    )
+    ages = ((today - t.birth_ordinal[rows]) // DAYS_PER_YEAR).astype(np.int16)
+    masks = rules.rule_masks(
+        age=ages,
+        capacity=t.capacity[rows],
+        category=t.category[rows],
+        household_public_welfare=t.household_public_welfare[rows],
+        home_only=t.home_only[rows],
+        radius_ok=radius_ok,
+        kind=o.kind,
+        age_min=o.age_min,
+        age_max=o.age_max,
+        intensity=o.intensity,
+        pattern=o.pattern,
+        remaining=o.remaining,
+        deadline=o.deadline,
+        is_open=o.is_open,
+        today=today,
+    )
+    ok = rules.combine(masks, len(rows))
+    excluded = rules.explain_exclusions(masks, len(rows))
+    rows, distance, ages = rows[ok], distance[ok], ages[ok]
+    fit = laborer_skill_fit(catalogue, rows, o.skill_rows)
+    feats = feature_engine.compute(
+        feature_engine.PairInputs(
+            skill_fit=fit,
+            distance_km=distance,
+            age=ages,
+            willingness=t.willingness[rows],
+            capacity=t.capacity[rows],
+            needs_flexible=t.needs_flexible[rows],
+            category=t.category[rows],
+            risk=t.risk[rows],
+            household_employed=t.household_employed[rows],
+            past_referrals=t.past_referrals[rows],
+            past_hires=t.past_hires[rows],
+            kind=o.kind,
+            age_min=o.age_min,
+            age_max=o.age_max,
+            intensity=o.intensity,
+            pattern=o.pattern,
+            transfer=o.transfer,
+            wage_month=o.wage_month,
+        )
+    )
+    first, chance = _score(model, feats, limit)
+    # Among laborers as likely to stay, households where no one works yet come first.
+    priority = 1.0 + PRIORITY_BOOST * (~t.household_employed[rows[first]])
+    rank = chance * priority
+    best = _top(rank, limit)
+    pick = first[best]
+    return Matches(rows[pick], chance[best], rank[best], feats[pick], distance[pick], int(ok.size), excluded)
