@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -26,9 +27,11 @@ from jobmatch.vocab import (
     OpeningStatus,
     ReferralState,
     RegionLevel,
+    Role,
     Sex,
     Willingness,
 )
+from tests.conftest import ApiClient, token_for
 from workshops.models import Workshop
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -200,7 +203,7 @@ def check_employments(
     assert 0.4 <= share <= 0.6
 
 
-def test_demo_load_builds_a_consistent_county_and_a_second_run_changes_nothing(app, runner):
+def test_demo_load_builds_a_consistent_county_and_a_second_run_changes_nothing(app, runner, client, tmp_path):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "演示县横峰县已载入" in result.stdout and "Demo county 横峰县 loaded" in result.stdout
@@ -237,6 +240,21 @@ def test_demo_load_builds_a_consistent_county_and_a_second_run_changes_nothing(a
     assert table_counts() == counts
     assert last_updates() == updated
     assert counts["audit_events"] == 1
+
+    # The history trains a ranker that beats ranking by distance alone, and matches come back explained.
+    app.config["MODELS_DIR"] = str(tmp_path)
+    trained = runner.invoke(args=["ranker", "train", "--promote"])
+    assert trained.exit_code == 0, trained.output
+    card_path = next(tmp_path.glob("ranker-*.json"))
+    metrics = json.loads(card_path.read_text())["holdout_metrics"]
+    assert metrics["model"]["ndcg@10"] > metrics["baselines"]["distance_only"]["ndcg@10"]
+    assert "promoted" in trained.output
+    bureau = ApiClient(client, token_for("demo-test-bureau", Role.bureau, [db.session.get(Region, county_id)]))
+    for laborer_id in list(laborers)[:40]:
+        body = bureau.get(f"/api/v1/laborers/{laborer_id}/matches?limit=5").get_json()
+        assert body["model_version"] == card_path.stem.removeprefix("ranker-")
+        assert all(item["reasons"] for item in body["items"])
+        assert body["items"] or body["shortfall"]["why"]
 
 
 @pytest.fixture

@@ -98,8 +98,19 @@ def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -
         "model_version": serving_model().version,
         "candidates": found.candidates,
         "items": items,
-        "shortfall": shortfall(len(items), limit, found.excluded),
+        "shortfall": shortfall(len(items), limit, _laborer_exclusions(query, found)),
     }
+
+
+def _laborer_exclusions(query: engine.LaborerQuery, found: engine.Matches) -> dict[str, int]:
+    """The rules that cut, or why there was nothing to cut from."""
+    if query.willingness == cat.WILLINGNESS["none"]:
+        return {"willingness": 1}
+    if query.capacity == cat.CAPACITY["none"]:
+        return {"capacity": 1}
+    if not found.candidates:
+        return {"nothing_near": 1}
+    return found.excluded
 
 
 def _required(opening: Opening) -> list[skill_engine.RequiredSkill]:

@@ -50,10 +50,18 @@ REASONS = {
     "headcount": ("岗位已招满", "no places left"),
     "deadline": ("岗位已过截止日期", "past the deadline"),
     "closed": ("岗位已关闭", "the post is closed"),
+    # Not pair rules: why a laborer has no candidates at all.
+    "willingness": ("本人暂无就业意愿", "the laborer has not said they want work"),
+    "capacity": ("本人已丧失劳动能力", "the laborer cannot work"),
+    "nothing_near": ("可到达范围内暂无在招岗位", "no open posts within reach"),
 }
 
 # What a cadre can change to widen a search that came back short, by the rule that cut most.
 WIDEN = {
+    "nothing_near": (
+        "可与本人商量扩大就业意愿范围（如县内、省内），或查看有统一组织输出的岗位",
+        "ask whether the laborer would work further away (county, province) or take a post with organised transfer",
+    ),
     "radius": (
         "可与本人商量扩大就业意愿范围（如县内、省内），或查看有统一组织输出的岗位",
         "ask whether the laborer would work further away (county, province) or take a post with organised transfer",

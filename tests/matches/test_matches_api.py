@@ -1,0 +1,128 @@
+"""Matches through the API: explained, scoped, and current across workers."""
+
+from __future__ import annotations
+
+import time
+
+from jobmatch.accounts import tokens
+from jobmatch.accounts.service import get_user
+from jobmatch.posts.service import save_opening
+from tests import factories
+
+
+def _post(title: str, skills: list[str], **kw) -> int:
+    data = {
+        "kind": "enterprise",
+        "title": title,
+        "region_code": factories.TOWNSHIP_CODE,
+        "headcount": 3,
+        "age_min": 18,
+        "age_max": 60,
+        "required_skills": skills,
+        "wage_min": 3000,
+        "wage_max": 4000,
+        "county_code": factories.COUNTY_CODE,
+    } | kw
+    from jobmatch.extensions import db
+    from jobmatch.posts.models import Employer
+
+    employer = db.session.query(Employer).first() or Employer(name="横峰服饰", kind="enterprise")
+    db.session.add(employer)
+    db.session.commit()
+    return save_opening(data | {"employer_id": employer.id}).id
+
+
+def test_a_cadre_gets_explained_matches_for_a_laborer_in_their_village(as_role, county):
+    sewing = _post("缝纫工", ["縫紉"])
+    welding = _post("电焊工", ["电焊"])
+    body = as_role("cadre").get(f"/api/v1/laborers/{county['east'][0].id}/matches?limit=5").get_json()
+    assert [item["opening"]["id"] for item in body["items"]][:2] == [sewing, welding]
+    first = body["items"][0]
+    assert 0 < first["score"] < 1 and first["rank"] == 1
+    kinds = {r["kind"] for r in first["reasons"]}
+    assert {"skill", "distance", "age", "wage"} <= kinds
+    skill = next(r for r in first["reasons"] if r["kind"] == "skill")
+    assert "会踩缝纫机" in skill["zh"] and "缝纫工" in skill["zh"] and "skill match" in skill["en"]
+    assert body["model_version"] == "prior-1"
+
+
+def test_matches_outside_the_cadres_villages_are_not_found_and_managers_may_not_ask(as_role, county):
+    _post("缝纫工", ["缝纫"])
+    assert as_role("cadre").get(f"/api/v1/laborers/{county['west'].id}/matches").status_code == 404
+    assert as_role("manager").get(f"/api/v1/laborers/{county['west'].id}/matches").status_code == 403
+
+
+def test_a_short_list_says_why_and_what_would_widen_it(as_role, county):
+    _post("年轻普工", [], age_min=18, age_max=30)
+    body = as_role("cadre").get(f"/api/v1/laborers/{county['east'][0].id}/matches?limit=5").get_json()
+    assert body["items"] == []
+    assert body["shortfall"]["why"][0]["rule"] == "age"
+    assert body["shortfall"]["widen"] and body["shortfall"]["widen"][0]["zh"]
+
+
+def test_opening_matches_list_only_laborers_the_caller_may_see(as_role, county):
+    opening = _post("缝纫工", ["缝纫"])
+    cadre = as_role("cadre").get(f"/api/v1/openings/{opening}/matches").get_json()
+    bureau = as_role("bureau").get(f"/api/v1/openings/{opening}/matches").get_json()
+    assert {item["laborer"]["name"] for item in cadre["items"]} <= {"东甲", "东乙"}
+    assert {item["laborer"]["name"] for item in bureau["items"]} >= {item["laborer"]["name"] for item in cadre["items"]}
+    assert "西丙" not in {item["laborer"]["name"] for item in bureau["items"]}  # already employed in the workshop
+
+
+def test_an_opening_posted_through_one_worker_is_matched_by_another_within_a_second(county, make_app):
+    worker_a, worker_b = make_app().test_client(), make_app().test_client()
+    cadre_id = county["users"]["cadre"].id
+    bureau_id = county["users"]["bureau"].id
+    with worker_b.application.app_context():
+        cadre_token = tokens.issue_token(get_user(cadre_id), "b")
+    with worker_a.application.app_context():
+        bureau_token = tokens.issue_token(get_user(bureau_id), "a")
+    laborer_id = county["east"][0].id
+    url = f"/api/v1/laborers/{laborer_id}/matches?limit=10"
+    cadre = {"Authorization": f"Bearer {cadre_token}"}
+    assert worker_b.get(url, headers=cadre).get_json()["items"] == []  # worker B builds its index: nothing yet
+    employer = worker_a.post(
+        "/api/v1/employers",
+        json={"name": "新厂", "kind": "enterprise"},
+        headers={"Authorization": f"Bearer {bureau_token}"},
+    ).get_json()
+    created = worker_a.post(
+        "/api/v1/openings",
+        json={
+            "kind": "enterprise",
+            "title": "缝纫工",
+            "employer_id": employer["id"],
+            "headcount": 2,
+            "region_code": factories.TOWNSHIP_CODE,
+            "required_skills": ["缝纫"],
+        },
+        headers={"Authorization": f"Bearer {bureau_token}"},
+    ).get_json()
+    started = time.monotonic()
+    seen = False
+    while time.monotonic() - started < 1.0 and not seen:
+        seen = created["id"] in [i["opening"]["id"] for i in worker_b.get(url, headers=cadre).get_json()["items"]]
+        time.sleep(0.1)
+    assert seen, "worker B did not see the new opening within a second"
+    # filling it through worker A takes it out of worker B's matches just as fast
+    worker_a.patch(
+        f"/api/v1/openings/{created['id']}",
+        json={"remaining_headcount": 0},
+        headers={"Authorization": f"Bearer {bureau_token}"},
+    )
+    time.sleep(0.6)
+    assert created["id"] not in [i["opening"]["id"] for i in worker_b.get(url, headers=cadre).get_json()["items"]]
+
+
+def test_skill_normalisation_reads_colloquial_and_traditional_forms(as_role, county):
+    body = as_role("manager").get("/api/v1/skills/normalize?q=會開叉車").get_json()
+    assert body["items"][0]["name"] == "叉车司机" and body["items"][0]["score"] >= 0.9
+    assert as_role("cadre").get("/api/v1/skills/normalize").status_code == 422
+
+
+def test_the_ranker_serves_the_prior_until_one_is_trained(as_role, county):
+    status = as_role("bureau").get("/api/v1/ranker").get_json()
+    assert status["serving"] is None and status["card"]["kind"] == "prior"
+    refused = as_role("admin").post("/api/v1/ranker/train")
+    assert refused.status_code == 409
+    assert as_role("cadre").post("/api/v1/ranker/train").status_code == 403
