@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
 def _import_models() -> None:
     """Every table must be known to SQLAlchemy and Alembic."""
     from jobmatch.accounts import models as _accounts  # noqa: F401
+    from jobmatch.matches import models as _matches  # noqa: F401
     from jobmatch.people import models as _people  # noqa: F401
     from jobmatch.placements import models as _placements  # noqa: F401
     from jobmatch.posts import models as _posts  # noqa: F401

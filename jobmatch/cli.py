@@ -125,10 +125,15 @@ ranker_group = click.Group("ranker", help="The matching ranker / 排序模型")
 
 @ranker_group.command("train")
 @click.option("--promote", "promote_after", is_flag=True, help="Promote it if it beats the serving model.")
-def ranker_train(promote_after: bool) -> None:
+@click.option("--if-none", is_flag=True, help="Only when no trained ranker serves yet.")
+def ranker_train(promote_after: bool, if_none: bool) -> None:
     """Train a ranker from recorded referral outcomes and save it with its model card."""
     from jobmatch.matches import training
     from jobmatch.matching.ranker import ModelError
+
+    if if_none and training.status()["serving"]:
+        click.echo(f"ranker {training.status()['serving']} serves already / 已有排序模型")
+        return
 
     try:
         model = training.train_and_save(progress=lambda step: click.echo(f"  … {step}", err=True))

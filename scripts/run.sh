@@ -14,6 +14,8 @@ echo "==> migrating the database (${DATABASE_URL:-SQLite under instance/})"
 .venv/bin/flask db upgrade 2>&1 | grep -v "^INFO" || true
 echo "==> demo county"
 .venv/bin/flask demo load --if-empty
+echo "==> ranker"
+.venv/bin/flask ranker train --promote --if-none 2>/dev/null || echo "  (no outcomes to learn from yet: the prior ranker serves)"
 logins=$(.venv/bin/flask demo users 2>/dev/null || echo "  (no demo county here: make an account with 'flask users create-admin NAME')")
 token=$(.venv/bin/flask users create-token demo-bureau --role bureau --label demo --replace)
 

@@ -205,3 +205,12 @@ def api(client, regions) -> ApiClient:
 @pytest.fixture
 def admin_api(client) -> ApiClient:
     return ApiClient(client, token_for("admin-test", Role.admin))
+
+
+@pytest.fixture(autouse=True)
+def _shipped_skill_dictionary():
+    """Synonyms added in one test must not leak into the next (the dictionary lives in the process)."""
+    yield
+    from jobmatch.matching import skills
+
+    skills.use_synonyms({})

@@ -9,9 +9,10 @@ from apiflask.validators import Length, Range
 
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, token_auth
-from jobmatch.api.common import coded
+from jobmatch.api.common import PageQuery, coded, page_schema
+from jobmatch.crud import page_of
 from jobmatch.errors import Conflict, FieldError
-from jobmatch.matches import service, training
+from jobmatch.matches import service, synonyms, training
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.ranker import ModelError
 from jobmatch.people.api import LaborerOut
@@ -121,7 +122,38 @@ class SkillsOut(Schema):
 @bp.output(SkillsOut)
 def normalize_skill(query: dict):
     """Canonical skills for free text, with scores / 技能标准化"""
+    synonyms.sync()
     return {"q": query["q"], "items": skill_engine.normalize_skill(query["q"], query["limit"])}
+
+
+class SynonymIn(Schema):
+    skill_code = String(required=True, metadata={"example": "sewing"})
+    synonym = String(required=True, metadata={"example": "踩衣车"})
+
+
+class SynonymOut(Schema):
+    id = Integer()
+    skill_code = String()
+    synonym = String()
+    created_by_id = Integer(allow_none=True)
+
+
+@bp.post("/skills/synonyms")
+@bp.auth_required(token_auth, roles=ADMINS)
+@bp.input(SynonymIn, arg_name="data")
+@bp.output(SynonymOut, status_code=201)
+def add_synonym(data: dict):
+    """Add a synonym to the skill dictionary / 添加技能同义词"""
+    return synonyms.add(data)
+
+
+@bp.get("/skills/synonyms")
+@bp.auth_required(token_auth, roles=["admin", "bureau"])
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(page_schema(SynonymOut, "SynonymPage"))
+def list_synonyms(query: dict):
+    """Synonyms added by admins / 已添加的技能同义词"""
+    return page_of(synonyms.listing(), query["page"], query["per_page"])
 
 
 class RankerOut(Schema):

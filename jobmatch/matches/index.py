@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from jobmatch.extensions import db
+from jobmatch.matches import synonyms
 from jobmatch.matches.codes import laborer_skill_codes, opening_skill_codes
 from jobmatch.matching import catalogue as cat
 from jobmatch.matching import skills as skill_engine
@@ -80,6 +81,7 @@ class MatchIndex:
     def current(self, force: bool = False) -> cat.Catalogue:
         """The catalogue, caught up with the database (now, if force)."""
         with self.lock:
+            synonyms.sync()
             if self.catalogue is None:
                 self._build()
             elif force or time.monotonic() - self.checked >= REFRESH_INTERVAL_S:

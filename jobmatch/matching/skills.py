@@ -367,9 +367,32 @@ def load_dictionary(path: Path | str = DICTIONARY_PATH) -> SkillDictionary:
 
 
 @lru_cache(maxsize=1)
-def dictionary() -> SkillDictionary:
-    """The shipped dictionary, loaded on first use and kept (call `dictionary.cache_clear()` after edits)."""
+def shipped_dictionary() -> SkillDictionary:
+    """The shipped dictionary, loaded on first use and kept."""
     return load_dictionary(DICTIONARY_PATH)
+
+
+# The shipped dictionary with the synonyms admins added, when there are any (see `use_synonyms`).
+_with_synonyms: SkillDictionary | None = None
+
+
+def dictionary() -> SkillDictionary:
+    """The dictionary in use in this process."""
+    return _with_synonyms if _with_synonyms is not None else shipped_dictionary()
+
+
+def use_synonyms(extra: Mapping[str, Sequence[str]]) -> SkillDictionary:
+    """From now on, serve the shipped dictionary plus extra synonyms (code → forms); skills keep their rows."""
+    global _with_synonyms
+    if not extra:
+        _with_synonyms = None
+        return dictionary()
+    with open(DICTIONARY_PATH, encoding="utf-8") as fh:
+        data = json.load(fh)
+    for entry in data["skills"]:
+        entry["synonyms"] = [*entry.get("synonyms", ()), *extra.get(entry["code"], ())]
+    _with_synonyms = build_dictionary(data)
+    return _with_synonyms
 
 
 # --- Scoring free text against the dictionary ------------------------------------------------------------

@@ -62,6 +62,8 @@ MATRIX: dict[str, set[str] | str] = {
     "matches_api.laborer_matches": PEOPLE,
     "matches_api.opening_matches": PEOPLE,
     "matches_api.normalize_skill": ALL,
+    "matches_api.add_synonym": ADMIN,
+    "matches_api.list_synonyms": REGISTRY,
     "matches_api.ranker_status": REGISTRY,
     "matches_api.ranker_train": ADMIN,
     "matches_api.ranker_promote": ADMIN,

@@ -126,3 +126,22 @@ def test_the_ranker_serves_the_prior_until_one_is_trained(as_role, county):
     refused = as_role("admin").post("/api/v1/ranker/train")
     assert refused.status_code == 409
     assert as_role("cadre").post("/api/v1/ranker/train").status_code == 403
+
+
+def test_an_admin_adds_a_synonym_and_every_worker_reads_it(as_role, county, make_app):
+    admin = as_role("admin")
+    assert admin.get("/api/v1/skills/normalize?q=针车").get_json()["items"] == []
+    added = admin.post("/api/v1/skills/synonyms", json={"skill_code": "sewing", "synonym": "針車"})
+    assert added.status_code == 201 and added.get_json()["synonym"] == "针车"
+    other_worker = make_app().test_client()
+    token = admin.headers["Authorization"]
+    after = other_worker.get("/api/v1/skills/normalize?q=针车", headers={"Authorization": token}).get_json()
+    assert after["items"][0]["code"] == "sewing" and after["items"][0]["score"] == 1.0
+    again = admin.post("/api/v1/skills/synonyms", json={"skill_code": "welder", "synonym": "针车"})
+    assert again.status_code == 409
+    bad = admin.post("/api/v1/skills/synonyms", json={"skill_code": "no_such_skill", "synonym": "某某"})
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "skill_code"
+    assert (
+        as_role("cadre").post("/api/v1/skills/synonyms", json={"skill_code": "sewing", "synonym": "衣车"}).status_code
+        == 403
+    )
