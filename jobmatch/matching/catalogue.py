@@ -80,6 +80,16 @@ class Columns:
             grown[: self.size] = column[: self.size]
             self.data[name] = grown
 
+    def extend(self, columns: Mapping[str, np.ndarray]) -> None:
+        """Append many new rows at once (bulk loads); ids must be new."""
+        n = len(columns["id"])
+        self._grow(self.size + n)
+        for name in self.dtypes:
+            self.data[name][self.size : self.size + n] = columns[name]
+        for offset, ident in enumerate(columns["id"].tolist()):
+            self.row_of[ident] = self.size + offset
+        self.size += n
+
     def upsert(self, records: Iterable[Mapping]) -> tuple[int, bool]:
         """Write records (each with every column, `id` included); return (rows appended, any row moved)."""
         appended, moved = 0, False
@@ -157,6 +167,10 @@ class SpatialTable:
         # A moved row, or many new ones, and the tree is rebuilt at the next query.
         if moved or self.table.size - self.tree_rows > REBUILD_AFTER_APPENDS:
             self.tree = None
+
+    def extend(self, columns: Mapping[str, np.ndarray]) -> None:
+        self.table.extend(columns)
+        self.tree = None
 
     def _ensure_tree(self) -> None:
         if self.tree is None and self.table.size:

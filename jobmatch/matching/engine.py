@@ -17,11 +17,19 @@ import numpy as np
 from jobmatch.matching import features as feature_engine
 from jobmatch.matching import rules
 from jobmatch.matching import skills as skill_engine
-from jobmatch.matching.catalogue import WILLINGNESS, Catalogue, haversine_km
+from jobmatch.matching.catalogue import PATTERN, WILLINGNESS, Catalogue, haversine_km
 from jobmatch.matching.ranker import Model, PriorModel
 
 RERANK_LIMIT = 500
+# Candidates of one opening given full features (chosen by skill fit and distance).
+SHORTLIST = 20_000
+PRIOR_SKILL_WEIGHT = 2.0
+PRIOR_DISTANCE_WEIGHT = 0.5
+# Laborers willing to work anywhere in the province are considered within this distance of a post
+# without organised transfer (further than any daily commute; they would move for it).
+FAR_SEARCH_KM = 300.0
 DAYS_PER_YEAR = 365.2425
+PATTERN_HOME = PATTERN["home_piecework"]
 # Rank = chance × places / (places + this × open referrals): a post with 1 place and 3 open
 # referrals ranks at 1 / (1 + 0.5 × 3) = 40 % of its chance.
 CONGESTION_WEIGHT = 0.5
@@ -117,8 +125,15 @@ def opening_candidates(catalogue: Catalogue, q: LaborerQuery) -> np.ndarray:
     }[q.willingness]
     rows = table.within(q.lat, q.lon, radius)
     if q.willingness >= WILLINGNESS["province"]:
-        rows = np.union1d(rows, np.flatnonzero(table.table.transfer))
+        rows = _union(table.table.size, rows, table.table.transfer)
     return rows
+
+
+def _union(size: int, rows: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Rows in `rows` or flagged, in row order (a mask: linear, unlike set operations)."""
+    mask = flags.copy()
+    mask[rows] = True
+    return np.flatnonzero(mask)
 
 
 def match_laborer(
@@ -203,21 +218,38 @@ def laborer_skill_fit(catalogue: Catalogue, rows: np.ndarray, skill_rows: np.nda
     return total / len(required)
 
 
-def laborer_candidates(catalogue: Catalogue, o: OpeningQuery) -> np.ndarray:
-    """Rows of laborers who could reach the site: those near it, those who would go anywhere, and, with
-    organised transfer, those who would leave the county."""
+def laborer_candidates(catalogue: Catalogue, o: OpeningQuery, today: int) -> np.ndarray:
+    """Rows of laborers who could take the post: cheap whole-table tests first (not in work, willing,
+    strong enough, of age), then reach: those near the site, and those who would travel further —
+    anywhere for posts with organised transfer, within FAR_SEARCH_KM otherwise."""
     table = catalogue.laborers
     t = table.table
-    near = table.within(o.lat, o.lon, rules.PROVINCE_SEARCH_KM if not o.transfer else rules.COUNTY_SEARCH_KM)
-    far_ok = t.willingness >= (WILLINGNESS["province"] if o.transfer else WILLINGNESS["anywhere"])
-    return np.union1d(near, np.flatnonzero(far_ok))
+    oldest = today - int((o.age_max + 1) * DAYS_PER_YEAR)
+    youngest = today - int(o.age_min * DAYS_PER_YEAR)
+    able = (
+        ~t.employed
+        & (t.willingness > 0)
+        & (rules.MAX_INTENSITY_FOR_CAPACITY[t.capacity] >= o.intensity)
+        & (t.birth_ordinal > oldest)
+        & (t.birth_ordinal <= youngest)
+    )
+    if o.pattern != PATTERN_HOME:
+        able &= ~t.home_only
+    reach = np.zeros(t.size, dtype=bool)
+    reach[table.within(o.lat, o.lon, rules.COUNTY_SEARCH_KM)] = True
+    if o.transfer:
+        reach |= t.willingness >= WILLINGNESS["province"]
+    else:
+        wide = np.zeros(t.size, dtype=bool)
+        wide[table.within(o.lat, o.lon, FAR_SEARCH_KM)] = True
+        reach |= wide & (t.willingness >= WILLINGNESS["province"])
+    return np.flatnonzero(able & reach)
 
 
 def match_opening(catalogue: Catalogue, o: OpeningQuery, model: Model, today: int, limit: int = 10) -> Matches:
     """The laborers most likely to be hired here and stay, priority households first among equals."""
     t = catalogue.laborers.table
-    rows = laborer_candidates(catalogue, o)
-    rows = rows[~t.employed[rows] & (t.willingness[rows] > 0)]
+    rows = laborer_candidates(catalogue, o, today)
     distance = haversine_km(o.lat, o.lon, t.lat[rows], t.lon[rows])
     radius_ok = rules.within_radius(
         t.willingness[rows], t.county[rows], t.province[rows], distance, o.county, o.province, o.transfer
@@ -244,6 +276,11 @@ def match_opening(catalogue: Catalogue, o: OpeningQuery, model: Model, today: in
     excluded = rules.explain_exclusions(masks, len(rows))
     rows, distance, ages = rows[ok], distance[ok], ages[ok]
     fit = laborer_skill_fit(catalogue, rows, o.skill_rows)
+    # The prior's two strongest terms pick who gets full features: the rest could not reach the top.
+    if len(rows) > SHORTLIST:
+        rough = PRIOR_SKILL_WEIGHT * fit - PRIOR_DISTANCE_WEIGHT * np.log1p(distance)
+        keep = _top(rough, SHORTLIST)
+        rows, distance, ages, fit = rows[keep], distance[keep], ages[keep], fit[keep]
     feats = feature_engine.compute(
         feature_engine.PairInputs(
             skill_fit=fit,
