@@ -161,8 +161,10 @@ class SpatialTable:
         self.table = Columns(columns)
         self.tree: BallTree | None = None
         self.tree_rows = 0
+        self.by_county: tuple[np.ndarray, np.ndarray] | None = None  # (sorted counties, their rows)
 
     def upsert(self, records: Iterable[Mapping]) -> None:
+        self.by_county = None
         _, moved = self.table.upsert(records)
         # A moved row, or many new ones, and the tree is rebuilt at the next query.
         if moved or self.table.size - self.tree_rows > REBUILD_AFTER_APPENDS:
@@ -171,6 +173,16 @@ class SpatialTable:
     def extend(self, columns: Mapping[str, np.ndarray]) -> None:
         self.table.extend(columns)
         self.tree = None
+        self.by_county = None
+
+    def in_county(self, county: int) -> np.ndarray:
+        """Row numbers in a county (a sorted index, rebuilt after changes)."""
+        if self.by_county is None:
+            order = np.argsort(self.table.county, kind="stable")
+            self.by_county = (self.table.county[order], order)
+        counties, order = self.by_county
+        start, stop = np.searchsorted(counties, [county, county + 1])
+        return order[start:stop]
 
     def _ensure_tree(self) -> None:
         if self.tree is None and self.table.size:

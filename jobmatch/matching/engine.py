@@ -21,8 +21,10 @@ from jobmatch.matching.catalogue import PATTERN, WILLINGNESS, Catalogue, haversi
 from jobmatch.matching.ranker import Model, PriorModel
 
 RERANK_LIMIT = 500
-# Candidates of one opening given full features (chosen by skill fit and distance).
-SHORTLIST = 20_000
+# Candidates given full features, chosen by the prior's two strongest terms (skill fit and distance):
+# past this many, the rest rarely reach the top ten, and computing every feature for them costs more
+# than the whole query may.
+SHORTLIST = 5_000
 PRIOR_SKILL_WEIGHT = 2.0
 PRIOR_DISTANCE_WEIGHT = 0.5
 # Laborers willing to work anywhere in the province are considered within this distance of a post
@@ -118,15 +120,21 @@ def opening_candidates(catalogue: Catalogue, q: LaborerQuery) -> np.ndarray:
         return np.zeros(0, dtype=np.intp)
     if q.willingness == WILLINGNESS["anywhere"]:
         return np.arange(table.table.size)
-    radius = {
-        WILLINGNESS["village"]: rules.VILLAGE_RADIUS_KM,
-        WILLINGNESS["county"]: rules.COUNTY_SEARCH_KM,
-        WILLINGNESS["province"]: rules.PROVINCE_SEARCH_KM,
-    }[q.willingness]
-    rows = table.within(q.lat, q.lon, radius)
+    if q.willingness == WILLINGNESS["village"]:
+        return table.within(q.lat, q.lon, rules.VILLAGE_RADIUS_KM)
+    if q.willingness == WILLINGNESS["county"]:
+        # The county's own posts, and those just across its border.
+        return _union(table.table.size, table.within(q.lat, q.lon, rules.COUNTY_BORDER_KM), _flags(table, q.county))
+    rows = table.within(q.lat, q.lon, rules.PROVINCE_SEARCH_KM)
     if q.willingness >= WILLINGNESS["province"]:
         rows = _union(table.table.size, rows, table.table.transfer)
     return rows
+
+
+def _flags(table, county: int) -> np.ndarray:
+    flags = np.zeros(table.table.size, dtype=bool)
+    flags[table.in_county(county)] = True
+    return flags
 
 
 def _union(size: int, rows: np.ndarray, flags: np.ndarray) -> np.ndarray:
@@ -169,6 +177,9 @@ def match_laborer(
     excluded = rules.explain_exclusions(masks, len(rows))
     rows, distance = rows[ok], distance[ok]
     fit = skill_engine.fit_many(q.skills, t.skills[rows])
+    if len(rows) > SHORTLIST:
+        keep = _top(PRIOR_SKILL_WEIGHT * fit - PRIOR_DISTANCE_WEIGHT * np.log1p(distance), SHORTLIST)
+        rows, distance, fit = rows[keep], distance[keep], fit[keep]
     feats = feature_engine.compute(
         feature_engine.PairInputs(
             skill_fit=fit,
@@ -276,7 +287,6 @@ def match_opening(catalogue: Catalogue, o: OpeningQuery, model: Model, today: in
     excluded = rules.explain_exclusions(masks, len(rows))
     rows, distance, ages = rows[ok], distance[ok], ages[ok]
     fit = laborer_skill_fit(catalogue, rows, o.skill_rows)
-    # The prior's two strongest terms pick who gets full features: the rest could not reach the top.
     if len(rows) > SHORTLIST:
         rough = PRIOR_SKILL_WEIGHT * fit - PRIOR_DISTANCE_WEIGHT * np.log1p(distance)
         keep = _top(rough, SHORTLIST)

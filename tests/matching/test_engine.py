@@ -251,8 +251,9 @@ def test_rows_added_after_the_tree_are_found_and_moved_rows_are_re_indexed():
     assert ids(c, laborer()) == [1]
     c.openings.upsert([opening(2)])  # appended after the tree was built
     assert ids(c, laborer()) == [1, 2]
-    c.openings.upsert([opening(1, lat=30.0, lon=120.0)])  # moved far away
+    c.openings.upsert([opening(1, lat=30.0, lon=120.0, county=330000, province=33)])  # moved far away
     assert ids(c, laborer()) == [2]
+    assert ids(c, laborer(willingness=cat.WILLINGNESS["village"])) == [2]
 
 
 def test_opening_to_laborers_respects_each_laborers_own_radius_and_skills():
