@@ -165,8 +165,10 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     catalogue, rng = province(args.laborers, args.openings)
-    print(f"synthetic province: {args.laborers:,} laborers, {args.openings:,} openings "
-          f"(built in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"synthetic province: {args.laborers:,} laborers, {args.openings:,} openings "
+        f"(built in {time.perf_counter() - started:.1f} s)"
+    )
     started = time.perf_counter()
     catalogue.openings.within(28.0, 116.0, 1.0)
     catalogue.laborers.within(28.0, 116.0, 1.0)
@@ -178,16 +180,25 @@ def main() -> None:
     rows = rng.integers(0, args.laborers, args.queries)
     queries = [laborer_query(catalogue, int(r), profiles) for r in rows]
     engine.match_laborer(catalogue, queries[0], model, today)  # warm up
-    report("one laborer against all openings (engine)", timed(lambda q: engine.match_laborer(catalogue, q, model, today), queries))
+    report(
+        "one laborer against all openings (engine)",
+        timed(lambda q: engine.match_laborer(catalogue, q, model, today), queries),
+    )
     by_will = {}
     for q in queries:
         by_will.setdefault(q.willingness, []).append(q)
     for level, name in [(1, "village"), (2, "county"), (3, "province"), (4, "anywhere")]:
         if by_will.get(level):
-            report(f"  … willingness {name}", timed(lambda q: engine.match_laborer(catalogue, q, model, today), by_will[level]))
+            report(
+                f"  … willingness {name}",
+                timed(lambda q: engine.match_laborer(catalogue, q, model, today), by_will[level]),
+            )
     opening_rows = rng.integers(0, args.openings, max(50, args.queries // 4))
     oqs = [opening_query(catalogue, int(r)) for r in opening_rows]
-    report("one opening against all laborers (engine)", timed(lambda q: engine.match_opening(catalogue, q, model, today), oqs))
+    report(
+        "one opening against all laborers (engine)",
+        timed(lambda q: engine.match_opening(catalogue, q, model, today), oqs),
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory (RSS)                            {peak_mb:,.0f} MB")
 
