@@ -189,7 +189,39 @@ def ranker_status() -> None:
     click.echo(f"serving: {state['serving'] or 'prior'}; saved: {', '.join(state['versions']) or 'none'}")
 
 
+assign_group = click.Group("assign", help="Batch assignment proposals / 批量岗位分配建议")
+
+
+@assign_group.command("run")
+@click.option("--region", "region_code", required=True, help="12-digit code of a township or county.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), help="Write the proposal as CSV.")
+def assign_run(region_code: str, out_path: str | None) -> None:
+    """Propose one opening per unemployed willing laborer (exact, under every opening's places)."""
+    from jobmatch.matches import assignment
+
+    with click.progressbar(length=1, label="matching laborers / 正在匹配", file=sys.stderr) as bar:
+
+        def tick(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(1)
+
+        proposal = assignment.propose(region_code, progress=tick)
+    s = proposal["summary"]
+    click.echo(f"{s['laborers']} laborers, {s['candidate_edges']} candidate pairs, model {proposal['model_version']}")
+    for name in ("exact", "greedy"):
+        f = s[name]
+        click.echo(
+            f"  {name:<7} assigned {f['assigned']:>5}   expected lasting hires {f['expected_hires']:>8}   "
+            f"households without work covered {f['households_covered']:>5}"
+        )
+    if out_path:
+        with open(out_path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(assignment.to_csv(proposal))
+        click.echo(f"proposal written to {out_path} (for cadres to confirm one by one)")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(ranker_group)
+    app.cli.add_command(assign_group)

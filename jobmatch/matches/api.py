@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
 from jobmatch.accounts.scope import get_in_scope, restrict
@@ -12,7 +12,7 @@ from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, token_auth
 from jobmatch.api.common import PageQuery, coded, page_schema
 from jobmatch.crud import page_of
 from jobmatch.errors import Conflict, FieldError
-from jobmatch.matches import service, synonyms, training
+from jobmatch.matches import assignment, service, synonyms, training
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.ranker import ModelError
 from jobmatch.people.api import LaborerOut
@@ -154,6 +154,37 @@ def add_synonym(data: dict):
 def list_synonyms(query: dict):
     """Synonyms added by admins / 已添加的技能同义词"""
     return page_of(synonyms.listing(), query["page"], query["per_page"])
+
+
+class AssignmentIn(Schema):
+    region = String(required=True, validate=Length(equal=12), metadata={"description": "township or county code"})
+
+
+class AssignmentItem(Schema):
+    laborer_id = Integer()
+    laborer_name = String()
+    village = String()
+    household_code = String()
+    household_without_work = Boolean()
+    opening_id = Integer()
+    opening_title = String()
+    chance = Float()
+
+
+class AssignmentOut(Schema):
+    region = String()
+    model_version = String()
+    summary = Dict()
+    items = List(Nested(AssignmentItem))
+
+
+@bp.post("/assignments")
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@bp.input(AssignmentIn, arg_name="data")
+@bp.output(AssignmentOut)
+def propose_assignment(data: dict):
+    """Propose one opening per unemployed willing laborer of a region, to confirm one by one / 批量分配建议"""
+    return assignment.propose(data["region"])
 
 
 class RankerOut(Schema):

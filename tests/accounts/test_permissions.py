@@ -63,6 +63,7 @@ MATRIX: dict[str, set[str] | str] = {
     "matches_api.opening_matches": PEOPLE,
     "matches_api.normalize_skill": ALL,
     "matches_api.add_synonym": ADMIN,
+    "matches_api.propose_assignment": PEOPLE,
     "matches_api.list_synonyms": REGISTRY,
     "matches_api.ranker_status": REGISTRY,
     "matches_api.ranker_train": ADMIN,

@@ -145,3 +145,16 @@ def test_an_admin_adds_a_synonym_and_every_worker_reads_it(as_role, county, make
         as_role("cadre").post("/api/v1/skills/synonyms", json={"skill_code": "sewing", "synonym": "衣车"}).status_code
         == 403
     )
+
+
+def test_a_batch_proposal_gives_each_place_once_and_only_to_laborers_in_scope(as_role, county, runner, tmp_path):
+    one_place = _post("缝纫工", ["缝纫"], headcount=1)
+    body = as_role("cadre").post("/api/v1/assignments", json={"region": factories.COUNTY_CODE}).get_json()
+    assert {item["laborer_name"] for item in body["items"]} <= {"东甲", "东乙"}
+    assert sum(item["opening_id"] == one_place for item in body["items"]) <= 1
+    assert body["summary"]["exact"]["expected_hires"] >= body["summary"]["greedy"]["expected_hires"]
+    out = tmp_path / "proposal.csv"
+    result = runner.invoke(args=["assign", "run", "--region", factories.COUNTY_CODE, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8-sig").startswith("劳动力编号,姓名")
+    assert as_role("manager").post("/api/v1/assignments", json={"region": factories.COUNTY_CODE}).status_code == 403
