@@ -127,9 +127,16 @@ class WorkerMonth:
 
 
 def worker_months(
-    month: date, kind: AttendanceKind, workshop_ids: list[int] | sa.Select | None = None, laborer_ids=None
+    month: date,
+    kind: AttendanceKind,
+    workshop_ids: list[int] | sa.Select | None = None,
+    laborer_ids: sa.Select | None = None,
+    by_name: bool = True,
 ) -> list[WorkerMonth]:
-    """A month's attendance summed per workshop, laborer and employment, with the estimated wage."""
+    """A month's attendance summed per workshop, laborer and employment, with the estimated wage.
+
+    by_name=False skips ordering workers by the pinyin of their names (costly for a province's totals).
+    """
     first, last = month, month_end(month)
     wage = sa.func.coalesce(Employment.wage, Opening.wage_min)
     unit = sa.case((Employment.wage.is_not(None), Employment.wage_unit), else_=Opening.wage_unit)
@@ -188,6 +195,8 @@ def worker_months(
                 wage=estimate_wage(days, pieces, _decimal(rate), _unit(rate_unit), working_days),
             )
         )
+    if not by_name:
+        return out
     return sorted(out, key=lambda w: (w.workshop_id or 0, text.pinyin_key(w.name), w.laborer_id))
 
 
@@ -241,7 +250,7 @@ class WorkshopMonth:
 def workshop_months(month: date, workshop_ids: list[int] | sa.Select | None = None) -> dict[int, WorkshopMonth]:
     """Totals per workshop for a month (one workshop, a county, or a province)."""
     totals: dict[int, WorkshopMonth] = {}
-    for worker in worker_months(month, AttendanceKind.workshop, workshop_ids):
+    for worker in worker_months(month, AttendanceKind.workshop, workshop_ids, by_name=False):
         totals.setdefault(worker.workshop_id, WorkshopMonth(worker.workshop_id)).add(worker)
     return totals
 
