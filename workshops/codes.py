@@ -116,6 +116,20 @@ def _qr(payload: str) -> segno.QRCode:
     return segno.make_qr(payload, error="m")
 
 
+def _dark_runs(matrix: list) -> list[tuple[int, int, int]]:
+    """Each row's dark modules as (row, first, past-last) runs: one shape per run leaves no hairline gaps."""
+    runs = []
+    for y, row in enumerate(matrix):
+        start = None
+        for x, dark in enumerate([*row, False]):
+            if dark and start is None:
+                start = x
+            elif not dark and start is not None:
+                runs.append((y, start, x))
+                start = None
+    return runs
+
+
 def card_png(payload: str, code: str) -> bytes:
     """The QR code with the typed code under it, 300 dpi, to print or show on a phone.
 
@@ -129,10 +143,8 @@ def card_png(payload: str, code: str) -> bytes:
     text_px = module * 8
     image = Image.new("L", (qr_px, qr_px + text_px), 255)
     draw = ImageDraw.Draw(image)
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                draw.rectangle([x * module, y * module, (x + 1) * module - 1, (y + 1) * module - 1], fill=0)
+    for y, start, end in _dark_runs(matrix):
+        draw.rectangle([start * module, y * module, end * module - 1, (y + 1) * module - 1], fill=0)
     font = ImageFont.load_default(size=text_px * 0.6)
     label = display_code(code)
     width = draw.textlength(label, font=font)
@@ -164,10 +176,8 @@ def card_pdf(payload: str, code: str, name: str, place: str, issued: date) -> by
     qr_side = CARD_HEIGHT_MM * mm - 2 * margin
     cell = qr_side / len(qr_matrix)
     left, top = width - margin - qr_side, height - margin
-    for y, row in enumerate(qr_matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                pdf.rect(left + x * cell, top - (y + 1) * cell, cell, cell, stroke=0, fill=1)
+    for y, start, end in _dark_runs(qr_matrix):
+        pdf.rect(left + start * cell, top - (y + 1) * cell, (end - start) * cell, cell, stroke=0, fill=1)
     pdf.showPage()
     pdf.save()
     return out.getvalue()

@@ -15,6 +15,7 @@ from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Collector, Problem
 from jobmatch.extensions import db
+from jobmatch.people.models import Laborer
 from jobmatch.placements.models import Employment
 from workshops import attendance, codes, reports, settings
 from workshops.models import STATUS_ZH, AttendanceStatus, Workshop
@@ -150,8 +151,6 @@ def _who(field: str, entries: list[dict]) -> str:
     """`entries.3.hours` → the worker's name, so the manager knows which line to fix."""
     parts = field.split(".")
     if len(parts) >= 2 and parts[0] == "entries" and parts[1].isdigit() and int(parts[1]) < len(entries):
-        from jobmatch.people.models import Laborer
-
         laborer = db.session.get(Laborer, entries[int(parts[1])]["laborer_id"])
         return f"{laborer.name}：" if laborer else ""
     return ""
