@@ -48,11 +48,12 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.posts.api import bp as posts_api
     from jobmatch.site import bp as site
     from workshops.api import bp as workshops_api
+    from workshops.views import bp as workshop_pages
 
     api_blueprints = [accounts_api, people_api, posts_api, workshops_api, matches_api]
     problems.register(app)
     security.init_app(app, api_blueprints)
-    for blueprint in (*api_blueprints, accounts_pages, site):
+    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, site):
         app.register_blueprint(blueprint)
 
     from jobmatch import cli

@@ -79,6 +79,10 @@ def test_migrations_downgrade_one_step_and_upgrade_again(app):
     upgrade()
     assert _revision() == head
     assert _schema_diff() == []
+    downgrade(revision="base")
+    assert "laborers" not in set(sa.inspect(db.engine).get_table_names())
+    upgrade()
+    assert _schema_diff() == []
 
 
 def test_create_token_prints_a_token_that_is_stored_only_as_a_hash(runner, client):

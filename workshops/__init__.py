@@ -1,1 +1,1 @@
-"""Assistance workshops (帮扶车间) and, later, their attendance."""
+"""Assistance workshops (帮扶车间): registry and certification, attendance, monthly sheets and their evidence."""

@@ -1,4 +1,4 @@
-"""Rules for the workshop registry."""
+"""Rules for the workshop registry: fields, and the certification rule."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ import sqlalchemy as sa
 
 from jobmatch import crud
 from jobmatch.accounts.scope import restrict
-from jobmatch.errors import Collector
+from jobmatch.errors import Collector, Conflict, FieldError
 from jobmatch.extensions import db
 from jobmatch.fields import clean_text, copy_plain, require_positive
 from jobmatch.geo import check_coordinates
+from jobmatch.people.models import Household, Laborer
 from jobmatch.people.service import resolve_region
+from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Employer
-from jobmatch.vocab import RegionLevel
+from jobmatch.vocab import MONITORED_CATEGORIES, CertificationStatus, HouseholdCategory, RegionLevel
+from workshops import settings
 from workshops.models import Workshop
+
+# The households whose members count towards certification: out of poverty, or watched for relapse.
+CERTIFYING_CATEGORIES = frozenset({HouseholdCategory.out_of_poverty, *MONITORED_CATEGORIES})
 
 
 def _clean_workshop(data: dict, errors: Collector, obj: Workshop | None) -> dict:
@@ -48,9 +54,48 @@ def _clean_workshop(data: dict, errors: Collector, obj: Workshop | None) -> dict
     return out
 
 
-def _check_workshop(state: dict, errors: Collector, obj: Workshop | None) -> None:
+def certifying_workers(workshop_id: int) -> int:
+    """Workers employed at the workshop today who come from out-of-poverty or monitored households."""
+    today = settings.today()
+    query = (
+        sa.select(sa.func.count(sa.distinct(Employment.laborer_id)))
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .join(Household, Household.id == Laborer.household_id)
+        .where(
+            Employment.workshop_id == workshop_id,
+            Employment.start_date <= today,
+            sa.or_(Employment.end_date.is_(None), Employment.end_date >= today),
+            Household.category.in_(CERTIFYING_CATEGORIES),
+        )
+    )
+    return db.session.execute(query).scalar_one()
+
+
+def _check_workshop(state: dict, errors: Collector, obj: Workshop | None) -> dict | None:
     require_positive(state, errors, "capacity")
     check_coordinates(errors, state.get("latitude"), state.get("longitude"))
+    becomes_certified = state.get("certification_status") == CertificationStatus.certified and (
+        obj is None or obj.certification_status != CertificationStatus.certified
+    )
+    if not becomes_certified or errors.errors:
+        return None
+    minimum = int(settings.setting("CERTIFICATION_MIN_WORKERS"))
+    have = certifying_workers(obj.id) if obj is not None else 0
+    if have < minimum:
+        raise Conflict(
+            [
+                FieldError(
+                    "certification_status",
+                    "too_few_workers",
+                    f"认定帮扶车间须吸纳至少 {minimum} 名脱贫户或监测对象劳动力，现有 {have} 名",
+                    f"certification needs at least {minimum} workers from out-of-poverty or monitored households; "
+                    f"{have} now",
+                )
+            ],
+            "Certification refused",
+            "不符合帮扶车间认定条件",
+        )
+    return None if state.get("certified_on") else {"certified_on": settings.today()}
 
 
 def save_workshop(data: dict, obj: Workshop | None = None) -> Workshop:

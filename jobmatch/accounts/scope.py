@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_app_context
+from sqlalchemy.orm import aliased
 
 from jobmatch.accounts.models import User
 from jobmatch.errors import NotFound
@@ -21,7 +22,14 @@ from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment, Referral
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import RegionLevel, Role
-from workshops.models import Workshop
+from workshops.models import (
+    Attendance,
+    AttendanceClosure,
+    AttendanceFlag,
+    EmploymentCode,
+    EmploymentInterruption,
+    Workshop,
+)
 
 
 @dataclass(frozen=True)
@@ -129,8 +137,38 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         if manager:
             return Workshop.id.in_(scope.workshop_ids)
         return Workshop.village_id.in_(_regions_in_counties(scope))
-    if model in (Referral, Employment):
+    if model in (Referral, Employment, EmploymentCode):
         return model.laborer_id.in_(sa.select(Laborer.id).where(condition(Laborer, scope)))
+    if model in (Attendance, AttendanceFlag):
+        # A manager: their workshop's days. A cadre: their villages' laborers (public-welfare posts
+        # included). The bureau: their laborers, and every day kept at a workshop of their county.
+        if manager:
+            return model.workshop_id.in_(scope.workshop_ids)
+        laborers = model.laborer_id.in_(sa.select(Laborer.id).where(condition(Laborer, scope)))
+        if scope.village_ids:
+            return laborers
+        return sa.or_(laborers, model.workshop_id.in_(sa.select(Workshop.id).where(condition(Workshop, scope))))
+    if model is EmploymentInterruption:
+        if manager:
+            return EmploymentInterruption.workshop_id.in_(scope.workshop_ids)
+        return EmploymentInterruption.village_id.in_(_visible_villages(scope))
+    if model is AttendanceClosure:
+        if manager:
+            # Their workshop's closures, and the county-wide ones of its county (codes share 6 digits).
+            village = aliased(Region)
+            prefixes = (
+                sa.select(sa.func.substr(village.code, 1, 6))
+                .join(Workshop, Workshop.village_id == village.id)
+                .where(Workshop.id.in_(scope.workshop_ids))
+            )
+            counties = sa.select(Region.id).where(
+                Region.level == RegionLevel.county, sa.func.substr(Region.code, 1, 6).in_(prefixes)
+            )
+            return sa.or_(
+                AttendanceClosure.workshop_id.in_(scope.workshop_ids),
+                sa.and_(AttendanceClosure.workshop_id.is_(None), AttendanceClosure.county_id.in_(counties)),
+            )
+        return AttendanceClosure.county_id.in_(scope.county_ids)
     # A model nobody scoped yet is visible to admins only.
     return sa.false()
 

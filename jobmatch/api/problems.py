@@ -34,6 +34,7 @@ MESSAGE_CODES: list[tuple[str, str, str]] = [
     ("Not a valid string.", "not_string", "须为文字"),
     ("Not a valid boolean.", "not_boolean", "须为 true 或 false"),
     ("Not a valid date.", "not_date", "须为日期，格式 YYYY-MM-DD"),
+    ("Not a valid month", "not_month", "须为年月，格式 YYYY-MM"),
     ("Not a valid list.", "not_list", "须为列表"),
     ("Invalid input type.", "invalid_type", "类型不正确"),
     ("Invalid JSON body.", "invalid_json", "JSON 无法解析"),

@@ -14,6 +14,10 @@ PUBLIC = "public"
 REGISTRY = {"admin", "bureau"}
 PEOPLE = {"admin", "bureau", "cadre"}
 ADMIN = {"admin"}
+ATTENDANCE_READERS = {"admin", "bureau", "manager"}
+ATTENDANCE_KEEPERS = {"admin", "manager"}
+PUBLIC_WELFARE_READERS = {"admin", "bureau", "cadre"}
+PUBLIC_WELFARE_KEEPERS = {"admin", "cadre"}
 
 # Every route must be listed; a new route without an entry fails test_every_route_is_in_the_matrix.
 MATRIX: dict[str, set[str] | str] = {
@@ -69,11 +73,36 @@ MATRIX: dict[str, set[str] | str] = {
     "matches_api.ranker_train": ADMIN,
     "matches_api.ranker_promote": ADMIN,
     "matches_api.ranker_rollback": ADMIN,
+    "workshops_api.get_attendance_sheet": ATTENDANCE_READERS,
+    "workshops_api.save_attendance_sheet": ATTENDANCE_KEEPERS,
+    "workshops_api.check_in": ATTENDANCE_KEEPERS,
+    "workshops_api.attendance_summary": ATTENDANCE_READERS,
+    "workshops_api.export_attendance": ATTENDANCE_READERS,
+    "workshops_api.attendance_anomalies": ATTENDANCE_READERS,
+    "workshops_api.attendance_changes": ATTENDANCE_READERS,
+    "workshops_api.county_attendance_summary": REGISTRY,
+    "workshops_api.close_attendance_month": REGISTRY,
+    "workshops_api.list_attendance_closures": REGISTRY,
+    "workshops_api.get_public_welfare_sheet": PUBLIC_WELFARE_READERS,
+    "workshops_api.save_public_welfare_sheet": PUBLIC_WELFARE_KEEPERS,
+    "workshops_api.public_welfare_summary": PUBLIC_WELFARE_READERS,
+    "workshops_api.get_employment_code": ALL,
+    "workshops_api.reissue_employment_code": ALL,
+    "workshops_api.employment_card_png": ALL,
+    "workshops_api.employment_card_pdf": ALL,
+    "workshops_api.list_employment_interruptions": ALL,
     "accounts.users": ADMIN,
     "accounts.edit_user": ADMIN,
     "accounts.api_tokens": ADMIN,
     "accounts.revoke_api_token": ADMIN,
     "accounts.audit_events": ADMIN,
+    "workshop_pages.home": ATTENDANCE_READERS,
+    "workshop_pages.sheet": ATTENDANCE_READERS,
+    "workshop_pages.save_sheet": ATTENDANCE_KEEPERS,
+    "workshop_pages.month": ATTENDANCE_READERS,
+    "workshop_pages.check_in": ATTENDANCE_KEEPERS,
+    "workshop_pages.do_check_in": ATTENDANCE_KEEPERS,
+    "workshop_pages.scan": ATTENDANCE_KEEPERS,
 }
 
 

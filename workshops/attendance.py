@@ -1,0 +1,564 @@
+"""The daily attendance sheet and its rules, for workshops and public-welfare posts alike.
+
+A sheet is one day of one workshop (or of the public-welfare posts a cadre keeps):
+every worker employed that day, pre-filled present until saved. Saving writes only
+what changed, keyed by (laborer, day, kind), so saving twice changes nothing twice.
+Every change appends a history row with the previous values and is audited.
+
+Refusals (nothing is written): a future day or bad fields (422); a day after the
+fact without a reason (422); a laborer not employed there that day, a closed month,
+or a laborer already recorded at another workshop that day (409; the last is also
+flagged for the anomaly report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from jobmatch import text
+from jobmatch.accounts import audit
+from jobmatch.accounts.scope import county_of, restrict
+from jobmatch.crud import flush_or_conflict
+from jobmatch.errors import Collector, Conflict, FieldError
+from jobmatch.extensions import db
+from jobmatch.modelbase import current_actor_id
+from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.placements.models import Employment
+from jobmatch.vocab import EmploymentKind
+from workshops import absences, settings
+from workshops.models import (
+    Attendance,
+    AttendanceChange,
+    AttendanceClosure,
+    AttendanceFlag,
+    AttendanceKind,
+    AttendanceStatus,
+    FlagKind,
+    Workshop,
+)
+
+# One request may carry a whole workshop's day; larger workshops send several.
+MAX_ENTRIES_PER_SAVE = 500
+MAX_HOURS_PER_DAY = Decimal("24")
+MAX_PIECES_PER_DAY = 100_000
+MAX_NOTE_CHARS = 255
+MAX_REASON_CHARS = 255
+
+
+@dataclass
+class SheetEntry:
+    """One line of a sheet: the worker, their employment, and the saved day (None: not saved yet)."""
+
+    laborer: Laborer
+    employment: Employment | None
+    saved: Attendance | None
+    elsewhere: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        saved = self.saved
+        return {
+            "laborer_id": self.laborer.id,
+            "laborer_name": self.laborer.name,
+            "employment_id": self.employment.id if self.employment else (saved.employment_id if saved else None),
+            "employed": self.employment is not None,
+            "status": saved.status.value if saved else AttendanceStatus.present.value,
+            "hours": float(saved.hours) if saved and saved.hours is not None else None,
+            "pieces": saved.pieces if saved else None,
+            "note": saved.note if saved else None,
+            "saved": saved is not None,
+            "recorded_elsewhere": self.elsewhere,
+        }
+
+
+# --- days, months and closures ---------------------------------------------------
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    """The last day of the month that starts on `month`."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def workshop_county_id(workshop: Workshop) -> int | None:
+    county = county_of(workshop.village)
+    return county.id if county else None
+
+
+def closed_months(county_ids: set[int], workshop_id: int | None, months: set[date]) -> set[tuple[int, date]]:
+    """(county, month) pairs among these that the bureau closed, county-wide or for this workshop."""
+    if not county_ids or not months:
+        return set()
+    query = sa.select(AttendanceClosure.county_id, AttendanceClosure.month).where(
+        AttendanceClosure.county_id.in_(county_ids),
+        AttendanceClosure.month.in_(months),
+        sa.or_(
+            AttendanceClosure.workshop_id.is_(None),
+            AttendanceClosure.workshop_id == workshop_id if workshop_id is not None else sa.false(),
+        ),
+    )
+    return {(county, month) for county, month in db.session.execute(query)}
+
+
+def is_closed(workshop: Workshop, day: date) -> bool:
+    county_id = workshop_county_id(workshop)
+    return bool(closed_months({county_id} if county_id else set(), workshop.id, {month_start(day)}))
+
+
+def check_day(day: date, errors: Collector) -> None:
+    """No attendance for days that have not come yet (China's calendar)."""
+    if day > settings.today():
+        errors.add("date", "in_future", "不能记录未来日期的考勤", "attendance cannot be recorded for a future date")
+
+
+# --- who is on a sheet -------------------------------------------------------------
+
+
+def _current(day: date) -> sa.ColumnElement[bool]:
+    return sa.and_(Employment.start_date <= day, sa.or_(Employment.end_date.is_(None), Employment.end_date >= day))
+
+
+def workshop_employments(workshop_id: int, day: date) -> dict[int, Employment]:
+    """Each laborer employed at the workshop on the day, with that employment (the latest if several)."""
+    rows = db.session.execute(
+        sa.select(Employment)
+        .where(Employment.workshop_id == workshop_id, _current(day))
+        .order_by(Employment.start_date, Employment.id)
+    ).scalars()
+    return {e.laborer_id: e for e in rows}
+
+
+def public_welfare_employments(day: date, village_code: str | None = None) -> dict[int, Employment]:
+    """Each laborer in the caller's scope holding a public-welfare post on the day."""
+    query = (
+        sa.select(Employment)
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .where(Employment.kind == EmploymentKind.public_welfare, _current(day))
+        .order_by(Employment.start_date, Employment.id)
+    )
+    query = restrict(query, Laborer)
+    if village_code:
+        village_ids = sa.select(Region.id).where(Region.code == text.normalize_digits(village_code))
+        query = query.join(Household, Household.id == Laborer.household_id).where(Household.village_id.in_(village_ids))
+    return {e.laborer_id: e for e in db.session.execute(query).scalars()}
+
+
+def _saved(kind: AttendanceKind, day: date, laborer_ids: set[int], workshop_id: int | None) -> dict[int, Attendance]:
+    query = sa.select(Attendance).where(Attendance.kind == kind, Attendance.day == day)
+    if workshop_id is not None:
+        query = query.where(Attendance.workshop_id == workshop_id)
+    else:
+        query = query.where(Attendance.laborer_id.in_(laborer_ids))
+    return {a.laborer_id: a for a in db.session.execute(query).scalars()}
+
+
+def _elsewhere(day: date, laborer_ids: set[int], workshop_id: int) -> dict[int, str]:
+    """Laborers already recorded at another workshop that day, with that workshop's name."""
+    if not laborer_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Attendance.laborer_id, Workshop.name)
+        .join(Workshop, Workshop.id == Attendance.workshop_id)
+        .where(
+            Attendance.kind == AttendanceKind.workshop,
+            Attendance.day == day,
+            Attendance.laborer_id.in_(laborer_ids),
+            Attendance.workshop_id != workshop_id,
+        )
+    )
+    return dict(rows.all())
+
+
+def _laborers(ids: set[int]) -> dict[int, Laborer]:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(sa.select(Laborer).where(Laborer.id.in_(ids))).scalars()}
+
+
+def _sheet(
+    kind: AttendanceKind, day: date, employments: dict[int, Employment], workshop: Workshop | None
+) -> list[SheetEntry]:
+    workshop_id = workshop.id if workshop else None
+    saved = _saved(kind, day, set(employments), workshop_id)
+    elsewhere = _elsewhere(day, set(employments), workshop_id) if workshop_id is not None else {}
+    laborers = _laborers(set(employments) | set(saved))
+    entries = [
+        SheetEntry(laborers[lid], employments.get(lid), saved.get(lid), elsewhere.get(lid))
+        for lid in set(employments) | set(saved)
+    ]
+    return sorted(entries, key=lambda e: (text.pinyin_key(e.laborer.name), e.laborer.id))
+
+
+def workshop_sheet(workshop: Workshop, day: date) -> dict[str, Any]:
+    """The day's sheet of a workshop: current workers pre-filled present, saved days as saved."""
+    entries = _sheet(AttendanceKind.workshop, day, workshop_employments(workshop.id, day), workshop)
+    return _sheet_out(day, entries, closed=is_closed(workshop, day)) | {
+        "workshop_id": workshop.id,
+        "workshop_name": workshop.name,
+    }
+
+
+def public_welfare_sheet(day: date, village_code: str | None = None) -> dict[str, Any]:
+    """The day's sheet of the public-welfare posts in the caller's villages."""
+    employments = public_welfare_employments(day, village_code)
+    entries = _sheet(AttendanceKind.public_welfare, day, employments, None)
+    closed = _closed_laborers([e.laborer for e in entries], day)
+    return _sheet_out(day, entries, closed=bool(entries) and len(closed) == len(entries)) | {"village": village_code}
+
+
+def _sheet_out(day: date, entries: list[SheetEntry], closed: bool) -> dict[str, Any]:
+    today = settings.today()
+    return {
+        "date": day,
+        "today": today,
+        "closed": closed,
+        "editable": not closed and day <= today,
+        "needs_reason": day < today,
+        "entries": [e.as_dict() for e in entries],
+    }
+
+
+# --- saving a sheet ---------------------------------------------------------------
+
+
+def _clean_entries(raw: list[dict], errors: Collector) -> list[dict]:
+    """Types come checked from the schema; here the ranges, duplicates and normalised notes."""
+    if len(raw) > MAX_ENTRIES_PER_SAVE:
+        errors.add(
+            "entries",
+            "too_many",
+            f"一次最多保存 {MAX_ENTRIES_PER_SAVE} 人",
+            f"at most {MAX_ENTRIES_PER_SAVE} entries per request",
+        )
+        return []
+    seen: set[int] = set()
+    out: list[dict] = []
+    for i, entry in enumerate(raw):
+        where = f"entries.{i}"
+        laborer_id = entry["laborer_id"]
+        if laborer_id in seen:
+            errors.add(f"{where}.laborer_id", "duplicate", "同一人在一天内只能有一条考勤", "laborer listed twice")
+        seen.add(laborer_id)
+        hours = entry.get("hours")
+        if hours is not None:
+            hours = Decimal(str(hours)).quantize(Decimal("0.1"))
+            if not Decimal("0") <= hours <= MAX_HOURS_PER_DAY:
+                errors.add(f"{where}.hours", "out_of_range", "工时须在 0–24 小时之间", "hours must be between 0 and 24")
+        pieces = entry.get("pieces")
+        if pieces is not None and not 0 <= pieces <= MAX_PIECES_PER_DAY:
+            errors.add(
+                f"{where}.pieces",
+                "out_of_range",
+                f"计件数须在 0–{MAX_PIECES_PER_DAY} 之间",
+                f"pieces must be between 0 and {MAX_PIECES_PER_DAY}",
+            )
+        note = text.normalize_optional(entry.get("note"))
+        if note is not None and len(note) > MAX_NOTE_CHARS:
+            errors.add(f"{where}.note", "too_long", f"备注不能超过 {MAX_NOTE_CHARS} 个字", "note is too long")
+        reason = text.normalize_optional(entry.get("reason"))
+        if reason is not None and len(reason) > MAX_REASON_CHARS:
+            errors.add(f"{where}.reason", "too_long", f"原因不能超过 {MAX_REASON_CHARS} 个字", "reason is too long")
+        out.append(
+            {
+                "laborer_id": laborer_id,
+                "status": AttendanceStatus(entry["status"]),
+                "hours": hours,
+                "pieces": pieces,
+                "note": note,
+                "reason": reason,
+            }
+        )
+    return out
+
+
+def _values(row: Attendance | dict) -> dict[str, Any]:
+    """The recorded values of a day, as the history keeps them."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    hours = get("hours")
+    status = get("status")
+    return {
+        "status": status.value if isinstance(status, AttendanceStatus) else status,
+        "hours": str(hours) if hours is not None else None,
+        "pieces": get("pieces"),
+        "note": get("note"),
+    }
+
+
+def _not_employed(i: int, here_zh: str, here_en: str) -> FieldError:
+    return FieldError(
+        f"entries.{i}.laborer_id",
+        "not_employed",
+        f"该劳动力当天不在{here_zh}就业",
+        f"not employed at {here_en} that day",
+    )
+
+
+def _closed_laborers(laborers: list[Laborer], day: date) -> set[int]:
+    """Laborers whose county closed the month of `day` (public-welfare days are locked by the laborer's county)."""
+    counties: dict[int, int] = {}
+    for laborer in laborers:
+        county = county_of(laborer.household.village)
+        if county is not None:
+            counties[laborer.id] = county.id
+    closed = closed_months(set(counties.values()), None, {month_start(day)})
+    return {lid for lid, county in counties.items() if (county, month_start(day)) in closed}
+
+
+def _closed_error() -> Conflict:
+    return Conflict(
+        [
+            FieldError(
+                "date", "month_closed", "该月考勤已由县人社局关账，不能修改", "this month is closed by the bureau"
+            )
+        ],
+        "Month closed",
+        "考勤月份已关账",
+    )
+
+
+def _flag_two_places(workshop: Workshop, day: date, refused: dict[int, str]) -> None:
+    """Record the refused second workshop for the anomaly report, in its own transaction."""
+    db.session.rollback()
+    existing = set(
+        db.session.execute(
+            sa.select(AttendanceFlag.laborer_id).where(
+                AttendanceFlag.kind == FlagKind.two_places,
+                AttendanceFlag.workshop_id == workshop.id,
+                AttendanceFlag.day == day,
+                AttendanceFlag.laborer_id.in_(refused),
+            )
+        ).scalars()
+    )
+    for laborer_id, other in refused.items():
+        if laborer_id not in existing:
+            db.session.add(
+                AttendanceFlag(
+                    kind=FlagKind.two_places,
+                    laborer_id=laborer_id,
+                    workshop_id=workshop.id,
+                    day=day,
+                    detail={"recorded_at": other},
+                )
+            )
+    db.session.commit()
+
+
+@dataclass
+class SaveResult:
+    day: date
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reason: str | None = None) -> SaveResult:
+    """Save a workshop's day (any subset of its workers), or refuse it whole."""
+    errors = Collector()
+    check_day(day, errors)
+    cleaned = _clean_entries(entries, errors)
+    reason = _clean_reason(reason, errors)
+    errors.raise_if_any()
+    if is_closed(workshop, day):
+        raise _closed_error()
+    employments = workshop_employments(workshop.id, day)
+    problems = [
+        _not_employed(i, "本车间", "this workshop") for i, e in enumerate(cleaned) if e["laborer_id"] not in employments
+    ]
+    if problems:
+        raise Conflict(problems, "Not employed here", "不是本车间当天在岗人员")
+    elsewhere = _elsewhere(day, {e["laborer_id"] for e in cleaned}, workshop.id)
+    if elsewhere:
+        _flag_two_places(workshop, day, elsewhere)
+        raise Conflict(
+            [
+                FieldError(
+                    f"entries.{i}.laborer_id",
+                    "two_places",
+                    f"该劳动力当天已在「{elsewhere[e['laborer_id']]}」记考勤，同一天不能在两个车间",
+                    "already recorded at another workshop that day",
+                )
+                for i, e in enumerate(cleaned)
+                if e["laborer_id"] in elsewhere
+            ],
+            "Already recorded elsewhere",
+            "同一人同一天不能在两个车间出勤",
+        )
+    result = _write(AttendanceKind.workshop, day, cleaned, employments, workshop.id, reason)
+    absences.detect(workshop.id, day, [e["laborer_id"] for e in cleaned])
+    db.session.commit()
+    return result
+
+
+def save_public_welfare_sheet(day: date, entries: list[dict], reason: str | None = None) -> SaveResult:
+    """Save a day of public-welfare posts kept by the caller (a cadre's villages), or refuse it whole."""
+    errors = Collector()
+    check_day(day, errors)
+    cleaned = _clean_entries(entries, errors)
+    reason = _clean_reason(reason, errors)
+    errors.raise_if_any()
+    employments = public_welfare_employments(day)
+    problems = [
+        _not_employed(i, "公益性岗位", "a public-welfare post")
+        for i, e in enumerate(cleaned)
+        if e["laborer_id"] not in employments
+    ]
+    if problems:
+        raise Conflict(problems, "Not employed here", "不是当天在岗的公益性岗位人员")
+    if _closed_laborers([employments[e["laborer_id"]].laborer for e in cleaned], day):
+        raise _closed_error()
+    result = _write(AttendanceKind.public_welfare, day, cleaned, employments, None, reason)
+    db.session.commit()
+    return result
+
+
+def _clean_reason(reason: str | None, errors: Collector) -> str | None:
+    reason = text.normalize_optional(reason)
+    if reason is not None and len(reason) > MAX_REASON_CHARS:
+        errors.add("reason", "too_long", f"原因不能超过 {MAX_REASON_CHARS} 个字", "reason is too long")
+    return reason
+
+
+def _write(
+    kind: AttendanceKind,
+    day: date,
+    entries: list[dict],
+    employments: dict[int, Employment],
+    workshop_id: int | None,
+    reason: str | None,
+) -> SaveResult:
+    """Write what changed, with its history and audit; refuse late changes without a reason."""
+    saved = _saved(kind, day, {e["laborer_id"] for e in entries}, workshop_id)
+    late = day < settings.today()
+    result = SaveResult(day)
+    changes: list[tuple[Attendance | None, dict, dict | None, str | None]] = []
+    missing_reason = Collector()
+    for i, entry in enumerate(entries):
+        row = saved.get(entry["laborer_id"])
+        after = _values(entry)
+        before = _values(row) if row is not None else None
+        if before == after:
+            result.unchanged += 1
+            continue
+        entry_reason = entry["reason"] or reason
+        if late and not entry_reason:
+            missing_reason.add(
+                f"entries.{i}.reason",
+                "reason_required",
+                "补记或修改往日考勤须填写原因",
+                "a reason is required to record or change a past day",
+            )
+        changes.append((row, entry, before, entry_reason))
+    if missing_reason.errors:
+        missing_reason.errors.insert(
+            0, FieldError("reason", "reason_required", "补记或修改往日考勤须填写原因", "a reason is required")
+        )
+        missing_reason.raise_if_any()
+
+    actor = current_actor_id()
+    written: list[tuple[Attendance, dict | None, dict, str | None]] = []
+    for row, entry, before, entry_reason in changes:
+        fields = {k: entry[k] for k in ("status", "hours", "pieces", "note")}
+        if row is None:
+            row = Attendance(
+                laborer_id=entry["laborer_id"],
+                employment_id=employments[entry["laborer_id"]].id,
+                workshop_id=workshop_id,
+                kind=kind,
+                day=day,
+                **fields,
+            )
+            db.session.add(row)
+            result.created += 1
+        else:
+            for key, value in fields.items():
+                setattr(row, key, value)
+            result.updated += 1
+        written.append((row, before, _values(entry), entry_reason))
+    # A concurrent save of the same laborer and day loses here with a 409, not a second row.
+    flush_or_conflict()
+    for row, before, after, entry_reason in written:
+        db.session.add(
+            AttendanceChange(
+                attendance_id=row.id,
+                laborer_id=row.laborer_id,
+                workshop_id=row.workshop_id,
+                day=day,
+                changed_by_id=actor,
+                late=late,
+                reason=entry_reason,
+                before=before,
+                after=after,
+            )
+        )
+        audit.record(
+            "create" if before is None else "update",
+            "attendance",
+            row.id,
+            {"day": day.isoformat(), "from": before, "to": after} | ({"reason": entry_reason} if entry_reason else {}),
+        )
+    return result
+
+
+def check_in(workshop: Workshop, laborer: Laborer) -> tuple[SaveResult, Attendance]:
+    """Mark a worker present today at the workshop (the employment code was scanned or typed)."""
+    day = settings.today()
+    saved = _saved(AttendanceKind.workshop, day, {laborer.id}, workshop.id).get(laborer.id)
+    entry = {
+        "laborer_id": laborer.id,
+        "status": AttendanceStatus.present.value,
+        # Checking in keeps the day's hours, pieces and note.
+        "hours": float(saved.hours) if saved and saved.hours is not None else None,
+        "pieces": saved.pieces if saved else None,
+        "note": saved.note if saved else None,
+    }
+    result = save_workshop_sheet(workshop, day, [entry])
+    row = _saved(AttendanceKind.workshop, day, {laborer.id}, workshop.id)[laborer.id]
+    return result, row
+
+
+# --- closing a month ----------------------------------------------------------------
+
+
+def close_month(month: date, county: Region, workshop: Workshop | None = None, note: str | None = None):
+    """Lock a month's attendance for a county (or one of its workshops); only months that have ended."""
+    errors = Collector()
+    if month_end(month) >= settings.today():
+        errors.add("month", "not_ended", "只能关账已结束的月份", "only a month that has ended can be closed")
+    note = text.normalize_optional(note)
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        errors.add("note", "too_long", f"备注不能超过 {MAX_NOTE_CHARS} 个字", "note is too long")
+    errors.raise_if_any()
+    workshop_id = workshop.id if workshop else None
+    if closed_months({county.id}, workshop_id, {month}):
+        raise Conflict([FieldError("month", "already_closed", "该月已关账", "this month is already closed")])
+    closure = AttendanceClosure(county_id=county.id, workshop_id=workshop_id, month=month, note=note)
+    db.session.add(closure)
+    flush_or_conflict()
+    audit.record("close", "attendance_closures", closure.id, {"month": month.isoformat(), "workshop_id": workshop_id})
+    db.session.commit()
+    return closure
+
+
+def closures_query(month: date | None = None) -> sa.Select:
+    query = restrict(sa.select(AttendanceClosure), AttendanceClosure).order_by(AttendanceClosure.id.desc())
+    if month is not None:
+        query = query.where(AttendanceClosure.month == month)
+    return query
+
+
+def changes(workshop: Workshop, month: date, day: date | None = None) -> list[AttendanceChange]:
+    """The history of a workshop's month (or one day), newest first."""
+    query = sa.select(AttendanceChange).where(AttendanceChange.workshop_id == workshop.id)
+    if day is not None:
+        query = query.where(AttendanceChange.day == day)
+    else:
+        query = query.where(AttendanceChange.day.between(month, month_end(month)))
+    return list(db.session.execute(query.order_by(AttendanceChange.id.desc())).scalars())

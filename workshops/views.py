@@ -1,0 +1,239 @@
+"""The workshop manager's phone pages: today's sheet, the month, the export, check-in by employment code."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import Length, Optional
+
+from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.accounts.views import roles_required
+from jobmatch.errors import Collector, Problem
+from jobmatch.extensions import db
+from jobmatch.people.models import Laborer
+from jobmatch.placements.models import Employment
+from workshops import attendance, codes, reports, settings
+from workshops.models import STATUS_ZH, AttendanceStatus, Workshop
+
+bp = Blueprint("workshop_pages", __name__)
+
+READERS = ("admin", "bureau", "manager")
+KEEPERS = ("admin", "manager")
+# The order of the buttons on a worker's line: the common choices first.
+STATUS_BUTTONS = [(s.value, STATUS_ZH[s]) for s in AttendanceStatus]
+
+
+class SheetForm(FlaskForm):
+    """The day's sheet: the workers' choices come as status-<id>, hours-<id>, pieces-<id>."""
+
+    date = HiddenField()
+    reason = StringField("补记或修改原因 · Reason", validators=[Optional(), Length(max=attendance.MAX_REASON_CHARS)])
+
+
+class CheckInForm(FlaskForm):
+    code = StringField("就业码 · Code", validators=[Length(max=256)])
+
+
+def _workshop(workshop_id: int) -> Workshop:
+    try:
+        return get_in_scope(Workshop, workshop_id, "Workshop", "帮扶车间")
+    except Problem:
+        abort(404)
+
+
+def _day(raw: str | None) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else settings.today()
+    except ValueError:
+        return settings.today()
+
+
+def _month(raw: str | None) -> date:
+    try:
+        return date.fromisoformat(f"{raw}-01") if raw else settings.today().replace(day=1)
+    except ValueError:
+        return settings.today().replace(day=1)
+
+
+@bp.get("/attendance")
+@roles_required(*READERS)
+def home():
+    """Attendance / 考勤"""
+    workshops = db.session.execute(restrict(sa.select(Workshop).order_by(Workshop.name), Workshop)).scalars().all()
+    if len(workshops) == 1:
+        return redirect(url_for("workshop_pages.sheet", workshop_id=workshops[0].id))
+    return render_template("workshops/home.html", workshops=workshops)
+
+
+@bp.get("/workshops/<int:workshop_id>/attendance")
+@roles_required(*READERS)
+def sheet(workshop_id: int):
+    """The day's attendance sheet / 日考勤"""
+    workshop = _workshop(workshop_id)
+    day = _day(request.args.get("date"))
+    return _render_sheet(workshop, day, SheetForm(date=day.isoformat()))
+
+
+def _render_sheet(workshop: Workshop, day: date, form: SheetForm, submitted: dict | None = None, status: int = 200):
+    data = attendance.workshop_sheet(workshop, day)
+    if submitted:
+        # A refused save shows what was typed, not what is stored: nothing the manager entered is lost.
+        for entry in data["entries"]:
+            entry.update(submitted.get(entry["laborer_id"], {}))
+    can_edit = data["editable"] and current_user.role.value in KEEPERS
+    worked = sum(1 for e in data["entries"] if e["status"] in ("present", "half_day", "home_piecework"))
+    return render_template(
+        "workshops/sheet.html",
+        workshop=workshop,
+        sheet=data,
+        form=form,
+        can_edit=can_edit,
+        worked=worked,
+        buttons=STATUS_BUTTONS,
+        previous=day - timedelta(days=1),
+        following=day + timedelta(days=1) if day < settings.today() else None,
+    ), status
+
+
+@bp.post("/workshops/<int:workshop_id>/attendance")
+@roles_required(*KEEPERS)
+def save_sheet(workshop_id: int):
+    """Save the day's attendance / 保存日考勤"""
+    workshop = _workshop(workshop_id)
+    form = SheetForm()
+    day = _day(form.date.data)
+    if not form.validate_on_submit():
+        return _render_sheet(workshop, day, form, status=400)
+    entries, submitted, errors = _entries_from_form()
+    try:
+        errors.raise_if_any()
+        result = attendance.save_workshop_sheet(workshop, day, entries, form.reason.data)
+    except Problem as problem:
+        for error in problem.errors:
+            flash(f"{_who(error.field, entries)}{error.zh} / {error.en}", "error")
+        return _render_sheet(workshop, day, form, submitted, status=problem.status)
+    changed = result.created + result.updated
+    flash(f"已保存：{changed} 人有变化，{result.unchanged} 人未变 / saved", "success")
+    return redirect(url_for("workshop_pages.sheet", workshop_id=workshop.id, date=day.isoformat()))
+
+
+def _entries_from_form() -> tuple[list[dict], dict[int, dict], Collector]:
+    """Each worker's line of the form as an API entry; unreadable numbers are field errors."""
+    entries, submitted, errors = [], {}, Collector()
+    for i, raw_id in enumerate(request.form.getlist("laborer")):
+        if not raw_id.isdigit():
+            continue
+        laborer_id = int(raw_id)
+        status = request.form.get(f"status-{laborer_id}", AttendanceStatus.present.value)
+        if status not in AttendanceStatus.__members__:
+            status = AttendanceStatus.present.value
+        entry: dict = {"laborer_id": laborer_id, "status": status, "hours": None, "pieces": None}
+        for key, kind in (("hours", float), ("pieces", int)):
+            raw = (request.form.get(f"{key}-{laborer_id}") or "").strip()
+            if raw:
+                try:
+                    entry[key] = kind(raw)
+                except ValueError:
+                    errors.add(f"entries.{i}.{key}", "not_number", "须为数字", "must be a number")
+        note = request.form.get(f"note-{laborer_id}")
+        entry["note"] = note or None
+        entries.append(entry)
+        submitted[laborer_id] = {k: v for k, v in entry.items() if k != "laborer_id"}
+    return entries, submitted, errors
+
+
+def _who(field: str, entries: list[dict]) -> str:
+    """`entries.3.hours` → the worker's name, so the manager knows which line to fix."""
+    parts = field.split(".")
+    if len(parts) >= 2 and parts[0] == "entries" and parts[1].isdigit() and int(parts[1]) < len(entries):
+        laborer = db.session.get(Laborer, entries[int(parts[1])]["laborer_id"])
+        return f"{laborer.name}：" if laborer else ""
+    return ""
+
+
+@bp.get("/workshops/<int:workshop_id>/attendance/month")
+@roles_required(*READERS)
+def month(workshop_id: int):
+    """The month's summary and export / 月考勤汇总"""
+    workshop = _workshop(workshop_id)
+    first = _month(request.args.get("month"))
+    summary = reports.workshop_summary(workshop, first)
+    found = reports.anomalies(workshop, first)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = attendance.month_end(first) + timedelta(days=1)
+    return render_template(
+        "workshops/month.html",
+        workshop=workshop,
+        summary=summary,
+        anomalies=found["anomalies"],
+        first=first,
+        previous=previous,
+        following=following if following <= settings.today() else None,
+    )
+
+
+@bp.get("/workshops/<int:workshop_id>/check-in")
+@roles_required(*KEEPERS)
+def check_in(workshop_id: int):
+    """Check in by employment code / 扫码签到"""
+    workshop = _workshop(workshop_id)
+    code = request.args.get("code", "")
+    laborer = codes.laborer_for_code(code) if code else None
+    return render_template(
+        "workshops/check_in.html", workshop=workshop, form=CheckInForm(code=code), laborer=laborer, code=code
+    )
+
+
+@bp.post("/workshops/<int:workshop_id>/check-in")
+@roles_required(*KEEPERS)
+def do_check_in(workshop_id: int):
+    """Record a check-in / 确认签到"""
+    workshop = _workshop(workshop_id)
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("workshop_pages.check_in", workshop_id=workshop.id))
+    laborer = codes.laborer_for_code(form.code.data or "")
+    if laborer is None:
+        flash("就业码无效或已作废 / unknown or revoked code", "error")
+        return redirect(url_for("workshop_pages.check_in", workshop_id=workshop.id))
+    try:
+        attendance.check_in(workshop, laborer)
+        flash(f"{laborer.name} 今日已签到 / checked in", "success")
+    except Problem as problem:
+        for error in problem.errors:
+            flash(f"{laborer.name}：{error.zh} / {error.en}", "error")
+    return redirect(url_for("workshop_pages.check_in", workshop_id=workshop.id))
+
+
+@bp.get("/scan")
+@roles_required(*KEEPERS)
+def scan():
+    """Where a card's QR code leads: the manager's own workshop, ready to check the worker in / 扫码"""
+    code = request.args.get("code", "")
+    workshops = db.session.execute(restrict(sa.select(Workshop.id), Workshop).limit(2)).scalars().all()
+    if len(workshops) != 1:
+        # An administrator sees every workshop: the worker's current one is the place to check in.
+        laborer = codes.laborer_for_code(code)
+        today = settings.today()
+        workshops = (
+            db.session.execute(
+                sa.select(Employment.workshop_id).where(
+                    Employment.laborer_id == laborer.id,
+                    Employment.workshop_id.is_not(None),
+                    Employment.start_date <= today,
+                    sa.or_(Employment.end_date.is_(None), Employment.end_date >= today),
+                )
+            )
+            .scalars()
+            .all()
+            if laborer
+            else []
+        )
+    if not workshops:
+        abort(404)
+    return redirect(url_for("workshop_pages.check_in", workshop_id=workshops[0], code=code))
