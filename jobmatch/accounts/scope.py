@@ -18,7 +18,7 @@ from jobmatch.accounts.models import User
 from jobmatch.errors import NotFound
 from jobmatch.extensions import db
 from jobmatch.people.models import Household, Laborer, Region
-from jobmatch.placements.models import Employment, Referral
+from jobmatch.placements.models import Employment, Referral, SubsidyClaim
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import RegionLevel, Role
 from workshops.models import Workshop
@@ -129,7 +129,7 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         if manager:
             return Workshop.id.in_(scope.workshop_ids)
         return Workshop.village_id.in_(_regions_in_counties(scope))
-    if model in (Referral, Employment):
+    if model in (Referral, Employment, SubsidyClaim):
         return model.laborer_id.in_(sa.select(Laborer.id).where(condition(Laborer, scope)))
     # A model nobody scoped yet is visible to admins only.
     return sa.false()
