@@ -1,4 +1,4 @@
-"""JSON API for referrals and their steps, and employments."""
+"""JSON API for referrals and their steps, employments, and subsidy claims."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from apiflask.validators import Length, Range
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
-from jobmatch.api.auth import PEOPLE_EDITORS, token_auth
+from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import PageQuery, coded, page_schema
-from jobmatch.crud import page_of
-from jobmatch.placements import lifecycle, queries, service
+from jobmatch.crud import page_of, page_of_items
+from jobmatch.placements import lifecycle, queries, service, subsidies
 from jobmatch.placements.models import Employment, Referral
 from jobmatch.vocab import LABELS_ZH, EmploymentKind, OutcomeReason, ReferralState, WageUnit
 
@@ -20,6 +20,8 @@ bp = APIBlueprint("placements_api", __name__, url_prefix="/api/v1", tag="Placeme
 # Cadres refer and record outcomes in their villages, the bureau in its county; workshop managers
 # take no part in referrals and subsidies (SPEC §2) and read only their workers' employments.
 PLACEMENT_STAFF = PEOPLE_EDITORS
+# Subsidies are paid by the county bureau.
+SUBSIDY_CLERKS = REGISTRY_EDITORS
 
 OCCURRED_AT_HELP = "发生时间，ISO 8601；不带时区按北京时间；默认现在；可早于今天（补录历史），不能晚于现在"
 
@@ -214,3 +216,128 @@ def get_employment(employment_id: int):
 def end_employment(employment_id: int, data: dict):
     """End an employment / 登记离职或就业结束"""
     return service.end_employment(employment_id, data)
+
+
+# --- subsidies ---------------------------------------------------------------------------------------------------
+
+
+class SubsidyRuleOut(Schema):
+    code = String()
+    name_zh = String()
+    name_en = String()
+    amount_cny = Float()
+    payee = String()
+    household_categories = mm.Function(lambda r: sorted(r.household_categories))
+    employment_kinds = mm.Function(lambda r: sorted(r.employment_kinds))
+    employer_kinds = mm.Function(lambda r: sorted(r.employer_kinds))
+    cross_province = Boolean()
+    months_employed = Integer()
+    claim_window_days = Integer()
+
+
+SubsidyRuleList = Schema.from_dict({"items": List(Nested(SubsidyRuleOut))}, name="SubsidyRuleList")
+
+
+class WarningOut(Schema):
+    code = String()
+    zh = String()
+    en = String()
+
+
+class EvidenceOut(Schema):
+    kind = String()
+    start_date = Date()
+    end_date = Date(allow_none=True)
+    months_employed = Integer()
+    workshop_name = String(allow_none=True)
+    home_province = String()
+    work_province = String(allow_none=True)
+    attendance_days = Integer(allow_none=True, metadata={"description": "出勤天数（考勤模块上线后提供）"})
+
+
+class DueClaimOut(Schema):
+    rule_code = String()
+    rule_name = String()
+    rule_name_en = String()
+    amount_cny = Float()
+    payee = String()
+    laborer_id = Integer()
+    laborer_name = String()
+    employment_id = Integer()
+    employer_id = Integer(allow_none=True)
+    employer_name = String(allow_none=True)
+    due_on = Date()
+    lapses_on = Date()
+    days_left = Integer()
+    lapsing_soon = Boolean()
+    warnings = List(Nested(WarningOut))
+    evidence = Nested(EvidenceOut)
+
+
+class DueClaimQuery(ListQuery):
+    rule_code = String(validate=Length(max=32))
+    laborer_id = Integer()
+    lapsing_soon = Boolean(metadata={"description": f"仅显示 {subsidies.LAPSE_WARNING_DAYS} 天内逾期的"})
+    as_of = Date(metadata={"description": "按哪一天计算（默认今天）"})
+
+
+class SubsidyClaimIn(Schema):
+    employment_id = Integer(required=True)
+    rule_code = String(required=True, validate=Length(max=32))
+    claimed_on = Date(metadata={"description": "申领日期（默认今天）"})
+    note = String(allow_none=True, validate=Length(max=lifecycle.MAX_NOTE_LENGTH))
+
+
+class SubsidyClaimOut(Schema):
+    id = Integer()
+    laborer_id = Integer()
+    laborer_name = mm.Function(lambda c: c.laborer.name)
+    employment_id = Integer()
+    rule_code = String()
+    amount_cny = Float(attribute="amount")
+    payee = String()
+    employer_id = Integer(allow_none=True)
+    due_on = Date()
+    claimed_on = Date()
+    note = String(allow_none=True)
+    created_at = DateTime()
+
+
+class SubsidyClaimQuery(ListQuery):
+    rule_code = String(validate=Length(max=32))
+    laborer_id = Integer()
+
+
+@bp.get("/subsidy-rules")
+@bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@bp.output(SubsidyRuleList)
+def list_subsidy_rules():
+    """The subsidy rules in force / 就业补贴规则"""
+    return {"items": list(service.subsidy_rules().values())}
+
+
+@bp.get("/subsidy-claims/due")
+@bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@bp.input(DueClaimQuery, location="query", arg_name="query")
+@bp.output(page_schema(DueClaimOut, "DueClaimPage"))
+def list_due_subsidy_claims(query: dict):
+    """Subsidies that may be claimed now, with evidence; the most urgent first / 待申领的就业补贴"""
+    return page_of_items(service.due_claims(query), query["page"], query["per_page"])
+
+
+@bp.get("/subsidy-claims")
+@bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@bp.input(SubsidyClaimQuery, location="query", arg_name="query")
+@bp.output(page_schema(SubsidyClaimOut, "SubsidyClaimPage"))
+def list_subsidy_claims(query: dict):
+    """Subsidies claimed / 已申领的就业补贴"""
+    return page_of(queries.subsidy_claims(query), query["page"], query["per_page"])
+
+
+@bp.post("/subsidy-claims")
+@bp.auth_required(token_auth, roles=SUBSIDY_CLERKS)
+@bp.input(SubsidyClaimIn, arg_name="data")
+@bp.output(SubsidyClaimOut, status_code=201)
+def create_subsidy_claim(data: dict):
+    """Record a subsidy claim / 登记补贴申领"""
+    return service.record_claim(data)

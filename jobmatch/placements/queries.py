@@ -1,4 +1,4 @@
-"""List queries for referrals and employments, within the user's scope."""
+"""List queries for referrals, employments and subsidy claims, within the user's scope."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from jobmatch.accounts.scope import restrict
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.queries import in_region, where_all
-from jobmatch.placements.models import Employment, Referral
+from jobmatch.placements.models import Employment, Referral, SubsidyClaim
 
 
 def _in_home_region(laborer_id, code: str | None) -> sa.ColumnElement[bool] | None:
@@ -58,4 +58,19 @@ def employments(f: dict) -> sa.Select:
         Employment.workshop_id == f["workshop_id"] if f.get("workshop_id") else None,
         None if current is None else (Employment.end_date.is_(None) if current else Employment.end_date.is_not(None)),
         _in_home_region(Employment.laborer_id, f.get("region")),
+    )
+
+
+def subsidy_claims(f: dict) -> sa.Select:
+    query = restrict(
+        sa.select(SubsidyClaim)
+        .options(joinedload(SubsidyClaim.laborer))
+        .order_by(SubsidyClaim.claimed_on.desc(), SubsidyClaim.id.desc()),
+        SubsidyClaim,
+    )
+    return where_all(
+        query,
+        SubsidyClaim.laborer_id == f["laborer_id"] if f.get("laborer_id") else None,
+        SubsidyClaim.rule_code == f["rule_code"] if f.get("rule_code") else None,
+        _in_home_region(SubsidyClaim.laborer_id, f.get("region")),
     )

@@ -1,4 +1,4 @@
-"""Referrals, hires and employments: the rules, applied in one transaction each.
+"""Referrals, hires, employments and subsidy claims: the rules, applied in one transaction each.
 
 Every write here runs in `in_transaction`: all of it or nothing, retried when
 the database reports a serialization failure or deadlock (PostgreSQL) or a
@@ -16,11 +16,13 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch import text
 from jobmatch.accounts import audit
@@ -28,11 +30,14 @@ from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.crud import flush_or_conflict
 from jobmatch.errors import Collector, Conflict, FieldError, ValidationFailed
 from jobmatch.extensions import db
+from jobmatch.geo import province_of_place
 from jobmatch.modelbase import current_actor_id, utcnow
-from jobmatch.people.models import Household, Laborer
-from jobmatch.placements import lifecycle
+from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.people.queries import in_region
+from jobmatch.placements import lifecycle, subsidies
 from jobmatch.placements.lifecycle import CHINA_TZ, as_aware, local_date, start_of_day
-from jobmatch.placements.models import Employment, Referral, ReferralEvent
+from jobmatch.placements.models import Employment, Referral, ReferralEvent, SubsidyClaim
+from jobmatch.placements.subsidies import Assessment, ClaimStatus, EmploymentFacts, SubsidyRule
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import (
     LABELS_ZH,
@@ -42,6 +47,7 @@ from jobmatch.vocab import (
     OpeningStatus,
     OutcomeReason,
     ReferralState,
+    SubsidyPayee,
 )
 
 T = TypeVar("T")
@@ -607,3 +613,216 @@ def _create_employment(data: dict) -> Employment:
     _obsolete_other_referrals(laborer.id, None, start_of_day(start))
     sync_employment_status(laborer)
     return job
+
+
+# --- subsidy claims ------------------------------------------------------------------------------------------------
+
+
+def subsidy_rules() -> dict[str, SubsidyRule]:
+    """The rules table of this deployment (defaults plus the SUBSIDY_RULES setting)."""
+    return subsidies.rules_from_config(current_app.config.get("SUBSIDY_RULES"))
+
+
+SiteRegion = aliased(Region)
+HomeVillage = aliased(Region)
+
+
+def _facts_query() -> sa.Select:
+    """Employments in scope with what the rules look at."""
+    return restrict(
+        sa.select(Employment, Household.category, HomeVillage.code, Employer.kind, SiteRegion.code, Opening.site_name)
+        .join(Laborer, Employment.laborer_id == Laborer.id)
+        .join(Household, Laborer.household_id == Household.id)
+        .join(HomeVillage, Household.village_id == HomeVillage.id)
+        .outerjoin(Employer, Employment.employer_id == Employer.id)
+        .outerjoin(Opening, Employment.opening_id == Opening.id)
+        .outerjoin(SiteRegion, Opening.region_id == SiteRegion.id)
+        .options(joinedload(Employment.laborer), joinedload(Employment.employer), joinedload(Employment.workshop)),
+        Employment,
+    )
+
+
+def _facts(row) -> EmploymentFacts:
+    job, category, home_code, employer_kind, site_code, opening_site = row
+    if site_code:
+        work_province = site_code[:2]
+    elif job.opening_id is not None:
+        work_province = province_of_place(opening_site)
+    else:
+        work_province = province_of_place(job.site_name)
+    return EmploymentFacts(
+        employment_id=job.id,
+        laborer_id=job.laborer_id,
+        household_category=category,
+        kind=job.kind,
+        employer_kind=employer_kind,
+        home_province=home_code[:2],
+        work_province=work_province,
+        start_date=job.start_date,
+        end_date=job.end_date,
+    )
+
+
+def _due_item(job: Employment, facts: EmploymentFacts, assessment: Assessment, as_of: date) -> dict:
+    rule = assessment.rule
+    last_day = min(facts.end_date, as_of) if facts.end_date else as_of
+    warnings = []
+    if assessment.lapsing_soon:
+        warnings.append(
+            {
+                "code": "lapsing_soon",
+                "zh": f"还有 {assessment.days_left} 天逾期，请尽快申领（{assessment.lapses_on:%Y-%m-%d} 截止）",
+                "en": f"lapses in {assessment.days_left} days, on {assessment.lapses_on}",
+            }
+        )
+    return {
+        "rule_code": rule.code,
+        "rule_name": rule.name_zh,
+        "rule_name_en": rule.name_en,
+        "amount_cny": rule.amount_cny,
+        "payee": rule.payee.value,
+        "laborer_id": job.laborer_id,
+        "laborer_name": job.laborer.name,
+        "employment_id": job.id,
+        "employer_id": job.employer_id,
+        "employer_name": job.employer.name if job.employer else None,
+        "due_on": assessment.due_on,
+        "lapses_on": assessment.lapses_on,
+        "days_left": assessment.days_left,
+        "lapsing_soon": assessment.lapsing_soon,
+        "warnings": warnings,
+        "evidence": {
+            "kind": job.kind.value,
+            "start_date": job.start_date,
+            "end_date": job.end_date,
+            "months_employed": subsidies.months_between(job.start_date, last_day),
+            "workshop_name": job.workshop.name if job.workshop else None,
+            "home_province": facts.home_province,
+            "work_province": facts.work_province,
+            # Attendance sheets will back workshop employments once attendance is kept (SPEC §6).
+            "attendance_days": None,
+        },
+    }
+
+
+def due_claims(f: dict) -> list[dict]:
+    """Claims that may be made now and have not been: one per laborer and rule, the most urgent first."""
+    as_of: date = f.get("as_of") or datetime.now(CHINA_TZ).date()
+    rules = subsidy_rules()
+    if f.get("rule_code"):
+        rules = {code: rule for code, rule in rules.items() if code == f["rule_code"]}
+    if not rules:
+        return []
+    kinds = set().union(*(rule.employment_kinds for rule in rules.values()))
+    # Employments that began too long ago have lapsed under every rule (a month has at most 31 days).
+    oldest = min(
+        as_of - timedelta(days=rule.claim_window_days + 31 * rule.months_employed + 1) for rule in rules.values()
+    )
+    query = _facts_query().where(
+        Employment.kind.in_(kinds), Employment.start_date <= as_of, Employment.start_date >= oldest
+    )
+    if f.get("laborer_id"):
+        query = query.where(Employment.laborer_id == f["laborer_id"])
+    if f.get("region"):
+        query = query.where(Household.village_id.in_(sa.select(Region.id).where(in_region(f["region"]))))
+    claimed = {
+        (laborer_id, code)
+        for laborer_id, code in db.session.execute(
+            restrict(sa.select(SubsidyClaim.laborer_id, SubsidyClaim.rule_code), SubsidyClaim)
+        )
+    }
+    best: dict[tuple[int, str], dict] = {}
+    for row in db.session.execute(query.order_by(Employment.start_date, Employment.id)):
+        job, facts = row[0], _facts(row)
+        for rule in rules.values():
+            key = (job.laborer_id, rule.code)
+            if key in claimed or key in best:
+                continue
+            assessment = subsidies.assess(rule, facts, as_of)
+            if assessment.status == ClaimStatus.due:
+                best[key] = _due_item(job, facts, assessment, as_of)
+    items = sorted(best.values(), key=lambda item: (item["lapses_on"], item["laborer_id"], item["rule_code"]))
+    if f.get("lapsing_soon"):
+        items = [item for item in items if item["lapsing_soon"]]
+    return items
+
+
+def record_claim(data: dict) -> SubsidyClaim:
+    """Record that a due subsidy was claimed; a person is claimed for once per rule."""
+    return in_transaction(lambda: _record_claim(data))
+
+
+def _record_claim(data: dict) -> SubsidyClaim:
+    job = get_in_scope(Employment, data["employment_id"], "Employment", "就业记录")
+    claimed_on: date = data.get("claimed_on") or datetime.now(CHINA_TZ).date()
+    errors = Collector()
+    rule = subsidy_rules().get(data["rule_code"])
+    if rule is None:
+        errors.add("rule_code", "unknown_rule", "没有这项补贴规则", "no such subsidy rule")
+    if claimed_on > datetime.now(CHINA_TZ).date():
+        errors.add("claimed_on", "in_future", "申领日期不能晚于今天", "claimed_on cannot lie in the future")
+    note = _clean_note(data, errors)
+    errors.raise_if_any()
+
+    earlier = db.session.execute(
+        sa.select(SubsidyClaim).where(SubsidyClaim.laborer_id == job.laborer_id, SubsidyClaim.rule_code == rule.code)
+    ).scalar_one_or_none()
+    if earlier is not None:
+        raise Conflict(
+            [
+                FieldError(
+                    "rule_code",
+                    "already_claimed",
+                    f"此人的「{rule.name_zh}」已于 {earlier.claimed_on:%Y-%m-%d} 申领（#{earlier.id}），不能重复申领",
+                    f"already claimed for this person under {rule.code} on {earlier.claimed_on} (#{earlier.id})",
+                )
+            ],
+            extra={"existing_claim_id": earlier.id},
+        )
+    row = db.session.execute(_facts_query().where(Employment.id == job.id)).one()
+    assessment = subsidies.assess(rule, _facts(row), claimed_on)
+    if assessment.status != ClaimStatus.due:
+        raise ValidationFailed(_not_due_errors(assessment))
+
+    claim = SubsidyClaim(
+        laborer_id=job.laborer_id,
+        employment_id=job.id,
+        rule_code=rule.code,
+        amount=rule.amount_cny,
+        payee=rule.payee,
+        employer_id=job.employer_id if rule.payee == SubsidyPayee.employer else None,
+        due_on=assessment.due_on,
+        claimed_on=claimed_on,
+        note=note,
+    )
+    db.session.add(claim)
+    flush_or_conflict()  # the unique (laborer, rule) settles two identical requests at once
+    audit.record(
+        "create",
+        "subsidy_claims",
+        claim.id,
+        {"laborer_id": job.laborer_id, "rule_code": rule.code, "amount": str(rule.amount_cny)},
+    )
+    return claim
+
+
+def _not_due_errors(assessment: Assessment) -> list[FieldError]:
+    if assessment.status == ClaimStatus.not_eligible:
+        return [FieldError("employment_id", r.code, r.zh, r.en) for r in assessment.why_not]
+    if assessment.status == ClaimStatus.not_yet_due:
+        return [
+            FieldError(
+                "employment_id",
+                "not_yet_due",
+                f"尚未到申领时间（{assessment.due_on:%Y-%m-%d} 起可申领）",
+                f"not due yet: claimable from {assessment.due_on}",
+            )
+        ]
+    return [
+        FieldError(
+            "employment_id",
+            "lapsed",
+            f"已超过申领期限（{assessment.lapses_on:%Y-%m-%d} 截止）",
+            f"the claim lapsed on {assessment.lapses_on}",
+        )
+    ]
