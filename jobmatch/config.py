@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -79,6 +80,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=production,
     )
+    config["SUBSIDY_RULES"] = _subsidy_rules(config.get("SUBSIDY_RULES", os.environ.get("SUBSIDY_RULES")))
     redis_url = config.get("REDIS_URL", os.environ.get("REDIS_URL"))
     config["REDIS_URL"] = redis_url
     # Login limits are shared by every worker when Redis is there; per process otherwise.
@@ -112,3 +114,15 @@ def engine_options(url: str) -> dict:
         # Wait for the single writer instead of failing at once.
         return {"connect_args": {"timeout": 15}}
     return {"pool_pre_ping": True}
+
+
+def _subsidy_rules(value: str | list | None) -> list[dict]:
+    """Changes to the subsidy rules table: a JSON list (environment) or a list; checked at start."""
+    from jobmatch.placements.subsidies import rules_from_config
+
+    try:
+        rules = json.loads(value) if isinstance(value, str) else list(value or [])
+        rules_from_config(rules)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"SUBSIDY_RULES is not valid: {exc}. 补贴规则配置有误。") from exc
+    return rules

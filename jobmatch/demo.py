@@ -36,6 +36,7 @@ from jobmatch.extensions import db
 from jobmatch.geo import haversine_km
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.service import parse_id_number
+from jobmatch.placements import lifecycle
 from jobmatch.placements.models import Employment, Referral, ReferralEvent
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import (
@@ -1637,19 +1638,15 @@ class Planner:
             return
         begin, end, reason = employment_args
         post.hires.append((begin, end))
-        kind = {
-            OpeningKind.workshop: EmploymentKind.workshop,
-            OpeningKind.public_welfare: EmploymentKind.public_welfare,
-        }.get(post.kind, EmploymentKind.local_enterprise if post.in_county else EmploymentKind.migrant)
         self.employ(
             person,
-            kind,
+            lifecycle.employment_kind(post.kind, post.in_county),
             begin,
             end,
             reason,
             wage=self.money(float(post.row.wage_min), float(post.row.wage_max), post.row.wage_unit),
             unit=post.row.wage_unit,
-            full_time=post.kind != OpeningKind.public_welfare and post.pattern == FULL_TIME,
+            full_time=lifecycle.is_full_time(post.kind, post.pattern),
             post=post,
             referral=referral,
         )
@@ -1713,18 +1710,9 @@ class Planner:
 
     def finish(self) -> None:
         """Each laborer's status from their open employments; each opening's places left."""
-        priority = [
-            EmploymentKind.local_enterprise,
-            EmploymentKind.migrant,
-            EmploymentKind.self_employed,
-            EmploymentKind.workshop,
-            EmploymentKind.public_welfare,
-        ]
         for person in self.people:
-            current = [j for j in person.jobs if j.end_date is None]
-            if current:
-                main = min(current, key=lambda j: (not j.full_time, priority.index(j.kind)))
-                person.row.employment_status = EmploymentStatus(main.kind.value)
+            current = [(j.kind, j.full_time) for j in person.jobs if j.end_date is None]
+            person.row.employment_status = lifecycle.employment_status(current)
         for post in self.posts:
             post.row.remaining_headcount = post.headcount - sum(1 for _, end in post.hires if end is None)
 

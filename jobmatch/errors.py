@@ -31,6 +31,8 @@ class Problem(Exception):
     title_zh: str
     errors: list[FieldError] = field(default_factory=list)
     detail: str | None = None
+    # Extension members of the problem document (RFC 9457 §3.2), e.g. the steps allowed next.
+    extra: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status} {self.title_en}: " + "; ".join(f"{e.field}: {e.en}" for e in self.errors)
@@ -42,8 +44,10 @@ class ValidationFailed(Problem):
 
 
 class Conflict(Problem):
-    def __init__(self, errors: list[FieldError], title_en="Conflict", title_zh="与现有数据冲突"):
-        super().__init__(409, title_en, title_zh, list(errors))
+    def __init__(
+        self, errors: list[FieldError], title_en="Conflict", title_zh="与现有数据冲突", extra: dict | None = None
+    ):
+        super().__init__(409, title_en, title_zh, list(errors), extra=extra or {})
 
 
 class NotFound(Problem):

@@ -143,6 +143,13 @@ class OutcomeReason(StrEnum):
     other = "other"
 
 
+class SubsidyPayee(StrEnum):
+    """Who receives a subsidy: the employer that hired, or the laborer."""
+
+    employer = "employer"
+    laborer = "laborer"
+
+
 class Role(StrEnum):
     admin = "admin"
     bureau = "bureau"

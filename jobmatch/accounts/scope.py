@@ -19,7 +19,7 @@ from jobmatch.accounts.models import User
 from jobmatch.errors import NotFound
 from jobmatch.extensions import db
 from jobmatch.people.models import Household, Laborer, Region
-from jobmatch.placements.models import Employment, Referral
+from jobmatch.placements.models import Employment, Referral, SubsidyClaim
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import RegionLevel, Role
 from workshops.models import (
@@ -137,7 +137,7 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         if manager:
             return Workshop.id.in_(scope.workshop_ids)
         return Workshop.village_id.in_(_regions_in_counties(scope))
-    if model in (Referral, Employment, EmploymentCode):
+    if model in (Referral, Employment, EmploymentCode, SubsidyClaim):
         return model.laborer_id.in_(sa.select(Laborer.id).where(condition(Laborer, scope)))
     if model in (Attendance, AttendanceFlag):
         # A manager: their workshop's days. A cadre: their villages' laborers (public-welfare posts

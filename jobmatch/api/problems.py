@@ -53,6 +53,7 @@ def problem_response(
     errors: list[FieldError] | None = None,
     detail: str | None = None,
     headers: dict | None = None,
+    extra: dict | None = None,
 ) -> Response:
     """Build every API error response here, and nowhere else."""
     body: dict = {
@@ -65,6 +66,7 @@ def problem_response(
         body["detail"] = detail
     if errors:
         body["errors"] = [e.as_dict() for e in errors]
+    body |= extra or {}
     response = Response(current_app.json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -123,4 +125,6 @@ def register(app: APIFlask) -> None:
 
     @app.errorhandler(Problem)
     def domain_problem(problem: Problem) -> Response:
-        return problem_response(problem.status, problem.title_en, problem.title_zh, problem.errors, problem.detail)
+        return problem_response(
+            problem.status, problem.title_en, problem.title_zh, problem.errors, problem.detail, extra=problem.extra
+        )

@@ -1,8 +1,8 @@
 """Training the ranker from recorded outcomes, and its life: status, promotion, rollback.
 
-The label of a referral is "hired and still employed 90 days after the hire". Referrals
-still under way, and hires younger than 90 days that are still working, are left out
-(their outcome is not known yet). Each referral's features are rebuilt as they were on the
+The label of a referral is "hired and still employed 90 days after the hire", as
+`jobmatch.placements.outcomes.training_rows` builds it from the referral records (it says
+what is left out and why). Each referral's features are rebuilt as they were on the
 day it was made: the laborer's age then, whether someone in the household worked then, and
 their referrals before that day.
 """
@@ -10,7 +10,7 @@ their referrals before that day.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -25,58 +25,19 @@ from jobmatch.matching import ranker
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.catalogue import haversine_km
 from jobmatch.people.models import Household, Laborer, Region
-from jobmatch.placements.models import Employment, Referral, ReferralEvent
+from jobmatch.placements import outcomes
+from jobmatch.placements.lifecycle import local_date
+from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Opening
-from jobmatch.vocab import ReferralState
-
-LASTING_DAYS = 90
-UNDER_WAY = (ReferralState.recommended, ReferralState.referred, ReferralState.interviewed)
-HIRED = (ReferralState.hired, ReferralState.left)
 
 
 def models_dir() -> Path:
     return Path(current_app.config["MODELS_DIR"])
 
 
-def outcome_rows(today: date | None = None) -> list[dict]:
-    """(laborer, opening, referred_on, label) for every referral whose outcome is known."""
-    today = today or date.today()
-    first_step = dict(
-        db.session.execute(
-            sa.select(ReferralEvent.referral_id, sa.func.min(ReferralEvent.occurred_at)).group_by(
-                ReferralEvent.referral_id
-            )
-        ).all()
-    )
-    hires = {
-        e.referral_id: e for e in db.session.scalars(sa.select(Employment).where(Employment.referral_id.is_not(None)))
-    }
-    rows = []
-    for referral in db.session.scalars(sa.select(Referral).where(Referral.state.not_in(UNDER_WAY))):
-        referred = first_step.get(referral.id, referral.created_at)
-        label = 0
-        if referral.state in HIRED:
-            job = hires.get(referral.id)
-            if job is None:
-                continue
-            lasted = ((job.end_date or today) - job.start_date).days
-            if job.end_date is None and lasted < LASTING_DAYS:
-                continue  # still working, not yet 90 days: outcome unknown
-            label = int(lasted >= LASTING_DAYS)
-        rows.append(
-            {
-                "laborer_id": referral.laborer_id,
-                "opening_id": referral.opening_id,
-                "referred_on": referred.date(),
-                "label": label,
-            }
-        )
-    return rows
-
-
-def training_set(today: date | None = None) -> ranker.TrainingSet:
+def training_set() -> ranker.TrainingSet:
     """Features of every known outcome, as things stood on the day of the referral."""
-    rows = outcome_rows(today)
+    rows = [{**row, "referred_on": local_date(row["referred_at"])} for row in outcomes.training_rows(db.session)]
     if not rows:
         raise ranker.ModelError("no recorded referral outcomes yet / 尚无推荐结果记录，无法训练")
     laborer_ids = sorted({r["laborer_id"] for r in rows})

@@ -44,7 +44,10 @@ def regions(f: dict) -> sa.Select:
 
 
 def households(f: dict) -> sa.Select:
-    query = sa.select(Household).join(Household.village).options(joinedload(Household.village)).order_by(Household.code)
+    query = restrict(
+        sa.select(Household).join(Household.village).options(joinedload(Household.village)).order_by(Household.code),
+        Household,
+    )
     q = f.get("q")
     return where_all(
         query,

@@ -142,6 +142,7 @@ class OpeningOut(Schema):
     age_max = Integer()
     headcount = Integer()
     remaining_headcount = Integer()
+    filled = Boolean(metadata={"description": "已满员：剩余名额为 0"})
     wage_min = Float(allow_none=True)
     wage_max = Float(allow_none=True)
     wage_unit = String()

@@ -83,6 +83,11 @@ class Opening(Stamped, db.Model):
     employer: Mapped[Employer | None] = relationship()
     region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
 
+    @property
+    def filled(self) -> bool:
+        """Every place is taken (已满员); hires decrement remaining_headcount, leavers give places back."""
+        return self.remaining_headcount == 0
+
     __table_args__ = (
         sa.CheckConstraint("remaining_headcount >= 0", name="remaining_not_negative"),
         sa.CheckConstraint("remaining_headcount <= headcount", name="remaining_within_headcount"),

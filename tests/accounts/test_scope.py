@@ -83,3 +83,13 @@ def test_a_bureau_opening_belongs_to_its_county_even_far_away(as_role, county):
     assert opening.get_json()["county_id"] == county["county"].id
     # cadres of the county see it, to refer their laborers
     assert as_role("cadre").get(f"/api/v1/openings/{opening.get_json()['id']}").status_code == 200
+
+
+def test_every_list_keeps_to_the_callers_scope(as_role, county):
+    """A cadre and a manager list only what is theirs, on every resource list."""
+    cadre, manager = as_role("cadre"), as_role("manager")
+    assert [h["code"] for h in cadre.get("/api/v1/households").get_json()["items"]] == ["HEAST1"]
+    assert [h["code"] for h in manager.get("/api/v1/households").get_json()["items"]] == ["HWEST1"]
+    assert [r["code"] for r in manager.get("/api/v1/regions").get_json()["items"]] == [county["other"].code]
+    for url in ("/api/v1/regions", "/api/v1/households", "/api/v1/laborers"):
+        assert as_role("bureau").get(url).get_json()["pagination"]["total"] >= len(cadre.get(url).get_json()["items"])

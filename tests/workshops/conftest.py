@@ -39,10 +39,13 @@ def employ(
     kind: EmploymentKind = EmploymentKind.workshop,
     wage: str | None = None,
     unit: WageUnit | None = None,
+    full_time: bool | None = None,
 ) -> Employment:
     employment = Employment(
         laborer_id=laborer.id,
         kind=kind,
+        # Public-welfare posts are part-time (a holder may also work in a workshop).
+        full_time=kind != EmploymentKind.public_welfare if full_time is None else full_time,
         workshop_id=workshop.id if workshop else None,
         start_date=start,
         end_date=end,

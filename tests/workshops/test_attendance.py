@@ -95,7 +95,7 @@ def test_a_day_after_the_employment_ended_is_refused(as_role, county, shop):
 
 def test_a_second_workshop_on_the_same_day_is_refused_and_flagged(as_role, admin_api, county, shop, other_shop):
     west = county["west"]
-    employ(west, other_shop)
+    employ(west, other_shop, full_time=False)  # piecework on the side: one full-time job at a time
     assert admin_api.post(sheet_url(other_shop), json=entries([west])).status_code == 200
     manager = as_role("manager")
     before = snapshot()

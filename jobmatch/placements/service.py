@@ -1,0 +1,828 @@
+"""Referrals, hires, employments and subsidy claims: the rules, applied in one transaction each.
+
+Every write here runs in `in_transaction`: all of it or nothing, retried when
+the database reports a serialization failure or deadlock (PostgreSQL) or a
+busy single writer (SQLite). Rows that concurrent requests compete for are
+claimed with conditional UPDATEs whose row counts are checked, in this order:
+the laborer, the referral, the household, the opening — so two hires never
+take the last place twice, nor two full-time jobs or two public-welfare posts
+of one household go through at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased, joinedload
+
+from jobmatch import text
+from jobmatch.accounts import audit
+from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.crud import flush_or_conflict
+from jobmatch.errors import Collector, Conflict, FieldError, ValidationFailed
+from jobmatch.extensions import db
+from jobmatch.geo import province_of_place
+from jobmatch.modelbase import current_actor_id, utcnow
+from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.people.queries import in_region
+from jobmatch.placements import lifecycle, subsidies
+from jobmatch.placements.lifecycle import CHINA_TZ, as_aware, local_date, start_of_day
+from jobmatch.placements.models import Employment, Referral, ReferralEvent, SubsidyClaim
+from jobmatch.placements.subsidies import Assessment, ClaimStatus, EmploymentFacts, SubsidyRule
+from jobmatch.posts.models import Employer, Opening
+from jobmatch.vocab import (
+    LABELS_ZH,
+    EmploymentKind,
+    HouseholdCategory,
+    OpeningKind,
+    OpeningStatus,
+    OutcomeReason,
+    ReferralState,
+    SubsidyPayee,
+)
+
+T = TypeVar("T")
+S = ReferralState
+logger = logging.getLogger(__name__)
+
+# Concurrent writers: how often to try, the first pause between tries (doubled each time, with jitter) and the
+# longest pause (under SERIALIZABLE, twenty hires racing for one opening took up to 5 tries in the tests).
+MAX_ATTEMPTS = 12
+RETRY_PAUSE_SECONDS = 0.01
+RETRY_PAUSE_MAX_SECONDS = 0.2
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction may simply be run again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# Work a laborer finds without a referral; workshop and public-welfare posts have headcount and go by referral.
+SELF_FOUND_KINDS = frozenset({EmploymentKind.local_enterprise, EmploymentKind.migrant, EmploymentKind.self_employed})
+# Public-welfare posts are for households out of poverty or under monitoring, not `other` (SPEC §4).
+PUBLIC_WELFARE_HOUSEHOLDS = frozenset(HouseholdCategory) - {HouseholdCategory.other}
+
+
+# --- transactions --------------------------------------------------------------------------------------------------
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+
+
+def in_transaction(work: Callable[[], T]) -> T:
+    """Run `work` and commit; roll back on any error; run it again when a concurrent writer got in the way."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as exc:
+            db.session.rollback()
+            if attempt == MAX_ATTEMPTS or not _retryable(exc):
+                raise
+            # The database's code only: its message may quote values.
+            logger.info("retrying a transaction (attempt %d): %s", attempt, getattr(exc.orig, "sqlstate", "busy"))
+            pause = min(RETRY_PAUSE_SECONDS * 2 ** (attempt - 1), RETRY_PAUSE_MAX_SECONDS)
+            time.sleep(pause * (1 + random.random()))
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _claim_laborer(laborer_id: int) -> None:
+    """Hold the laborer's row until commit, so their employments change one request at a time.
+
+    An UPDATE rather than SELECT … FOR UPDATE: it also takes SQLite's write lock before anything is read.
+    """
+    db.session.execute(
+        sa.update(Laborer)
+        .where(Laborer.id == laborer_id)
+        .values(updated_at=utcnow(), updated_by_id=current_actor_id())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _claim_household(household_id: int) -> None:
+    """Hold the household's row until commit (one public-welfare post per household)."""
+    db.session.execute(
+        sa.update(Household)
+        .where(Household.id == household_id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- descriptions for messages ---------------------------------------------------------------------------------------
+
+
+def describe(employment: Employment) -> tuple[str, str]:
+    """Where someone works, for messages: the employer, workshop or place, and since when (zh, en)."""
+    place = (
+        (employment.workshop.name if employment.workshop else None)
+        or (employment.employer.name if employment.employer else None)
+        or (employment.opening.title if employment.opening else None)
+        or employment.site_name
+        or LABELS_ZH.get(employment.kind.value, employment.kind.value)
+    )
+    return (
+        f"{place}（就业记录 #{employment.id}，{employment.start_date:%Y-%m-%d} 起）",
+        f"{place} (employment #{employment.id}, since {employment.start_date:%Y-%m-%d})",
+    )
+
+
+def _open_overlapping(query: sa.Select, start: date) -> sa.Select:
+    """Employments still running on or after `start` (a job that ended on the day another began does not count)."""
+    return query.where(sa.or_(Employment.end_date.is_(None), Employment.end_date > start))
+
+
+def check_can_take(laborer: Laborer, kind: EmploymentKind, full_time: bool, start: date) -> None:
+    """One full-time job per laborer, one public-welfare post per household, at a time: 409 naming the one held."""
+    if full_time:
+        held = (
+            db.session.execute(
+                _open_overlapping(
+                    sa.select(Employment).where(Employment.laborer_id == laborer.id, Employment.full_time.is_(True)),
+                    start,
+                ).order_by(Employment.start_date)
+            )
+            .scalars()
+            .first()
+        )
+        if held is not None:
+            zh, en = describe(held)
+            raise Conflict(
+                [
+                    FieldError(
+                        "laborer_id",
+                        "already_employed_full_time",
+                        f"该劳动力已有全职工作：{zh}",
+                        f"the laborer already has a full-time job: {en}",
+                    )
+                ],
+                extra={"current_employment_id": held.id},
+            )
+    if kind == EmploymentKind.public_welfare:
+        members = sa.select(Laborer.id).where(Laborer.household_id == laborer.household_id)
+        held = (
+            db.session.execute(
+                _open_overlapping(
+                    sa.select(Employment).where(
+                        Employment.laborer_id.in_(members), Employment.kind == EmploymentKind.public_welfare
+                    ),
+                    start,
+                ).order_by(Employment.start_date)
+            )
+            .scalars()
+            .first()
+        )
+        if held is not None:
+            zh, en = describe(held)
+            raise Conflict(
+                [
+                    FieldError(
+                        "laborer_id",
+                        "household_has_public_welfare_post",
+                        f"本户已有公益性岗位（一户一岗）：{held.laborer.name}，{zh}",
+                        f"the household already holds a public-welfare post: {en}",
+                    )
+                ],
+                extra={"current_employment_id": held.id},
+            )
+
+
+def sync_employment_status(laborer: Laborer) -> None:
+    """Set the laborer's status from their open employments, and audit the change."""
+    jobs = db.session.execute(
+        sa.select(Employment.kind, Employment.full_time).where(
+            Employment.laborer_id == laborer.id, Employment.end_date.is_(None)
+        )
+    ).all()
+    status = lifecycle.employment_status((kind, full_time) for kind, full_time in jobs)
+    if laborer.employment_status != status:
+        audit.record(
+            "update",
+            "laborers",
+            laborer.id,
+            {"employment_status": {"from": laborer.employment_status.value, "to": status.value}},
+        )
+        laborer.employment_status = status
+
+
+# --- referrals ---------------------------------------------------------------------------------------------------
+
+
+def _step_moment(data: dict, previous: datetime | None) -> tuple[datetime, datetime]:
+    """The step's occurred_at (default: now, never before the previous step) and the server's now."""
+    now = utcnow()
+    if data.get("occurred_at") is None:
+        return (max(now, previous) if previous else now), now
+    return as_aware(data["occurred_at"]), now
+
+
+def _record_step(
+    referral: Referral,
+    to: ReferralState,
+    occurred_at: datetime,
+    reason: OutcomeReason | None = None,
+    note: str | None = None,
+) -> ReferralEvent:
+    """Move a referral one step, if no one else moved it meanwhile, and write the step down."""
+    before = referral.state
+    moved = db.session.execute(
+        sa.update(Referral)
+        .where(Referral.id == referral.id, Referral.state == before)
+        .values(
+            state=to, state_since=occurred_at, reason_code=reason, updated_at=utcnow(), updated_by_id=current_actor_id()
+        )
+        .execution_options(synchronize_session="evaluate")
+    )
+    if moved.rowcount != 1:
+        raise Conflict(
+            [
+                FieldError(
+                    "to",
+                    "changed_meanwhile",
+                    "该推荐刚被他人更新，请刷新后重试",
+                    "someone else updated this referral just now; reload and try again",
+                )
+            ]
+        )
+    event = ReferralEvent(
+        referral_id=referral.id, from_state=before, to_state=to, occurred_at=occurred_at, reason_code=reason, note=note
+    )
+    db.session.add(event)
+    return event
+
+
+def _obsolete_other_referrals(laborer_id: int, hired_referral_id: int | None, hired_at: datetime) -> None:
+    """A laborer hired anywhere: their other referrals still under way become obsolete, each with its step."""
+    # Locked and read afresh (PostgreSQL), so a step recorded on one of them meanwhile is seen, not overwritten.
+    others = db.session.execute(
+        sa.select(Referral)
+        .where(
+            Referral.laborer_id == laborer_id,
+            Referral.state.in_(lifecycle.UNDER_WAY),
+            Referral.id != (hired_referral_id or 0),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalars()
+    note = f"已在其他岗位录用（推荐 #{hired_referral_id}）" if hired_referral_id else "已另行就业"
+    for other in others:
+        was = other.state
+        _record_step(other, S.obsolete, max(hired_at, other.state_since), note=note)
+        audit.record("update", "referrals", other.id, {"state": {"from": was.value, "to": S.obsolete.value}})
+
+
+def _clean_note(data: dict, errors: Collector) -> str | None:
+    note = text.normalize_optional(data.get("note"))
+    lifecycle.check_note(errors, note)
+    return note
+
+
+def create_referral(data: dict) -> Referral:
+    """Propose a laborer for an opening (推荐): the first step, recommended."""
+    return in_transaction(lambda: _create_referral(data))
+
+
+def _create_referral(data: dict) -> Referral:
+    laborer = get_in_scope(Laborer, data["laborer_id"], "Laborer", "劳动力")
+    opening = get_in_scope(Opening, data["opening_id"], "Opening", "岗位")
+    occurred_at, now = _step_moment(data, None)
+    errors = Collector()
+    lifecycle.check_moment(errors, occurred_at, None, now)
+    note = _clean_note(data, errors)
+    if opening.kind == OpeningKind.public_welfare and laborer.household.category not in PUBLIC_WELFARE_HOUSEHOLDS:
+        errors.add(
+            "laborer_id",
+            "not_eligible",
+            "公益性岗位仅面向脱贫户和监测户的劳动力",
+            "public-welfare posts are for laborers of households out of poverty or under monitoring",
+        )
+    errors.raise_if_any()
+
+    if opening.status != OpeningStatus.open:
+        raise Conflict([FieldError("opening_id", "opening_closed", "该岗位已关闭", "the opening is closed")])
+    if opening.filled:
+        raise Conflict([FieldError("opening_id", "opening_filled", "该岗位已满员", "every place is taken")])
+    if opening.deadline is not None and local_date(occurred_at) > opening.deadline:
+        raise Conflict(
+            [
+                FieldError(
+                    "opening_id",
+                    "past_deadline",
+                    f"该岗位已过截止日期（{opening.deadline:%Y-%m-%d}）",
+                    f"the opening's deadline ({opening.deadline}) has passed",
+                )
+            ]
+        )
+    existing = db.session.execute(
+        sa.select(Referral).where(
+            Referral.laborer_id == laborer.id,
+            Referral.opening_id == opening.id,
+            Referral.state.in_(lifecycle.OPEN_STATES),
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise Conflict(
+            [
+                FieldError(
+                    "opening_id",
+                    "duplicate_referral",
+                    f"该劳动力已推荐到此岗位（推荐 #{existing.id}，{lifecycle.STATE_ZH[existing.state]}）",
+                    f"the laborer already has an open referral to this opening (#{existing.id}, {existing.state})",
+                )
+            ],
+            extra={"existing_referral_id": existing.id},
+        )
+
+    referral = Referral(
+        laborer_id=laborer.id,
+        opening_id=opening.id,
+        state=S.recommended,
+        state_since=occurred_at,
+        score=data.get("score"),
+        note=note,
+    )
+    db.session.add(referral)
+    flush_or_conflict()  # the partial unique index settles a race between two identical requests
+    db.session.add(ReferralEvent(referral_id=referral.id, to_state=S.recommended, occurred_at=occurred_at, note=note))
+    audit.record(
+        "create",
+        "referrals",
+        referral.id,
+        {"laborer_id": laborer.id, "opening_id": opening.id, "state": S.recommended.value},
+    )
+    return referral
+
+
+def transition(referral_id: int, data: dict) -> Referral:
+    """Record the next step of a referral (and what follows from it: a hire, a leaver)."""
+    return in_transaction(lambda: _transition(referral_id, data))
+
+
+def _transition(referral_id: int, data: dict) -> Referral:
+    referral = get_in_scope(Referral, referral_id, "Referral", "推荐")
+    to = ReferralState(data["to"])
+    lifecycle.check_step(referral.state, to)
+    occurred_at, now = _step_moment(data, referral.state_since)
+    reason = OutcomeReason(data["reason_code"]) if data.get("reason_code") else None
+    errors = Collector()
+    lifecycle.check_moment(errors, occurred_at, referral.state_since, now)
+    lifecycle.check_reason(errors, to, reason)
+    note = _clean_note(data, errors)
+    errors.raise_if_any()
+
+    if to in (S.hired, S.left):
+        _claim_laborer(referral.laborer_id)
+    was = referral.state
+    _record_step(referral, to, occurred_at, reason, note)
+    if to == S.hired:
+        _hire(referral, occurred_at)
+    elif to == S.left:
+        job = db.session.execute(
+            sa.select(Employment).where(Employment.referral_id == referral.id, Employment.end_date.is_(None))
+        ).scalar_one_or_none()
+        if job is not None:
+            _end(job, local_date(occurred_at), reason, note, field="occurred_at")
+    changes = {"state": {"from": was.value, "to": to.value}, "occurred_at": occurred_at.isoformat()}
+    if reason is not None:
+        changes["reason_code"] = reason.value
+    audit.record("update", "referrals", referral.id, changes)
+    return referral
+
+
+def _site_in_home_county(opening: Opening, laborer: Laborer) -> bool:
+    """The opening's site lies in the laborer's home county (a site known only by coordinates is away)."""
+    return opening.region is not None and opening.region.code[:6] == laborer.household.village.code[:6]
+
+
+def _hire(referral: Referral, hired_at: datetime) -> Employment:
+    """Take a place, start the employment, and make the laborer's other referrals obsolete."""
+    laborer, opening = referral.laborer, referral.opening
+    if opening.kind == OpeningKind.public_welfare:
+        _claim_household(laborer.household_id)
+    took = db.session.execute(
+        sa.update(Opening)
+        .where(Opening.id == opening.id, Opening.remaining_headcount > 0, Opening.status == OpeningStatus.open)
+        .values(remaining_headcount=Opening.remaining_headcount - 1, updated_by_id=current_actor_id())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(opening)
+    if took.rowcount != 1:
+        if opening.status != OpeningStatus.open:
+            raise Conflict([FieldError("to", "opening_closed", "该岗位已关闭，不能录用", "the opening is closed")])
+        raise Conflict(
+            [
+                FieldError(
+                    "to",
+                    "no_places_left",
+                    f"该岗位名额已满（共 {opening.headcount} 人），不能再录用",
+                    f"no places left: all {opening.headcount} are taken",
+                )
+            ],
+            "No places left",
+            "岗位已满员",
+            extra={"remaining_headcount": 0},
+        )
+    start = local_date(hired_at)
+    kind = lifecycle.employment_kind(opening.kind, _site_in_home_county(opening, laborer))
+    full_time = lifecycle.is_full_time(opening.kind, opening.working_pattern)
+    check_can_take(laborer, kind, full_time, start)
+    job = Employment(
+        laborer_id=laborer.id,
+        kind=kind,
+        opening_id=opening.id,
+        employer_id=opening.employer_id,
+        workshop_id=opening.workshop_id,
+        referral_id=referral.id,
+        full_time=full_time,
+        start_date=start,
+        # The offer's floor: what the employer committed to (the actual pay is the employer's payroll).
+        wage=opening.wage_min if opening.wage_min is not None else opening.wage_max,
+        wage_unit=opening.wage_unit,
+    )
+    db.session.add(job)
+    flush_or_conflict()
+    audit.record(
+        "create",
+        "employments",
+        job.id,
+        {"laborer_id": laborer.id, "kind": kind.value, "opening_id": opening.id, "start_date": start.isoformat()},
+    )
+    _obsolete_other_referrals(laborer.id, referral.id, hired_at)
+    sync_employment_status(laborer)
+    return job
+
+
+# --- employments -------------------------------------------------------------------------------------------------
+
+
+def _end(job: Employment, end_date: date, reason: OutcomeReason | None, note: str | None, field: str) -> None:
+    """Close an employment; give its place back to the opening; keep the laborer's status in step."""
+    if end_date < job.start_date:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    field,
+                    "before_start",
+                    f"离职日期不能早于上岗日期（{job.start_date:%Y-%m-%d}）",
+                    f"the end cannot be before the start of the employment ({job.start_date})",
+                )
+            ]
+        )
+    ended = db.session.execute(
+        sa.update(Employment)
+        .where(Employment.id == job.id, Employment.end_date.is_(None))
+        .values(
+            end_date=end_date, end_reason=reason, end_note=note, updated_at=utcnow(), updated_by_id=current_actor_id()
+        )
+        .execution_options(synchronize_session="evaluate")
+    )
+    if ended.rowcount != 1:
+        raise Conflict(
+            [FieldError("end_date", "already_ended", "该就业记录已结束", "the employment has already ended")]
+        )
+    if job.opening_id is not None:
+        # Places count the people holding them now: a leaver's place is open again.
+        db.session.execute(
+            sa.update(Opening)
+            .where(Opening.id == job.opening_id, Opening.remaining_headcount < Opening.headcount)
+            .values(remaining_headcount=Opening.remaining_headcount + 1)
+            .execution_options(synchronize_session=False)
+        )
+        opening = db.session.get(Opening, job.opening_id)
+        if opening is not None:
+            db.session.refresh(opening)
+    audit.record(
+        "update",
+        "employments",
+        job.id,
+        {"end_date": end_date.isoformat(), "end_reason": reason.value if reason else None},
+    )
+    sync_employment_status(job.laborer)
+
+
+def end_employment(employment_id: int, data: dict) -> Employment:
+    """End an employment (left, or the job ended); a referral that led to it records its `left` step."""
+    return in_transaction(lambda: _end_employment(employment_id, data))
+
+
+def _end_employment(employment_id: int, data: dict) -> Employment:
+    job = get_in_scope(Employment, employment_id, "Employment", "就业记录")
+    end_date: date = data["end_date"]
+    reason = OutcomeReason(data["reason_code"]) if data.get("reason_code") else None
+    errors = Collector()
+    if job.end_date is not None:
+        raise Conflict(
+            [
+                FieldError(
+                    "end_date",
+                    "already_ended",
+                    f"该就业记录已于 {job.end_date:%Y-%m-%d} 结束",
+                    f"the employment already ended on {job.end_date}",
+                )
+            ]
+        )
+    if end_date > datetime.now(CHINA_TZ).date():
+        errors.add("end_date", "in_future", "结束日期不能晚于今天", "end_date cannot lie in the future")
+    elif end_date < job.start_date:
+        errors.add(
+            "end_date",
+            "before_start",
+            f"结束日期不能早于上岗日期（{job.start_date:%Y-%m-%d}）",
+            f"end_date cannot be before the start ({job.start_date})",
+        )
+    if reason is None:
+        errors.add("reason_code", "required", "请选择离职原因", "a reason is required")
+    note = _clean_note(data, errors)
+    errors.raise_if_any()
+
+    _claim_laborer(job.laborer_id)
+    referral = db.session.get(Referral, job.referral_id) if job.referral_id else None
+    if referral is not None and referral.state == S.hired:
+        _record_step(referral, S.left, max(referral.state_since, start_of_day(end_date)), reason, note)
+        audit.record("update", "referrals", referral.id, {"state": {"from": S.hired.value, "to": S.left.value}})
+    _end(job, end_date, reason, note, field="end_date")
+    return job
+
+
+def create_employment(data: dict) -> Employment:
+    """Record work a laborer found without a referral (migrant work, a local firm, their own business)."""
+    return in_transaction(lambda: _create_employment(data))
+
+
+def _create_employment(data: dict) -> Employment:
+    laborer = get_in_scope(Laborer, data["laborer_id"], "Laborer", "劳动力")
+    kind = EmploymentKind(data["kind"])
+    start: date = data["start_date"]
+    errors = Collector()
+    if kind not in SELF_FOUND_KINDS:
+        errors.add(
+            "kind",
+            "needs_referral",
+            "帮扶车间和公益性岗位有名额限制，请通过推荐录用",
+            "workshop and public-welfare posts have headcount: record them by referral",
+        )
+    if start > datetime.now(CHINA_TZ).date():
+        errors.add("start_date", "in_future", "上岗日期不能晚于今天", "start_date cannot lie in the future")
+    employer_id = data.get("employer_id")
+    if employer_id is not None:
+        found = db.session.execute(restrict(sa.select(Employer.id).where(Employer.id == employer_id), Employer))
+        if found.first() is None:
+            errors.add("employer_id", "not_found", "用工主体不存在", "no such employer")
+    wage = data.get("wage")
+    if wage is not None and wage < 0:
+        errors.add("wage", "out_of_range", "工资不能为负", "wage cannot be negative")
+    if wage is not None and not data.get("wage_unit"):
+        errors.add("wage_unit", "required", "请填写工资单位", "give the wage unit")
+    site_name = text.normalize_optional(data.get("site_name"))
+    if site_name is not None and len(site_name) > 128:
+        errors.add("site_name", "too_long", "不能超过 128 个字", "must be at most 128 characters")
+    errors.raise_if_any()
+
+    full_time = data.get("full_time", True)
+    _claim_laborer(laborer.id)
+    check_can_take(laborer, kind, full_time, start)
+    job = Employment(
+        laborer_id=laborer.id,
+        kind=kind,
+        employer_id=employer_id,
+        full_time=full_time,
+        start_date=start,
+        wage=wage,
+        wage_unit=data.get("wage_unit") if wage is not None else None,
+        site_name=site_name,
+    )
+    db.session.add(job)
+    flush_or_conflict()
+    audit.record(
+        "create",
+        "employments",
+        job.id,
+        {"laborer_id": laborer.id, "kind": kind.value, "start_date": start.isoformat(), "full_time": full_time},
+    )
+    _obsolete_other_referrals(laborer.id, None, start_of_day(start))
+    sync_employment_status(laborer)
+    return job
+
+
+# --- subsidy claims ------------------------------------------------------------------------------------------------
+
+
+def subsidy_rules() -> dict[str, SubsidyRule]:
+    """The rules table of this deployment (defaults plus the SUBSIDY_RULES setting)."""
+    return subsidies.rules_from_config(current_app.config.get("SUBSIDY_RULES"))
+
+
+SiteRegion = aliased(Region)
+HomeVillage = aliased(Region)
+
+
+def _facts_query() -> sa.Select:
+    """Employments in scope with what the rules look at."""
+    return restrict(
+        sa.select(Employment, Household.category, HomeVillage.code, Employer.kind, SiteRegion.code, Opening.site_name)
+        .join(Laborer, Employment.laborer_id == Laborer.id)
+        .join(Household, Laborer.household_id == Household.id)
+        .join(HomeVillage, Household.village_id == HomeVillage.id)
+        .outerjoin(Employer, Employment.employer_id == Employer.id)
+        .outerjoin(Opening, Employment.opening_id == Opening.id)
+        .outerjoin(SiteRegion, Opening.region_id == SiteRegion.id)
+        .options(joinedload(Employment.laborer), joinedload(Employment.employer), joinedload(Employment.workshop)),
+        Employment,
+    )
+
+
+def _facts(row) -> EmploymentFacts:
+    job, category, home_code, employer_kind, site_code, opening_site = row
+    if site_code:
+        work_province = site_code[:2]
+    elif job.opening_id is not None:
+        work_province = province_of_place(opening_site)
+    else:
+        work_province = province_of_place(job.site_name)
+    return EmploymentFacts(
+        employment_id=job.id,
+        laborer_id=job.laborer_id,
+        household_category=category,
+        kind=job.kind,
+        employer_kind=employer_kind,
+        home_province=home_code[:2],
+        work_province=work_province,
+        start_date=job.start_date,
+        end_date=job.end_date,
+    )
+
+
+def _due_item(job: Employment, facts: EmploymentFacts, assessment: Assessment, as_of: date) -> dict:
+    rule = assessment.rule
+    last_day = min(facts.end_date, as_of) if facts.end_date else as_of
+    warnings = []
+    if assessment.lapsing_soon:
+        warnings.append(
+            {
+                "code": "lapsing_soon",
+                "zh": f"还有 {assessment.days_left} 天逾期，请尽快申领（{assessment.lapses_on:%Y-%m-%d} 截止）",
+                "en": f"lapses in {assessment.days_left} days, on {assessment.lapses_on}",
+            }
+        )
+    return {
+        "rule_code": rule.code,
+        "rule_name": rule.name_zh,
+        "rule_name_en": rule.name_en,
+        "amount_cny": rule.amount_cny,
+        "payee": rule.payee.value,
+        "laborer_id": job.laborer_id,
+        "laborer_name": job.laborer.name,
+        "employment_id": job.id,
+        "employer_id": job.employer_id,
+        "employer_name": job.employer.name if job.employer else None,
+        "due_on": assessment.due_on,
+        "lapses_on": assessment.lapses_on,
+        "days_left": assessment.days_left,
+        "lapsing_soon": assessment.lapsing_soon,
+        "warnings": warnings,
+        "evidence": {
+            "kind": job.kind.value,
+            "start_date": job.start_date,
+            "end_date": job.end_date,
+            "months_employed": subsidies.months_between(job.start_date, last_day),
+            "workshop_name": job.workshop.name if job.workshop else None,
+            "home_province": facts.home_province,
+            "work_province": facts.work_province,
+            # Attendance sheets will back workshop employments once attendance is kept (SPEC §6).
+            "attendance_days": None,
+        },
+    }
+
+
+def due_claims(f: dict) -> list[dict]:
+    """Claims that may be made now and have not been: one per laborer and rule, the most urgent first."""
+    as_of: date = f.get("as_of") or datetime.now(CHINA_TZ).date()
+    rules = subsidy_rules()
+    if f.get("rule_code"):
+        rules = {code: rule for code, rule in rules.items() if code == f["rule_code"]}
+    if not rules:
+        return []
+    kinds = set().union(*(rule.employment_kinds for rule in rules.values()))
+    # Employments that began too long ago have lapsed under every rule (a month has at most 31 days).
+    oldest = min(
+        as_of - timedelta(days=rule.claim_window_days + 31 * rule.months_employed + 1) for rule in rules.values()
+    )
+    query = _facts_query().where(
+        Employment.kind.in_(kinds), Employment.start_date <= as_of, Employment.start_date >= oldest
+    )
+    if f.get("laborer_id"):
+        query = query.where(Employment.laborer_id == f["laborer_id"])
+    if f.get("region"):
+        query = query.where(Household.village_id.in_(sa.select(Region.id).where(in_region(f["region"]))))
+    claimed = {
+        (laborer_id, code)
+        for laborer_id, code in db.session.execute(
+            restrict(sa.select(SubsidyClaim.laborer_id, SubsidyClaim.rule_code), SubsidyClaim)
+        )
+    }
+    best: dict[tuple[int, str], dict] = {}
+    for row in db.session.execute(query.order_by(Employment.start_date, Employment.id)):
+        job, facts = row[0], _facts(row)
+        for rule in rules.values():
+            key = (job.laborer_id, rule.code)
+            if key in claimed or key in best:
+                continue
+            assessment = subsidies.assess(rule, facts, as_of)
+            if assessment.status == ClaimStatus.due:
+                best[key] = _due_item(job, facts, assessment, as_of)
+    items = sorted(best.values(), key=lambda item: (item["lapses_on"], item["laborer_id"], item["rule_code"]))
+    if f.get("lapsing_soon"):
+        items = [item for item in items if item["lapsing_soon"]]
+    return items
+
+
+def record_claim(data: dict) -> SubsidyClaim:
+    """Record that a due subsidy was claimed; a person is claimed for once per rule."""
+    return in_transaction(lambda: _record_claim(data))
+
+
+def _record_claim(data: dict) -> SubsidyClaim:
+    job = get_in_scope(Employment, data["employment_id"], "Employment", "就业记录")
+    claimed_on: date = data.get("claimed_on") or datetime.now(CHINA_TZ).date()
+    errors = Collector()
+    rule = subsidy_rules().get(data["rule_code"])
+    if rule is None:
+        errors.add("rule_code", "unknown_rule", "没有这项补贴规则", "no such subsidy rule")
+    if claimed_on > datetime.now(CHINA_TZ).date():
+        errors.add("claimed_on", "in_future", "申领日期不能晚于今天", "claimed_on cannot lie in the future")
+    note = _clean_note(data, errors)
+    errors.raise_if_any()
+
+    earlier = db.session.execute(
+        sa.select(SubsidyClaim).where(SubsidyClaim.laborer_id == job.laborer_id, SubsidyClaim.rule_code == rule.code)
+    ).scalar_one_or_none()
+    if earlier is not None:
+        raise Conflict(
+            [
+                FieldError(
+                    "rule_code",
+                    "already_claimed",
+                    f"此人的「{rule.name_zh}」已于 {earlier.claimed_on:%Y-%m-%d} 申领（#{earlier.id}），不能重复申领",
+                    f"already claimed for this person under {rule.code} on {earlier.claimed_on} (#{earlier.id})",
+                )
+            ],
+            extra={"existing_claim_id": earlier.id},
+        )
+    row = db.session.execute(_facts_query().where(Employment.id == job.id)).one()
+    assessment = subsidies.assess(rule, _facts(row), claimed_on)
+    if assessment.status != ClaimStatus.due:
+        raise ValidationFailed(_not_due_errors(assessment))
+
+    claim = SubsidyClaim(
+        laborer_id=job.laborer_id,
+        employment_id=job.id,
+        rule_code=rule.code,
+        amount=rule.amount_cny,
+        payee=rule.payee,
+        employer_id=job.employer_id if rule.payee == SubsidyPayee.employer else None,
+        due_on=assessment.due_on,
+        claimed_on=claimed_on,
+        note=note,
+    )
+    db.session.add(claim)
+    flush_or_conflict()  # the unique (laborer, rule) settles two identical requests at once
+    audit.record(
+        "create",
+        "subsidy_claims",
+        claim.id,
+        {"laborer_id": job.laborer_id, "rule_code": rule.code, "amount": str(rule.amount_cny)},
+    )
+    return claim
+
+
+def _not_due_errors(assessment: Assessment) -> list[FieldError]:
+    if assessment.status == ClaimStatus.not_eligible:
+        return [FieldError("employment_id", r.code, r.zh, r.en) for r in assessment.why_not]
+    if assessment.status == ClaimStatus.not_yet_due:
+        return [
+            FieldError(
+                "employment_id",
+                "not_yet_due",
+                f"尚未到申领时间（{assessment.due_on:%Y-%m-%d} 起可申领）",
+                f"not due yet: claimable from {assessment.due_on}",
+            )
+        ]
+    return [
+        FieldError(
+            "employment_id",
+            "lapsed",
+            f"已超过申领期限（{assessment.lapses_on:%Y-%m-%d} 截止）",
+            f"the claim lapsed on {assessment.lapses_on}",
+        )
+    ]
