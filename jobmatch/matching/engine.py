@@ -152,17 +152,14 @@ def match_laborer(
     rows = opening_candidates(catalogue, q)
     if kinds is not None:
         rows = rows[np.isin(t.kind[rows], list(kinds))]
-    distance = haversine_km(q.lat, q.lon, t.lat[rows], t.lon[rows])
-    radius_ok = rules.within_radius(
-        q.willingness, q.county, q.province, distance, t.county[rows], t.province[rows], t.transfer[rows]
-    )
+    # Rules that need no distance first: they are cheap and cut the rows the distance is computed for.
     masks = rules.rule_masks(
         age=q.age,
         capacity=q.capacity,
         category=q.category,
         household_public_welfare=q.household_public_welfare,
         home_only=q.home_only,
-        radius_ok=radius_ok,
+        radius_ok=True,
         kind=t.kind[rows],
         age_min=t.age_min[rows],
         age_max=t.age_max[rows],
@@ -173,9 +170,16 @@ def match_laborer(
         is_open=t.is_open[rows],
         today=today,
     )
-    ok = rules.combine(masks, len(rows))
-    excluded = rules.explain_exclusions(masks, len(rows))
-    rows, distance = rows[ok], distance[ok]
+    candidates = len(rows)
+    ok = rules.combine(masks, candidates)
+    excluded = rules.explain_exclusions(masks, candidates)
+    rows = rows[ok]
+    distance = haversine_km(q.lat, q.lon, t.lat[rows], t.lon[rows])
+    radius_ok = rules.within_radius(
+        q.willingness, q.county, q.province, distance, t.county[rows], t.province[rows], t.transfer[rows]
+    )
+    excluded["radius"] = int(np.count_nonzero(~radius_ok))
+    rows, distance = rows[radius_ok], distance[radius_ok]
     fit = skill_engine.fit_many(q.skills, t.skills[rows])
     if len(rows) > SHORTLIST:
         keep = _top(PRIOR_SKILL_WEIGHT * fit - PRIOR_DISTANCE_WEIGHT * np.log1p(distance), SHORTLIST)
@@ -208,7 +212,7 @@ def match_laborer(
     rank = chance * congestion
     best = _top(rank, limit)
     pick = first[best]
-    return Matches(rows[pick], chance[best], rank[best], feats[pick], distance[pick], int(ok.size), excluded)
+    return Matches(rows[pick], chance[best], rank[best], feats[pick], distance[pick], candidates, excluded)
 
 
 def laborer_skill_fit(catalogue: Catalogue, rows: np.ndarray, skill_rows: np.ndarray) -> np.ndarray:
