@@ -51,8 +51,13 @@ def save(
     check: CheckFn,
     required: tuple[str, ...] = (),
     defaults: dict | None = None,
+    *,
+    commit: bool = True,
 ) -> Any:
-    """Create (obj is None) or update a row from input data, or raise without changing anything."""
+    """Create (obj is None) or update a row from input data, or raise without changing anything.
+
+    commit=False only flushes, for callers that commit many records as one batch (roster imports).
+    """
     errors = Collector()
     if obj is None:
         for name in required:
@@ -77,9 +82,10 @@ def save(
                 setattr(obj, key, value)
         action = "update"
     if action == "create" or changes:
-        flush_or_conflict()
+        flush_or_conflict(rollback=commit)
         audit.record(action, model.__tablename__, obj.id, changes)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return obj
 
 
@@ -89,12 +95,16 @@ def _audit_value(key: str, value: Any) -> Any:
     return _jsonable(value)
 
 
-def flush_or_conflict() -> None:
-    """Flush; a unique constraint that a concurrent request won becomes a 409."""
+def flush_or_conflict(rollback: bool = True) -> None:
+    """Flush; a unique constraint that a concurrent request won becomes a 409.
+
+    rollback=False leaves the rollback to a caller that owns the transaction (a batch).
+    """
     try:
         db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
+        if rollback:
+            db.session.rollback()
         raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")]) from exc
 
 
