@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,7 +41,7 @@ EXCEL_SERIAL_RANGE = (1, 100_000)
 # Doubles hold 15 significant digits exactly; longer numbers stored as numbers have lost digits.
 EXACT_DIGITS = 15
 SCIENTIFIC = re.compile(r"^\s*[0-9０-９]+([.．][0-9０-９]+)?[eE][+＋]?[0-9０-９]+\s*$")
-DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+DATE_TEXT = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T]00:00(?::00)?)?$")
 
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 FATE_ZH = {CREATED: "新增", UPDATED: "更新", UNCHANGED: "无变化", REJECTED: "拒绝"}
@@ -126,15 +127,15 @@ def _as_date(value: Any, column: Column, errors: list[FieldError]) -> date | Non
         return value.date()
     if isinstance(value, date):
         return value
-    raw = str(value).strip()
+    raw = unicodedata.normalize("NFKC", str(value)).strip()
     number: float | None = None
     if isinstance(value, (int, float)):
         number = float(value)
-    elif re.fullmatch(r"\d+(\.\d+)?", text.normalize_digits(raw)):
-        number = float(text.normalize_digits(raw))
+    elif re.fullmatch(r"\d+(\.\d+)?", raw):
+        number = float(raw)
     if number is not None and EXCEL_SERIAL_RANGE[0] <= number <= EXCEL_SERIAL_RANGE[1]:
         return from_excel(number).date()
-    match = DATE_TEXT.match(text.normalize_digits(raw))
+    match = DATE_TEXT.match(raw.replace(" ", ""))
     if match:
         try:
             return date(int(match[1]), int(match[2]), int(match[3]))
