@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.cell_range import CellRange
 
 from jobmatch.errors import FieldError, Problem
 from jobmatch.rosters.headers import Column, header_index, header_key
@@ -23,8 +25,9 @@ MAX_FILE_BYTES = 40 * 1024 * 1024
 # Uncompressed size of everything in an .xlsx, and the ratio past which it is treated as a zip bomb.
 MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 150
-# Files this small are opened fully, so merged cells can be filled and formulas seen; bigger ones stream.
-FULL_LOAD_MAX_BYTES = 8 * 1024 * 1024
+# Read from the sheet's XML, which the streaming reader does not interpret.
+MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 # The header is looked for among the first rows (titles and notes often sit above it).
 HEADER_SEARCH_ROWS = 30
 MIN_HEADER_MATCHES = 2
@@ -101,34 +104,45 @@ def _xlsx_rows(data: bytes) -> list[list]:
                 "the file is not a valid Excel (.xlsx) workbook",
             )
     try:
-        if len(data) <= FULL_LOAD_MAX_BYTES:
-            return _xlsx_full(data)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        return _xlsx_values(data)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
         raise UnreadableRoster(
             "not_a_spreadsheet", "Excel 文件已损坏，无法读取", "the Excel file is damaged and cannot be read"
         ) from exc
 
 
-def _xlsx_full(data: bytes) -> list[list]:
-    """Values of the first sheet, merged cells filled from their top-left cell, formulas without results marked."""
-    values = load_workbook(io.BytesIO(data), data_only=True).worksheets[0]
-    formulas = load_workbook(io.BytesIO(data), data_only=False).worksheets[0]
-    rows = [list(row) for row in values.iter_rows(values_only=True)]
-    for f_row in formulas.iter_rows():
-        for cell in f_row:
-            if cell.data_type == "f" and rows[cell.row - 1][cell.column - 1] is None:
-                rows[cell.row - 1][cell.column - 1] = UNCOMPUTED
-    for merged in values.merged_cells.ranges:
-        top = rows[merged.min_row - 1][merged.min_col - 1]
-        for r in range(merged.min_row, merged.max_row + 1):
+def _xlsx_values(data: bytes) -> list[list]:
+    """Values of the first sheet (streamed), merged cells filled from their top-left cell, formulas without
+    stored results marked UNCOMPUTED."""
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(sheet._worksheet_path)
+    finally:
+        workbook.close()
+    if FORMULA_TAG.search(xml):
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            for r, row in enumerate(formulas.worksheets[0].iter_rows(values_only=True)):
+                for c, value in enumerate(row):
+                    if isinstance(value, str) and value.startswith("=") and rows[r][c] is None:
+                        rows[r][c] = UNCOMPUTED
+        finally:
+            formulas.close()
+    for ref in MERGE_REF.findall(xml):
+        merged = CellRange(ref.decode())
+        if merged.min_row - 1 >= len(rows):
+            continue
+        top_row = rows[merged.min_row - 1]
+        top = top_row[merged.min_col - 1] if merged.min_col - 1 < len(top_row) else None
+        for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
+            row = rows[r - 1]
+            if len(row) < merged.max_col:
+                row.extend([None] * (merged.max_col - len(row)))
             for c in range(merged.min_col, merged.max_col + 1):
-                if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                    rows[r - 1][c - 1] = top
+                row[c - 1] = top
     return rows
 
 

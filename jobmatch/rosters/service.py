@@ -24,7 +24,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.datetime import from_excel
 
 from jobmatch import text
-from jobmatch.accounts.scope import restrict
+from jobmatch.accounts.scope import current_scope, restrict
 from jobmatch.crud import column_state
 from jobmatch.errors import Collector, FieldError, Problem
 from jobmatch.extensions import db
@@ -252,7 +252,7 @@ def _laborer_row(data: dict, commit: bool) -> tuple[str, Any]:
     number = text.normalize_digits(str(data.get("id_number") or ""))
     if number:
         existing = people.laborer_by_id_number(number)
-        if existing is not None:
+        if existing is not None and not current_scope().everything:
             visible = db.session.execute(
                 restrict(sa.select(Laborer.id).where(Laborer.id == existing.id), Laborer)
             ).first()
@@ -315,8 +315,10 @@ def import_roster(
         batch = table.rows[start : start + batch_rows]
         fates: list[RowFate] = []
         try:
-            for row_number, cells in batch:
-                fates.append(_one_row(save_row, key_field, table, row_number, cells, caches, first_row_of))
+            # Each save flushes what it writes; queries need not flush the audit events in between.
+            with db.session.no_autoflush:
+                for row_number, cells in batch:
+                    fates.append(_one_row(save_row, key_field, table, row_number, cells, caches, first_row_of))
         except BaseException:
             db.session.rollback()
             raise
