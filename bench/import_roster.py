@@ -52,30 +52,18 @@ STATUSES = ["未就业", "外出务工", "帮扶车间", "公益性岗位"]
 WILLINGNESS = ["县内就业", "村内就业", "不限地域", "省内就业"]
 
 
-def _id_number(i: int) -> str:
-    birth = date(1966 + i % 40, 1 + i % 12, 1 + i % 28)
-    body = f"362325{birth:%Y%m%d}{i % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
 def _household_code(i: int) -> str:
     return f"36112510{i // LABORERS_PER_HOUSEHOLD:08d}"
 
 
 def _people(rows: int) -> list[tuple[str, str]]:
-    """Unique (ID number, household code) pairs: the birth date cycles, the sequence tells them apart."""
-    seen: set[str] = set()
+    """Unique (ID number, household code) pairs with valid numbers: births 1966–2000 (the area code 362325
+    was retired afterwards), the sequence and then the month telling them apart."""
     out: list[tuple[str, str]] = []
-    i = 0
-    while len(out) < rows:
-        number = _id_number(i) if i < 1000 * 40 * 12 else None
-        birth = date(1966 + (i // 1000) % 40, 1 + (i // 40_000) % 12, 1 + (i // 480_000) % 28)
+    for i in range(rows):
+        birth = date(1966 + (i // 1000) % 35, 1 + (i // 35_000) % 12, 1 + (i // 420_000) % 28)
         body = f"362325{birth:%Y%m%d}{i % 1000:03d}"
-        number = body + ric.calc_check_digit(body + "0")
-        if number not in seen:
-            seen.add(number)
-            out.append((number, _household_code(len(out))))
-        i += 1
+        out.append((body + ric.calc_check_digit(body + "0"), _household_code(i)))
     return out
 
 

@@ -53,10 +53,12 @@ def save(
     defaults: dict | None = None,
     *,
     commit: bool = True,
+    deferred: list | None = None,
 ) -> Any:
     """Create (obj is None) or update a row from input data, or raise without changing anything.
 
-    commit=False only flushes, for callers that commit many records as one batch (roster imports).
+    commit=False only flushes, for callers that commit many records as one batch (roster imports);
+    with a `deferred` list it does not even flush: `finish_deferred` flushes the batch and audits it.
     """
     errors = Collector()
     if obj is None:
@@ -81,12 +83,24 @@ def save(
                 changes[key] = {"from": _audit_value(key, old), "to": _audit_value(key, value)}
                 setattr(obj, key, value)
         action = "update"
+    if deferred is not None:
+        if action == "create" or changes:
+            deferred.append((action, model.__tablename__, obj, changes))
+        return obj
     if action == "create" or changes:
         flush_or_conflict(rollback=commit)
         audit.record(action, model.__tablename__, obj.id, changes)
     if commit:
         db.session.commit()
     return obj
+
+
+def finish_deferred(deferred: list) -> None:
+    """Flush the records saved with a `deferred` list in one go and add their audit events."""
+    flush_or_conflict(rollback=False)
+    for action, table, obj, changes in deferred:
+        audit.record(action, table, obj.id, changes)
+    deferred.clear()
 
 
 def _audit_value(key: str, value: Any) -> Any:

@@ -134,7 +134,9 @@ def _check_household(state: dict, errors: Collector, obj: Household | None) -> N
         raise Conflict([FieldError("code", "duplicate", "户编号已存在", "a household with this code exists")])
 
 
-def save_household(data: dict, obj: Household | None = None, *, commit: bool = True) -> Household:
+def save_household(
+    data: dict, obj: Household | None = None, *, commit: bool = True, deferred: list | None = None
+) -> Household:
     return crud.save(
         Household,
         obj,
@@ -143,6 +145,7 @@ def save_household(data: dict, obj: Household | None = None, *, commit: bool = T
         _check_household,
         ("code", "village_code", "category"),
         commit=commit,
+        deferred=deferred,
     )
 
 
@@ -251,7 +254,9 @@ def _check_laborer(state: dict, errors: Collector, obj: Laborer | None) -> None:
             )
 
 
-def save_laborer(data: dict, obj: Laborer | None = None, *, commit: bool = True) -> Laborer:
+def save_laborer(
+    data: dict, obj: Laborer | None = None, *, commit: bool = True, deferred: list | None = None
+) -> Laborer:
     return crud.save(
         Laborer,
         obj,
@@ -260,6 +265,7 @@ def save_laborer(data: dict, obj: Laborer | None = None, *, commit: bool = True)
         _check_laborer,
         ("name", "id_number", "household_code", "labor_capacity", "willingness"),
         commit=commit,
+        deferred=deferred,
     )
 
 

@@ -25,11 +25,12 @@ from openpyxl.utils.datetime import from_excel
 
 from jobmatch import text
 from jobmatch.accounts.scope import current_scope, restrict
-from jobmatch.crud import column_state
+from jobmatch.crud import column_state, finish_deferred
+from jobmatch.crypto import blind_index
 from jobmatch.errors import Collector, FieldError, Problem
 from jobmatch.extensions import db
 from jobmatch.people import service as people
-from jobmatch.people.models import Laborer, Region
+from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.rosters.headers import BOOL_WORDS, COLUMNS, Column, enum_lookup, header_key
 from jobmatch.rosters.reader import UNCOMPUTED, Table, read_roster
 from jobmatch.vocab import RegionLevel
@@ -245,41 +246,64 @@ def _out_of_scope(field_name: str) -> FieldError:
     )
 
 
-def _laborer_row(data: dict, commit: bool) -> tuple[str, Any]:
+@dataclass
+class Batch:
+    """What the rows of one batch share: the records they may update, the saves to flush and audit."""
+
+    existing: dict[str, Any] = field(default_factory=dict)
+    deferred: list = field(default_factory=list)
+
+
+def _laborer_row(data: dict, batch: Batch) -> tuple[str, Any]:
     """Create or update one laborer; returns the fate and the record."""
     data.pop("village", None)  # the household decides the village; the column is read for people, not stored
-    existing = None
-    number = text.normalize_digits(str(data.get("id_number") or ""))
-    if number:
-        existing = people.laborer_by_id_number(number)
-        if existing is not None and not current_scope().everything:
-            visible = db.session.execute(
-                restrict(sa.select(Laborer.id).where(Laborer.id == existing.id), Laborer)
-            ).first()
-            if visible is None:
-                raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("id_number")])
-    return _upsert(people.save_laborer, data, existing, commit)
+    existing = batch.existing.get(_laborer_key(data))
+    if existing is not None and not current_scope().everything:
+        visible = db.session.execute(restrict(sa.select(Laborer.id).where(Laborer.id == existing.id), Laborer)).first()
+        if visible is None:
+            raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("id_number")])
+    return _upsert(people.save_laborer, data, existing, batch)
 
 
-def _household_row(data: dict, commit: bool) -> tuple[str, Any]:
-    existing = None
-    code = text.normalize_digits(str(data.get("code") or ""))
-    if code:
-        existing = people.household_by_code(code)
-        if existing is not None and people.household_by_code(code, scoped=True) is None:
-            raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("code")])
-    return _upsert(people.save_household, data, existing, commit)
+def _household_row(data: dict, batch: Batch) -> tuple[str, Any]:
+    code = _household_key(data)
+    existing = batch.existing.get(code)
+    if existing is not None and people.household_by_code(code, scoped=True) is None:
+        raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("code")])
+    return _upsert(people.save_household, data, existing, batch)
 
 
-def _upsert(save: Callable, data: dict, existing: Any, commit: bool) -> tuple[str, Any]:
+def _laborer_key(data: dict) -> str:
+    return text.normalize_digits(str(data.get("id_number") or ""))
+
+
+def _household_key(data: dict) -> str:
+    return text.normalize_digits(str(data.get("code") or ""))
+
+
+def _existing_laborers(datas: list[dict]) -> dict[str, Any]:
+    """The laborers already registered under the batch's ID numbers, by ID number (one query)."""
+    by_index = {blind_index(k): k for k in map(_laborer_key, datas) if k}
+    found = db.session.execute(sa.select(Laborer).where(Laborer.id_number_index.in_(by_index))).scalars()
+    return {by_index[lab.id_number_index]: lab for lab in found}
+
+
+def _existing_households(datas: list[dict]) -> dict[str, Any]:
+    codes = {k for k in map(_household_key, datas) if k}
+    found = db.session.execute(sa.select(Household).where(Household.code.in_(codes))).scalars()
+    return {h.code: h for h in found}
+
+
+def _upsert(save: Callable, data: dict, existing: Any, batch: Batch) -> tuple[str, Any]:
     before = column_state(existing) if existing is not None else None
-    obj = save(data, existing, commit=commit)
+    obj = save(data, existing, commit=False, deferred=batch.deferred)
     if before is None:
         return CREATED, obj
     return (UNCHANGED if column_state(obj) == before else UPDATED), obj
 
 
 ROW_SAVERS = {"laborers": _laborer_row, "households": _household_row}
+PREFETCH = {"laborers": _existing_laborers, "households": _existing_households}
 KEY_FIELDS = {"laborers": "id_number", "households": "code"}
 
 
@@ -312,13 +336,16 @@ def import_roster(
     # End any transaction the caller's reads began, so each batch is its own transaction.
     db.session.commit()
     for start in range(0, total, batch_rows):
-        batch = table.rows[start : start + batch_rows]
+        rows = table.rows[start : start + batch_rows]
         fates: list[RowFate] = []
         try:
-            # Each save flushes what it writes; queries need not flush the audit events in between.
+            # The batch is flushed once at its end: rows repeating a key were refused as duplicates in the file.
             with db.session.no_autoflush:
-                for row_number, cells in batch:
-                    fates.append(_one_row(save_row, key_field, table, row_number, cells, caches, first_row_of))
+                read = [(number, *row_data(table, cells, caches)) for number, cells in rows]
+                batch = Batch(existing=PREFETCH[kind]([data for _, data, _ in read]))
+                for row_number, data, errors in read:
+                    fates.append(_one_row(save_row, key_field, row_number, data, errors, batch, first_row_of))
+            finish_deferred(batch.deferred)
         except BaseException:
             db.session.rollback()
             raise
@@ -328,20 +355,19 @@ def import_roster(
             db.session.commit()
         result.fates.extend(fates)
         if progress is not None:
-            progress(start + len(batch), total)
+            progress(start + len(rows), total)
     return result
 
 
 def _one_row(
     save_row: Callable,
     key_field: str,
-    table: Table,
     row_number: int,
-    cells: list,
-    caches: dict,
+    data: dict,
+    errors: list[FieldError],
+    batch: Batch,
     first_row_of: dict[str, int],
 ) -> RowFate:
-    data, errors = row_data(table, cells, caches)
     key = text.normalize_digits(str(data.get(key_field) or "")) or None
     if key is not None and key in first_row_of:
         errors.append(
@@ -359,7 +385,7 @@ def _one_row(
         errors.extend(_validation_errors(save_row, data, errors))
         return RowFate(row_number, REJECTED, key, errors)
     try:
-        fate, _ = save_row(data, commit=False)
+        fate, _ = save_row(data, batch)
     except Problem as problem:
         if problem.status == 409 and not problem.errors[0].field:
             # A unique constraint failed at flush: the batch's transaction is spoilt; let the caller retry.
