@@ -9,16 +9,18 @@ from apiflask.fields import Boolean, String
 from apiflask.validators import OneOf
 from flask import Response, g, request
 
-from jobmatch.api.auth import PEOPLE_EDITORS, token_auth
-from jobmatch.errors import FieldError, ValidationFailed
+from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
+from jobmatch.errors import FieldError, Problem, ValidationFailed
 from jobmatch.rosters import exports, service
 from jobmatch.rosters.reader import MAX_FILE_BYTES
 
 bp = APIBlueprint("rosters_api", __name__, url_prefix="/api/v1", tag="Rosters · 名册导入导出")
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = ("laborers", "households")
-TITLES = {"laborers": "劳动力", "households": "农户"}
+KINDS = ("laborers", "households", "employers")
+TITLES = {"laborers": "劳动力", "households": "农户", "employers": "用工单位"}
+# Who may import each roster: the roles that may create its records through the API.
+IMPORTERS = {"laborers": PEOPLE_EDITORS, "households": PEOPLE_EDITORS, "employers": REGISTRY_EDITORS}
 
 
 class ImportQuery(Schema):
@@ -49,6 +51,8 @@ def _kind(kind: str) -> str:
 def import_roster(kind: str, query: dict):
     """Import a roster file (multipart field `file`): dry run by default, every row's fate / 导入名册"""
     kind = _kind(kind)
+    if g.user.role not in IMPORTERS[kind]:
+        raise Problem(403, "Forbidden", "无权导入该名册")
     request.max_content_length = MAX_FILE_BYTES + 64 * 1024
     upload = request.files.get("file")
     if upload is None or not upload.filename:

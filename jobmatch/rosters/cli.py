@@ -55,6 +55,7 @@ def _import_command(kind: str, help_text: str) -> click.Command:
 
 import_group.add_command(_import_command("laborers", "Import laborers from FILE (.xlsx/.csv) / 导入劳动力名册"))
 import_group.add_command(_import_command("households", "Import households from FILE (.xlsx/.csv) / 导入农户名册"))
+import_group.add_command(_import_command("employers", "Import employers from FILE (.xlsx/.csv) / 导入用工单位"))
 
 
 def _export_command(kind: str, help_text: str) -> click.Command:
@@ -72,3 +73,4 @@ def _export_command(kind: str, help_text: str) -> click.Command:
 
 export_group.add_command(_export_command("laborers", "Export laborers to FILE (.xlsx or .csv) / 导出劳动力名册"))
 export_group.add_command(_export_command("households", "Export households to FILE (.xlsx or .csv) / 导出农户名册"))
+export_group.add_command(_export_command("employers", "Export employers to FILE (.xlsx or .csv) / 导出用工单位"))

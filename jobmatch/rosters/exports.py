@@ -20,13 +20,15 @@ from jobmatch.accounts import audit
 from jobmatch.accounts.scope import restrict
 from jobmatch.api.common import mask_id_number, mask_phone
 from jobmatch.extensions import db
-from jobmatch.people.models import Household, Laborer
+from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.posts.models import Employer
 from jobmatch.rosters.headers import BOOL_LABELS, COLUMNS, LABELS, Column
 from jobmatch.vocab import Role
 
 # Roles that may see full ID numbers and phones in an export: those who may reveal one laborer's.
 FULL_NUMBER_ROLES = frozenset({Role.admin, Role.bureau, Role.cadre})
 TEXT_FORMAT = "@"
+SHEET_TITLES = {"laborers": "劳动力", "households": "农户", "employers": "用工单位"}
 
 
 def _label(enum: type[StrEnum], value: object) -> str:
@@ -43,6 +45,9 @@ def _cell(column: Column, record: object, masked: bool) -> object:
         return record.village.code
     if column.field == "household_code":
         return record.household.code
+    if column.field in ("region_code", "county_code"):
+        region_id = getattr(record, column.field.replace("_code", "_id"))
+        return db.session.get(Region, region_id).code if region_id else ""
     value = getattr(record, column.field)
     if column.kind == "id":
         return mask_id_number(value) if masked else value
@@ -63,8 +68,8 @@ def _records(kind: str):
     if kind == "laborers":
         query = sa.select(Laborer).order_by(Laborer.id)
         return db.session.execute(restrict(query, Laborer)).scalars()
-    query = sa.select(Household).order_by(Household.id)
-    return db.session.execute(restrict(query, Household)).scalars()
+    model = {"households": Household, "employers": Employer}[kind]
+    return db.session.execute(restrict(sa.select(model).order_by(model.id), model)).scalars()
 
 
 def export_rows(kind: str, masked: bool) -> tuple[list[str], list[list]]:
@@ -86,7 +91,7 @@ def export_roster(kind: str, fmt: str, masked: bool) -> bytes:
         writer.writerows(rows)
         return buffer.getvalue().encode("utf-8-sig")
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet({"laborers": "劳动力", "households": "农户"}[kind])
+    sheet = workbook.create_sheet(SHEET_TITLES[kind])
     header = [WriteOnlyCell(sheet, value=h) for h in headers]
     for cell in header:
         cell.font = Font(bold=True)

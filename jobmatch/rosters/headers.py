@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jobmatch import text
-from jobmatch.vocab import EmploymentStatus, HouseholdCategory, LaborCapacity, RiskLevel, Willingness
+from jobmatch.vocab import EmployerKind, EmploymentStatus, HouseholdCategory, LaborCapacity, RiskLevel, Willingness
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Column:
     """One column: the service field it feeds, how its cells are read, its headers (first is canonical)."""
 
     field: str
-    kind: str  # text | id | code | phone | enum | date | bool | float | skills | village
+    kind: str  # text | id | code | phone | enum | date | bool | float | skills | village | region
     headers: tuple[str, ...]
     enum: type[StrEnum] | None = None
 
@@ -52,7 +52,22 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("head_name", "text", ("户主姓名", "户主")),
 )
 
-COLUMNS: dict[str, tuple[Column, ...]] = {"laborers": LABORER_COLUMNS, "households": HOUSEHOLD_COLUMNS}
+EMPLOYER_COLUMNS: tuple[Column, ...] = (
+    Column("name", "text", ("单位名称", "用工主体", "企业名称", "用工单位", "名称")),
+    Column("credit_code", "code", ("统一社会信用代码", "信用代码", "社会信用代码")),
+    Column("kind", "enum", ("单位类型", "主体类型", "企业类型"), EmployerKind),
+    Column("region_code", "region", ("所在地", "所在村", "所在乡镇", "区划代码")),
+    Column("county_code", "region", ("所属县", "所属县区")),
+    Column("address", "text", ("地址", "详细地址")),
+    Column("contact_name", "text", ("联系人",)),
+    Column("contact_phone", "phone", ("联系电话", "联系人电话", "电话")),
+)
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "laborers": LABORER_COLUMNS,
+    "households": HOUSEHOLD_COLUMNS,
+    "employers": EMPLOYER_COLUMNS,
+}
 
 # Coded values as rosters write them; the first label is the one exports write.
 LABELS: dict[type[StrEnum], dict[StrEnum, tuple[str, ...]]] = {
@@ -83,6 +98,12 @@ LABELS: dict[type[StrEnum], dict[StrEnum, tuple[str, ...]]] = {
         HouseholdCategory.marginal: ("边缘易致贫户", "边缘户"),
         HouseholdCategory.sudden_hardship: ("突发严重困难户", "突发困难户"),
         HouseholdCategory.other: ("其他", "一般户"),
+    },
+    EmployerKind: {
+        EmployerKind.enterprise: ("企业", "公司"),
+        EmployerKind.cooperative: ("合作社", "专业合作社"),
+        EmployerKind.village_collective: ("村集体", "村集体经济组织"),
+        EmployerKind.workshop_operator: ("车间经营主体", "帮扶车间经营主体"),
     },
     RiskLevel: {
         RiskLevel.high: ("高风险", "高"),

@@ -31,6 +31,8 @@ from jobmatch.errors import Collector, FieldError, Problem
 from jobmatch.extensions import db
 from jobmatch.people import service as people
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.posts import service as posts
+from jobmatch.posts.models import Employer
 from jobmatch.rosters.headers import BOOL_WORDS, COLUMNS, Column, enum_lookup, header_key
 from jobmatch.rosters.reader import UNCOMPUTED, Table, read_roster
 from jobmatch.vocab import RegionLevel
@@ -148,27 +150,31 @@ def _as_date(value: Any, column: Column, errors: list[FieldError]) -> date | Non
     return None
 
 
-def _resolve_village(value: Any, column: Column, errors: list[FieldError], cache: dict) -> str | None:
-    """A village's 12-digit code from its code or its name (unique within what the user may see)."""
+def _resolve_village(
+    value: Any, column: Column, errors: list[FieldError], cache: dict, level: RegionLevel | None = RegionLevel.village
+) -> str | None:
+    """A region's 12-digit code from its code or its name (unique within what the user may see)."""
     raw = text.normalize(str(int(value) if isinstance(value, float) and value.is_integer() else value))
     digits = text.normalize_digits(raw)
     if re.fullmatch(r"\d{12}", digits):
         return digits
-    if raw not in cache:
-        query = sa.select(Region.code).where(Region.name == raw, Region.level == RegionLevel.village)
-        cache[raw] = db.session.execute(restrict(query, Region)).scalars().all()
-    codes = cache[raw]
+    if (raw, level) not in cache:
+        query = sa.select(Region.code).where(Region.name == raw)
+        if level is not None:
+            query = query.where(Region.level == level)
+        cache[raw, level] = db.session.execute(restrict(query, Region)).scalars().all()
+    codes = cache[raw, level]
     if len(codes) == 1:
         return codes[0]
     if not codes:
-        errors.append(FieldError(column.field, "unknown_region", f"找不到行政村 {raw}", f"no village named {raw}"))
+        errors.append(FieldError(column.field, "unknown_region", f"找不到区划 {raw}", f"no region named {raw}"))
     else:
         errors.append(
             FieldError(
                 column.field,
                 "ambiguous_region",
-                f"有多个名为 {raw} 的行政村，请填写 12 位区划代码",
-                f"several villages are named {raw}; give the 12-digit division code",
+                f"有多个名为 {raw} 的区划，请填写 12 位区划代码",
+                f"several regions are named {raw}; give the 12-digit division code",
             )
         )
     return None
@@ -230,8 +236,9 @@ def row_data(table: Table, cells: list, caches: dict) -> tuple[dict, list[FieldE
                 data[column.field] = float(text.normalize_digits(str(value)))
             except ValueError:
                 errors.append(FieldError(column.field, "invalid_number", "不是有效数字", "not a number"))
-        elif kind == "village":
-            code = _resolve_village(value, column, errors, caches.setdefault("villages", {}))
+        elif kind in ("village", "region"):
+            level = RegionLevel.village if kind == "village" else None
+            code = _resolve_village(value, column, errors, caches.setdefault("regions", {}), level)
             if code is not None:
                 data[column.field] = code
     return data, errors
@@ -273,6 +280,39 @@ def _household_row(data: dict, batch: Batch) -> tuple[str, Any]:
     return _upsert(people.save_household, data, existing, batch)
 
 
+def _employer_row(data: dict, batch: Batch) -> tuple[str, Any]:
+    code = _employer_key(data)
+    if not code:
+        raise Problem(422, "Invalid input", "输入数据有误", [_KEY_REQUIRED["credit_code"]])
+    existing = batch.existing.get(code)
+    if existing is not None and not current_scope().everything:
+        visible = db.session.execute(restrict(sa.select(Employer.id).where(Employer.id == existing.id), Employer))
+        if visible.first() is None:
+            raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("credit_code")])
+    return _upsert(posts.save_employer, data, existing, batch)
+
+
+# Employers have no other natural key: an import needs the credit code to find them again.
+_KEY_REQUIRED = {
+    "credit_code": FieldError(
+        "credit_code",
+        "required",
+        "导入用工单位须填写统一社会信用代码（据此识别是否已登记）",
+        "importing an employer needs its unified social credit code (the key that finds it again)",
+    )
+}
+
+
+def _employer_key(data: dict) -> str:
+    return text.normalize_digits(str(data.get("credit_code") or ""))
+
+
+def _existing_employers(datas: list[dict]) -> dict[str, Any]:
+    codes = {k for k in map(_employer_key, datas) if k}
+    found = db.session.execute(sa.select(Employer).where(Employer.credit_code.in_(codes))).scalars()
+    return {e.credit_code: e for e in found}
+
+
 def _laborer_key(data: dict) -> str:
     return text.normalize_digits(str(data.get("id_number") or ""))
 
@@ -302,9 +342,9 @@ def _upsert(save: Callable, data: dict, existing: Any, batch: Batch) -> tuple[st
     return (UNCHANGED if column_state(obj) == before else UPDATED), obj
 
 
-ROW_SAVERS = {"laborers": _laborer_row, "households": _household_row}
-PREFETCH = {"laborers": _existing_laborers, "households": _existing_households}
-KEY_FIELDS = {"laborers": "id_number", "households": "code"}
+ROW_SAVERS = {"laborers": _laborer_row, "households": _household_row, "employers": _employer_row}
+PREFETCH = {"laborers": _existing_laborers, "households": _existing_households, "employers": _existing_employers}
+KEY_FIELDS = {"laborers": "id_number", "households": "code", "employers": "credit_code"}
 
 
 # --- the import -------------------------------------------------------------------
@@ -401,7 +441,11 @@ def _validation_errors(save_row: Callable, data: dict, known: list[FieldError]) 
     if not readable:
         return []
     collector = Collector()
-    clean = people._clean_laborer if save_row is _laborer_row else people._clean_household
+    clean = {
+        _laborer_row: people._clean_laborer,
+        _household_row: people._clean_household,
+        _employer_row: posts._clean_employer,
+    }[save_row]
     clean(readable, collector, None)
     return [e for e in collector.errors if e.field not in bad]
 
