@@ -105,6 +105,7 @@ MATRIX: dict[str, set[str] | str] = {
     "workshop_pages.scan": ATTENDANCE_KEEPERS,
     "rosters_api.import_roster": PEOPLE,
     "rosters_api.export_roster": ALL,
+    "roster_pages.upload": PEOPLE,
 }
 
 
