@@ -18,7 +18,6 @@ bp = APIBlueprint("rosters_api", __name__, url_prefix="/api/v1", tag="Rosters ·
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = ("laborers", "households", "employers")
-TITLES = {"laborers": "劳动力", "households": "农户", "employers": "用工单位"}
 # Who may import each roster: the roles that may create its records through the API.
 IMPORTERS = {"laborers": PEOPLE_EDITORS, "households": PEOPLE_EDITORS, "employers": REGISTRY_EDITORS}
 
@@ -38,8 +37,11 @@ def _attachment(body: bytes, mimetype: str, filename: str, chinese: str) -> Resp
     return response
 
 
-def _kind(kind: str) -> str:
-    if kind not in KINDS:
+EXPORTS = (*KINDS, "openings", "referrals", "employments")
+
+
+def _kind(kind: str, kinds: tuple[str, ...] = KINDS) -> str:
+    if kind not in kinds:
         raise ValidationFailed([FieldError("kind", "unknown", "未知名册类型", "unknown roster kind")])
     return kind
 
@@ -70,11 +72,9 @@ def import_roster(kind: str, query: dict):
 @bp.doc(responses={200: {"description": "名册 .xlsx 或 .csv"}})
 def export_roster(kind: str, query: dict):
     """Export a roster within your scope; ID numbers masked unless your role may see them / 导出名册"""
-    kind = _kind(kind)
+    kind = _kind(kind, EXPORTS)
     masked = g.user.role not in exports.FULL_NUMBER_ROLES
     fmt = query["format"]
     body = exports.export_roster(kind, fmt, masked)
     mimetype = XLSX_MIMETYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
-    return _attachment(
-        body, mimetype, f"{kind}.{fmt}", f"{ {'laborers': '劳动力', 'households': '农户'}[kind] }名册.{fmt}"
-    )
+    return _attachment(body, mimetype, f"{kind}.{fmt}", f"{exports.SHEET_TITLES[kind]}.{fmt}")

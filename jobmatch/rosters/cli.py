@@ -74,3 +74,6 @@ def _export_command(kind: str, help_text: str) -> click.Command:
 export_group.add_command(_export_command("laborers", "Export laborers to FILE (.xlsx or .csv) / 导出劳动力名册"))
 export_group.add_command(_export_command("households", "Export households to FILE (.xlsx or .csv) / 导出农户名册"))
 export_group.add_command(_export_command("employers", "Export employers to FILE (.xlsx or .csv) / 导出用工单位"))
+export_group.add_command(_export_command("openings", "Export openings to FILE (.xlsx or .csv) / 导出岗位"))
+export_group.add_command(_export_command("referrals", "Export referrals to FILE (.xlsx or .csv) / 导出推荐记录"))
+export_group.add_command(_export_command("employments", "Export employments to FILE (.xlsx or .csv) / 导出就业记录"))

@@ -142,3 +142,21 @@ def test_the_cli_refuses_a_hundred_megabyte_file_with_a_message(runner, househol
     out = runner.invoke(args=["import", "laborers", str(big)])
     assert out.exit_code != 0
     assert "MB" in out.output and "split it" in out.output
+
+
+def test_employments_referrals_and_openings_export_within_scope_and_masked_for_managers(as_role, county):
+    def rows(role: str, kind: str, fmt: str = "csv") -> list[list[str]]:
+        response = as_role(role).get(f"/api/v1/rosters/{kind}/export?format={fmt}")
+        assert response.status_code == 200
+        return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+    manager = rows("manager", "employments")
+    assert manager[0][:3] == ["编号", "姓名", "证件号码"]
+    assert len(manager) == 2 and manager[1][1] == "西丙" and "*" in manager[1][2]
+    bureau = rows("bureau", "employments")
+    assert len(bureau) == 2 and "*" not in bureau[1][2] and bureau[1][3] == "帮扶车间"
+    assert len(rows("cadre", "employments")) == 1  # the worker lives in the other village
+    assert rows("bureau", "referrals") == ["编号 姓名 证件号码 岗位编号 岗位名称 状态 状态时间 原因".split()]
+    assert rows("admin", "openings")[0][1] == "岗位名称"
+    assert as_role("admin").get("/api/v1/rosters/openings/export?format=xlsx").status_code == 200
+    assert as_role("admin").post("/api/v1/rosters/openings/import").status_code == 422
