@@ -47,14 +47,16 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.people.api import bp as people_api
     from jobmatch.placements.api import bp as placements_api
     from jobmatch.posts.api import bp as posts_api
+    from jobmatch.rosters.api import bp as rosters_api
+    from jobmatch.rosters.views import bp as roster_pages
     from jobmatch.site import bp as site
     from workshops.api import bp as workshops_api
     from workshops.views import bp as workshop_pages
 
-    api_blueprints = [accounts_api, people_api, posts_api, placements_api, workshops_api, matches_api]
+    api_blueprints = [accounts_api, people_api, posts_api, placements_api, workshops_api, matches_api, rosters_api]
     problems.register(app)
     security.init_app(app, api_blueprints)
-    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, site):
+    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, site):
         app.register_blueprint(blueprint)
 
     from jobmatch import cli

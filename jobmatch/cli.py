@@ -225,3 +225,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(ranker_group)
     app.cli.add_command(assign_group)
+    from jobmatch.rosters.cli import export_group, import_group
+
+    app.cli.add_command(import_group)
+    app.cli.add_command(export_group)

@@ -51,8 +51,15 @@ def save(
     check: CheckFn,
     required: tuple[str, ...] = (),
     defaults: dict | None = None,
+    *,
+    commit: bool = True,
+    deferred: list | None = None,
 ) -> Any:
-    """Create (obj is None) or update a row from input data, or raise without changing anything."""
+    """Create (obj is None) or update a row from input data, or raise without changing anything.
+
+    commit=False only flushes, for callers that commit many records as one batch (roster imports);
+    with a `deferred` list it does not even flush: `finish_deferred` flushes the batch and audits it.
+    """
     errors = Collector()
     if obj is None:
         for name in required:
@@ -76,11 +83,24 @@ def save(
                 changes[key] = {"from": _audit_value(key, old), "to": _audit_value(key, value)}
                 setattr(obj, key, value)
         action = "update"
+    if deferred is not None:
+        if action == "create" or changes:
+            deferred.append((action, model.__tablename__, obj, changes))
+        return obj
     if action == "create" or changes:
-        flush_or_conflict()
+        flush_or_conflict(rollback=commit)
         audit.record(action, model.__tablename__, obj.id, changes)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return obj
+
+
+def finish_deferred(deferred: list) -> None:
+    """Flush the records saved with a `deferred` list in one go and add their audit events."""
+    flush_or_conflict(rollback=False)
+    for action, table, obj, changes in deferred:
+        audit.record(action, table, obj.id, changes)
+    deferred.clear()
 
 
 def _audit_value(key: str, value: Any) -> Any:
@@ -89,12 +109,16 @@ def _audit_value(key: str, value: Any) -> Any:
     return _jsonable(value)
 
 
-def flush_or_conflict() -> None:
-    """Flush; a unique constraint that a concurrent request won becomes a 409."""
+def flush_or_conflict(rollback: bool = True) -> None:
+    """Flush; a unique constraint that a concurrent request won becomes a 409.
+
+    rollback=False leaves the rollback to a caller that owns the transaction (a batch).
+    """
     try:
         db.session.flush()
     except IntegrityError as exc:
-        db.session.rollback()
+        if rollback:
+            db.session.rollback()
         raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")]) from exc
 
 

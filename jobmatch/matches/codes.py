@@ -8,8 +8,27 @@ from jobmatch.matching import skills
 SCORE_DECIMALS = 3
 
 
+# Readings of recent skill lists, for the dictionary they were read with (imports repeat the same few).
+READING_CACHE_SIZE = 4096
+_readings: dict[tuple[str, ...], list[list]] = {}
+_readings_dictionary: list = [None]
+
+
 def laborer_skill_codes(written: list[str]) -> list[list]:
     """[[code, score], …] best first: every canonical skill the laborer's skills were read as."""
+    dictionary = skills.dictionary()
+    if _readings_dictionary[0] is not dictionary:
+        _readings.clear()
+        _readings_dictionary[0] = dictionary
+    key = tuple(written)
+    if key not in _readings:
+        if len(_readings) >= READING_CACHE_SIZE:
+            _readings.clear()
+        _readings[key] = _read_laborer_skills(written)
+    return [list(pair) for pair in _readings[key]]
+
+
+def _read_laborer_skills(written: list[str]) -> list[list]:
     profile = skills.profile_skills(written)
     best: dict[str, float] = {}
     for matches in profile.matches:

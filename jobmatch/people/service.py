@@ -134,8 +134,19 @@ def _check_household(state: dict, errors: Collector, obj: Household | None) -> N
         raise Conflict([FieldError("code", "duplicate", "户编号已存在", "a household with this code exists")])
 
 
-def save_household(data: dict, obj: Household | None = None) -> Household:
-    return crud.save(Household, obj, data, _clean_household, _check_household, ("code", "village_code", "category"))
+def save_household(
+    data: dict, obj: Household | None = None, *, commit: bool = True, deferred: list | None = None
+) -> Household:
+    return crud.save(
+        Household,
+        obj,
+        data,
+        _clean_household,
+        _check_household,
+        ("code", "village_code", "category"),
+        commit=commit,
+        deferred=deferred,
+    )
 
 
 # --- laborers -----------------------------------------------------------------
@@ -243,7 +254,9 @@ def _check_laborer(state: dict, errors: Collector, obj: Laborer | None) -> None:
             )
 
 
-def save_laborer(data: dict, obj: Laborer | None = None) -> Laborer:
+def save_laborer(
+    data: dict, obj: Laborer | None = None, *, commit: bool = True, deferred: list | None = None
+) -> Laborer:
     return crud.save(
         Laborer,
         obj,
@@ -251,6 +264,8 @@ def save_laborer(data: dict, obj: Laborer | None = None) -> Laborer:
         _clean_laborer,
         _check_laborer,
         ("name", "id_number", "household_code", "labor_capacity", "willingness"),
+        commit=commit,
+        deferred=deferred,
     )
 
 

@@ -82,8 +82,12 @@ def _check_employer(state: dict, errors: Collector, obj: Employer | None) -> Non
     """Employers have no rules across fields; the credit code is unique in the table."""
 
 
-def save_employer(data: dict, obj: Employer | None = None) -> Employer:
-    return crud.save(Employer, obj, data, _clean_employer, _check_employer, ("name", "kind"))
+def save_employer(
+    data: dict, obj: Employer | None = None, *, commit: bool = True, deferred: list | None = None
+) -> Employer:
+    return crud.save(
+        Employer, obj, data, _clean_employer, _check_employer, ("name", "kind"), commit=commit, deferred=deferred
+    )
 
 
 def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:

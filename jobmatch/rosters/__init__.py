@@ -1,0 +1,1 @@
+"""Roster import and export: Excel and CSV files with Chinese headers."""

@@ -1,0 +1,80 @@
+"""JSON API for roster imports (dry run, commit, report) and exports."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, String
+from apiflask.validators import OneOf
+from flask import Response, g, request
+
+from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
+from jobmatch.errors import FieldError, Problem, ValidationFailed
+from jobmatch.rosters import exports, service
+from jobmatch.rosters.reader import MAX_FILE_BYTES
+
+bp = APIBlueprint("rosters_api", __name__, url_prefix="/api/v1", tag="Rosters · 名册导入导出")
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = ("laborers", "households", "employers")
+# Who may import each roster: the roles that may create its records through the API.
+IMPORTERS = {"laborers": PEOPLE_EDITORS, "households": PEOPLE_EDITORS, "employers": REGISTRY_EDITORS}
+
+
+class ImportQuery(Schema):
+    dry_run = Boolean(load_default=True, metadata={"description": "check only, write nothing / 只检查不写入"})
+    report = String(load_default="json", validate=OneOf(["json", "xlsx"]))
+
+
+class ExportQuery(Schema):
+    format = String(load_default="xlsx", validate=OneOf(["xlsx", "csv"]))
+
+
+def _attachment(body: bytes, mimetype: str, filename: str, chinese: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}; filename*=UTF-8''{quote(chinese)}"
+    return response
+
+
+EXPORTS = (*KINDS, "openings", "referrals", "employments")
+
+
+def _kind(kind: str, kinds: tuple[str, ...] = KINDS) -> str:
+    if kind not in kinds:
+        raise ValidationFailed([FieldError("kind", "unknown", "未知名册类型", "unknown roster kind")])
+    return kind
+
+
+@bp.post("/rosters/<kind>/import")
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@bp.input(ImportQuery, location="query", arg_name="query")
+@bp.doc(responses={200: {"description": "每行结果 JSON，或 report=xlsx 时的报告 .xlsx"}})
+def import_roster(kind: str, query: dict):
+    """Import a roster file (multipart field `file`): dry run by default, every row's fate / 导入名册"""
+    kind = _kind(kind)
+    if g.user.role not in IMPORTERS[kind]:
+        raise Problem(403, "Forbidden", "无权导入该名册")
+    request.max_content_length = MAX_FILE_BYTES + 64 * 1024
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed([FieldError("file", "required", "请选择要导入的文件", "choose a file to import")])
+    result = service.import_roster(kind, upload.read(), upload.filename, dry_run=query["dry_run"])
+    if query["report"] == "xlsx":
+        body = service.report_workbook(result)
+        return _attachment(body, XLSX_MIMETYPE, f"{kind}-import-report.xlsx", "导入结果.xlsx")
+    return result.summary()
+
+
+@bp.get("/rosters/<kind>/export")
+@bp.auth_required(token_auth)
+@bp.input(ExportQuery, location="query", arg_name="query")
+@bp.doc(responses={200: {"description": "名册 .xlsx 或 .csv"}})
+def export_roster(kind: str, query: dict):
+    """Export a roster within your scope; ID numbers masked unless your role may see them / 导出名册"""
+    kind = _kind(kind, EXPORTS)
+    masked = g.user.role not in exports.FULL_NUMBER_ROLES
+    fmt = query["format"]
+    body = exports.export_roster(kind, fmt, masked)
+    mimetype = XLSX_MIMETYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
+    return _attachment(body, mimetype, f"{kind}.{fmt}", f"{exports.SHEET_TITLES[kind]}.{fmt}")

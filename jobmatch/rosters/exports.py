@@ -1,0 +1,207 @@
+"""Exporting rosters with the headers the import reads, so an exported file imports back unchanged.
+
+ID numbers and phones are written in full only for roles that may reveal them
+(admin, bureau, cadre) and for the command line; every export is audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from jobmatch.accounts import audit
+from jobmatch.accounts.scope import restrict
+from jobmatch.api.common import mask_id_number, mask_phone
+from jobmatch.extensions import db
+from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.placements.models import Employment, Referral
+from jobmatch.posts.models import Employer, Opening
+from jobmatch.rosters.headers import BOOL_LABELS, COLUMNS, LABELS, Column
+from jobmatch.vocab import LABELS_ZH, Role
+
+# Roles that may see full ID numbers and phones in an export: those who may reveal one laborer's.
+FULL_NUMBER_ROLES = frozenset({Role.admin, Role.bureau, Role.cadre})
+TEXT_FORMAT = "@"
+SHEET_TITLES = {
+    "laborers": "劳动力",
+    "households": "农户",
+    "employers": "用工单位",
+    "openings": "岗位",
+    "referrals": "推荐记录",
+    "employments": "就业记录",
+}
+
+
+def _label(enum: type[StrEnum], value: object) -> str:
+    if value is None:
+        return ""
+    member = enum(value)
+    return LABELS[enum][member][0]
+
+
+def _cell(column: Column, record: object, masked: bool) -> object:
+    if column.field == "village":
+        return record.household.village.code
+    if column.field == "village_code":
+        return record.village.code
+    if column.field == "household_code":
+        return record.household.code
+    if column.field in ("region_code", "county_code"):
+        region_id = getattr(record, column.field.replace("_code", "_id"))
+        return db.session.get(Region, region_id).code if region_id else ""
+    value = getattr(record, column.field)
+    if column.kind == "id":
+        return mask_id_number(value) if masked else value
+    if column.kind == "phone":
+        return (mask_phone(value) if masked else value) or ""
+    if column.kind == "enum":
+        return _label(column.enum, value)
+    if column.kind == "bool":
+        return BOOL_LABELS[bool(value)]
+    if column.kind == "skills":
+        return "、".join(record.skills_raw or [])
+    if column.kind == "date":
+        return value.isoformat() if isinstance(value, date) else ""
+    return "" if value is None else value
+
+
+def _records(kind: str):
+    if kind == "laborers":
+        query = sa.select(Laborer).order_by(Laborer.id)
+        return db.session.execute(restrict(query, Laborer)).scalars()
+    model = {"households": Household, "employers": Employer}[kind]
+    return db.session.execute(restrict(sa.select(model).order_by(model.id), model)).scalars()
+
+
+def _zh(value: object) -> str:
+    """A coded value as users read it (the code itself where the glossary has no Chinese word)."""
+    if value is None:
+        return ""
+    code = getattr(value, "value", value)
+    return LABELS_ZH.get(code, str(code))
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _day(value: date | datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+# Read-only lists (no import yet reads them back): (header, value of a record, personal?).
+LISTINGS: dict[str, tuple[type, tuple[tuple[str, Callable[[Any], Any], bool], ...]]] = {
+    "openings": (
+        Opening,
+        (
+            ("编号", lambda o: o.id, False),
+            ("岗位名称", lambda o: o.title, False),
+            ("岗位类型", lambda o: _zh(o.kind), False),
+            ("用工单位", lambda o: o.employer.name if o.employer else "", False),
+            ("工作地点", lambda o: o.site_name or "", False),
+            ("所在地", lambda o: o.region.code if o.region else "", False),
+            ("技能要求", lambda o: "、".join(o.required_skills_raw or []), False),
+            ("年龄下限", lambda o: o.age_min, False),
+            ("年龄上限", lambda o: o.age_max, False),
+            ("招聘人数", lambda o: o.headcount, False),
+            ("剩余名额", lambda o: o.remaining_headcount, False),
+            ("工资下限", lambda o: _money(o.wage_min), False),
+            ("工资上限", lambda o: _money(o.wage_max), False),
+            ("工资单位", lambda o: o.wage_unit.value, False),
+            ("工作方式", lambda o: o.working_pattern.value, False),
+            ("劳动强度", lambda o: o.physical_intensity.value, False),
+            ("截止日期", lambda o: _day(o.deadline), False),
+            ("状态", lambda o: o.status.value, False),
+        ),
+    ),
+    "referrals": (
+        Referral,
+        (
+            ("编号", lambda r: r.id, False),
+            ("姓名", lambda r: r.laborer.name, False),
+            ("证件号码", lambda r: r.laborer.id_number, True),
+            ("岗位编号", lambda r: r.opening_id, False),
+            ("岗位名称", lambda r: r.opening.title, False),
+            ("状态", lambda r: r.state.value, False),
+            ("状态时间", lambda r: _day(r.state_since), False),
+            ("原因", lambda r: _zh(r.reason_code), False),
+        ),
+    ),
+    "employments": (
+        Employment,
+        (
+            ("编号", lambda e: e.id, False),
+            ("姓名", lambda e: e.laborer.name, False),
+            ("证件号码", lambda e: e.laborer.id_number, True),
+            ("就业类型", lambda e: _zh(e.kind), False),
+            ("岗位编号", lambda e: e.opening_id or "", False),
+            ("帮扶车间编号", lambda e: e.workshop_id or "", False),
+            ("用工单位编号", lambda e: e.employer_id or "", False),
+            ("全职", lambda e: BOOL_LABELS[bool(e.full_time)], False),
+            ("开始日期", lambda e: _day(e.start_date), False),
+            ("结束日期", lambda e: _day(e.end_date), False),
+            ("结束原因", lambda e: _zh(e.end_reason), False),
+            ("工资", lambda e: _money(e.wage), False),
+            ("工资单位", lambda e: e.wage_unit.value if e.wage_unit else "", False),
+        ),
+    ),
+}
+
+
+def _listing_rows(kind: str, masked: bool) -> tuple[list[str], list[list]]:
+    model, columns = LISTINGS[kind]
+    records = db.session.execute(restrict(sa.select(model).order_by(model.id), model)).scalars()
+    rows = [
+        [(mask_id_number(get(r)) if masked and personal else get(r)) for _, get, personal in columns] for r in records
+    ]
+    return [header for header, _, _ in columns], rows
+
+
+def export_rows(kind: str, masked: bool) -> tuple[list[str], list[list]]:
+    """The header and the rows of an export of `kind` within the current user's scope."""
+    if kind in LISTINGS:
+        return _listing_rows(kind, masked)
+    columns = COLUMNS[kind]
+    rows = [[_cell(c, r, masked) for c in columns] for r in _records(kind)]
+    return [c.headers[0] for c in columns], rows
+
+
+def export_roster(kind: str, fmt: str, masked: bool) -> bytes:
+    """An .xlsx or .csv (UTF-8 with BOM, so Excel opens it) of a roster; recorded in the audit trail."""
+    headers, rows = export_rows(kind, masked)
+    audit.record("export", kind, 0, {"rows": len(rows), "format": fmt, "masked": masked})
+    db.session.commit()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return buffer.getvalue().encode("utf-8-sig")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET_TITLES[kind])
+    header = [WriteOnlyCell(sheet, value=h) for h in headers]
+    for cell in header:
+        cell.font = Font(bold=True)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            # Codes stay text, so Excel never turns an ID number into 3.61E+17.
+            if isinstance(value, str):
+                cell.number_format = TEXT_FORMAT
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
