@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from jobmatch.extensions import db
 from jobmatch.monitoring import service
 from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
+from jobmatch.placements.models import Employment
 from tests.monitoring.conftest import TODAY
 from workshops.models import EmploymentInterruption
 
@@ -146,3 +147,17 @@ def test_flask_alerts_run_is_idempotent(town, runner):
     second = runner.invoke(args=["alerts", "run", "--as-of", TODAY.isoformat()])
     assert "alerts raised: 0" in second.output
     assert len(_alerts()) == 3
+
+
+def test_ending_an_employment_raises_its_alert_at_once(town, as_role):
+    from workshops.settings import today
+
+    east_a = town["east"][0]
+    job = db.session.execute(sa.select(Employment).where(Employment.laborer_id == east_a.id)).scalar_one()
+    ended = as_role("cadre").post(
+        f"/api/v1/employments/{job.id}/end", json={"end_date": today().isoformat(), "reason_code": "health"}
+    )
+    assert ended.status_code == 200, ended.get_json()
+    raised = [(a.kind, a.laborer_id) for a in _alerts()]
+    assert raised == [(AlertKind.employment_ended, east_a.id)]
+    assert as_role("cadre").get("/api/v1/alerts").get_json()["items"][0]["detail"]["end_reason"] == "health"
