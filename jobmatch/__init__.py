@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.api import problems
     from jobmatch.matches.api import bp as matches_api
     from jobmatch.monitoring.api import bp as monitoring_api
+    from jobmatch.monitoring.views import bp as monitoring_pages
     from jobmatch.people.api import bp as people_api
     from jobmatch.placements.api import bp as placements_api
     from jobmatch.posts.api import bp as posts_api
@@ -55,7 +56,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     api_blueprints = [accounts_api, people_api, posts_api, placements_api, workshops_api, matches_api, monitoring_api]
     problems.register(app)
     security.init_app(app, api_blueprints)
-    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, site):
+    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, monitoring_pages, site):
         app.register_blueprint(blueprint)
 
     from jobmatch import cli

@@ -120,6 +120,9 @@ MATRIX: dict[str, set[str] | str] = {
     "workshop_pages.check_in": ATTENDANCE_KEEPERS,
     "workshop_pages.do_check_in": ATTENDANCE_KEEPERS,
     "workshop_pages.scan": ATTENDANCE_KEEPERS,
+    "monitoring_pages.inbox": PEOPLE,
+    "monitoring_pages.transition": PEOPLE,
+    "monitoring_pages.indicator_page": REGISTRY,
 }
 
 
