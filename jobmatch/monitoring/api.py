@@ -5,6 +5,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Date, DateTime, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length
+from flask import Response
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
@@ -67,6 +68,22 @@ def get_indicators(query: dict):
     region = indicators.region_for(query["region"])
     result = indicators.compute(region.code, query.get("as_of"))
     return result | {"region_name": region.name, "by_type_zh": indicators.TYPE_ZH}
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/indicators/export")
+@bp.auth_required(token_auth, roles=MONITORING_STAFF)
+@bp.input(RegionQuery, location="query", arg_name="query")
+@bp.doc(responses={200: {"description": "就业指标 .xlsx", "content": {XLSX_MIMETYPE: {}}}})
+def export_indicators(query: dict):
+    """The indicators of a division as .xlsx / 导出区域就业指标"""
+    region = indicators.region_for(query["region"])
+    got = indicators.compute(region.code, query.get("as_of"))
+    response = Response(indicators.workbook(region, got), mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = f"attachment; filename=indicators-{region.code}-{got['as_of']}.xlsx"
+    return response
 
 
 class AlertEventOut(Schema):

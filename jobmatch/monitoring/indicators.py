@@ -179,3 +179,40 @@ def compute(code: str, today: date | None = None) -> dict:
         "workshop_absorption": absorbed,
         "workshop_absorption_rate": _ratio(absorbed["out_of_poverty"] + absorbed["monitored"], workshop_workers),
     }
+
+
+def workbook(region: Region, got: dict) -> bytes:
+    """The indicators as an .xlsx sheet (no personal data: counts only)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "就业指标"
+    rows = [
+        ("区域 Region", f"{region.name}（{region.code}）"),
+        ("日期 As of", got["as_of"].isoformat()),
+        ("劳动力 Laborers", got["laborers"]),
+        *((f"　{TYPE_ZH[k]} {k}", n) for k, n in got["by_type"].items()),
+        ("有意愿劳动力 Willing", got["willing"]),
+        ("其中就业 Willing employed", got["willing_employed"]),
+        ("有意愿劳动力就业率 Willing employment rate", got["willing_employment_rate"]),
+        ("有意愿的家庭 Households with willing members", got["households_with_willing"]),
+        ("其中无人就业 … with no one employed", got["households_willing_none_employed"]),
+        ("岗位数 Openings", got["openings"]),
+        ("岗位人数 Headcount", got["openings_headcount"]),
+        ("已招 Filled", got["openings_filled"]),
+        ("满员率 Fill rate", got["openings_fill_rate"]),
+        ("登记到首次就业天数中位数 Median days to placement", got["median_days_to_placement"]),
+        ("车间务工 Workshop workers", got["workshop_workers"]),
+        ("其中脱贫户 Out of poverty", got["workshop_absorption"]["out_of_poverty"]),
+        ("其中监测户 Monitored", got["workshop_absorption"]["monitored"]),
+    ]
+    for row in rows:
+        sheet.append(list(row))
+    sheet.column_dimensions["A"].width = 48
+    sheet.column_dimensions["B"].width = 24
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

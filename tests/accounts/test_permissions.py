@@ -104,6 +104,7 @@ MATRIX: dict[str, set[str] | str] = {
     "workshops_api.employment_card_pdf": ALL,
     "workshops_api.list_employment_interruptions": ALL,
     "monitoring_api.get_indicators": PEOPLE,
+    "monitoring_api.export_indicators": PEOPLE,
     "monitoring_api.list_alerts": PEOPLE,
     "monitoring_api.get_alert": PEOPLE,
     "monitoring_api.transition_alert": PEOPLE,

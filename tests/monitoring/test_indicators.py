@@ -75,6 +75,19 @@ def test_api_and_scope(town, as_role):
     assert as_role("manager").get(f"/api/v1/indicators?region={factories.COUNTY_CODE}").status_code == 403
 
 
+def test_xlsx_export(town, as_role):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = as_role("bureau").get(f"/api/v1/indicators/export?region={factories.COUNTY_CODE}&as_of={TODAY}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
+    assert values["劳动力 Laborers"] == 8
+    assert values["满员率 Fill rate"] == 0.375
+
+
 def test_fast_enough(town):
     started = time.perf_counter()
     indicators.compute(factories.COUNTY_CODE, TODAY)
