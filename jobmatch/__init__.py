@@ -44,6 +44,8 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.accounts.views import bp as accounts_pages
     from jobmatch.api import problems
     from jobmatch.matches.api import bp as matches_api
+    from jobmatch.monitoring.api import bp as monitoring_api
+    from jobmatch.monitoring.views import bp as monitoring_pages
     from jobmatch.people.api import bp as people_api
     from jobmatch.placements.api import bp as placements_api
     from jobmatch.posts.api import bp as posts_api
@@ -53,10 +55,19 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from workshops.api import bp as workshops_api
     from workshops.views import bp as workshop_pages
 
-    api_blueprints = [accounts_api, people_api, posts_api, placements_api, workshops_api, matches_api, rosters_api]
+    api_blueprints = [
+        accounts_api,
+        people_api,
+        posts_api,
+        placements_api,
+        workshops_api,
+        matches_api,
+        rosters_api,
+        monitoring_api,
+    ]
     problems.register(app)
     security.init_app(app, api_blueprints)
-    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, site):
+    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, monitoring_pages, site):
         app.register_blueprint(blueprint)
 
     from jobmatch import cli
@@ -69,6 +80,7 @@ def _import_models() -> None:
     """Every table must be known to SQLAlchemy and Alembic."""
     from jobmatch.accounts import models as _accounts  # noqa: F401
     from jobmatch.matches import models as _matches  # noqa: F401
+    from jobmatch.monitoring import models as _monitoring  # noqa: F401
     from jobmatch.people import models as _people  # noqa: F401
     from jobmatch.placements import models as _placements  # noqa: F401
     from jobmatch.posts import models as _posts  # noqa: F401

@@ -15,6 +15,7 @@ from jobmatch.vocab import Role
 
 users = click.Group("users", help="Accounts and API tokens / 账号与访问令牌")
 demo = click.Group("demo", help="The demo county / 演示县数据")
+alerts = click.Group("alerts", help="Monitoring alerts / 监测预警")
 
 
 @users.command("create-token")
@@ -220,9 +221,22 @@ def assign_run(region_code: str, out_path: str | None) -> None:
         click.echo(f"proposal written to {out_path} (for cadres to confirm one by one)")
 
 
+@alerts.command("run")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Run as of this day (default today).")
+def run_alerts(as_of) -> None:
+    """Apply the alert rules and raise the alerts not raised before (safe to run twice)."""
+    from jobmatch.monitoring import service as monitoring
+
+    g.actor_id = None
+    made = monitoring.run(as_of.date() if as_of else None)
+    db.session.commit()
+    click.echo(f"预警新增 / alerts raised: {sum(made.values())} " + " ".join(f"{k}={v}" for k, v in made.items()))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
+    app.cli.add_command(alerts)
     app.cli.add_command(ranker_group)
     app.cli.add_command(assign_group)
     from jobmatch.rosters.cli import export_group, import_group

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from jobmatch.accounts.models import User
 from jobmatch.errors import NotFound
 from jobmatch.extensions import db
+from jobmatch.monitoring.models import Alert
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment, Referral, SubsidyClaim
 from jobmatch.posts.models import Employer, Opening
@@ -152,6 +153,11 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         if manager:
             return EmploymentInterruption.workshop_id.in_(scope.workshop_ids)
         return EmploymentInterruption.village_id.in_(_visible_villages(scope))
+    if model is Alert:
+        # Alerts go to the village's cadres (and the county's bureau); workshop managers get none.
+        if manager:
+            return sa.false()
+        return Alert.village_id.in_(_visible_villages(scope))
     if model is AttendanceClosure:
         if manager:
             # Their workshop's closures, and the county-wide ones of its county (codes share 6 digits).

@@ -509,6 +509,11 @@ def _end(job: Employment, end_date: date, reason: OutcomeReason | None, note: st
         {"end_date": end_date.isoformat(), "end_reason": reason.value if reason else None},
     )
     sync_employment_status(job.laborer)
+    # The rules this ending may trigger (employment ended, a monitored household's last job) run now;
+    # `flask alerts run` on a schedule covers the rest (30 days without work, long absences).
+    from jobmatch.monitoring import service as monitoring
+
+    monitoring.after_event(job.laborer.household_id)
 
 
 def end_employment(employment_id: int, data: dict) -> Employment:

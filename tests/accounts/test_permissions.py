@@ -103,6 +103,12 @@ MATRIX: dict[str, set[str] | str] = {
     "workshops_api.employment_card_png": ALL,
     "workshops_api.employment_card_pdf": ALL,
     "workshops_api.list_employment_interruptions": ALL,
+    "monitoring_api.get_indicators": PEOPLE,
+    "monitoring_api.export_indicators": PEOPLE,
+    "monitoring_api.list_alerts": PEOPLE,
+    "monitoring_api.get_alert": PEOPLE,
+    "monitoring_api.transition_alert": PEOPLE,
+    "monitoring_api.consistency_report": PEOPLE,
     "accounts.users": ADMIN,
     "accounts.edit_user": ADMIN,
     "accounts.api_tokens": ADMIN,
@@ -118,6 +124,9 @@ MATRIX: dict[str, set[str] | str] = {
     "rosters_api.import_roster": PEOPLE,
     "rosters_api.export_roster": ALL,
     "roster_pages.upload": PEOPLE,
+    "monitoring_pages.inbox": PEOPLE,
+    "monitoring_pages.transition": PEOPLE,
+    "monitoring_pages.indicator_page": REGISTRY,
 }
 
 

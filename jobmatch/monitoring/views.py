@@ -1,0 +1,117 @@
+"""Pages: the cadre's alert inbox (most urgent first) and the bureau's indicator page with the monthly trend."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.accounts.views import roles_required
+from jobmatch.errors import Problem
+from jobmatch.extensions import db
+from jobmatch.monitoring import indicators, service
+from jobmatch.monitoring.models import KIND_ZH, STATUS_ZH, Alert, AlertStatus
+from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.vocab import RegionLevel
+from workshops.settings import today as china_today
+
+bp = Blueprint("monitoring_pages", __name__)
+
+FOLLOWERS = ("admin", "bureau", "cadre")
+BUREAU = ("admin", "bureau")
+TREND_MONTHS = 6
+
+
+@bp.get("/monitoring/alerts")
+@roles_required(*FOLLOWERS)
+def inbox():
+    """Alerts / 预警"""
+    status = request.args.get("status") or None
+    if status not in (None, *(s.value for s in AlertStatus)):
+        status = None
+    alerts = db.session.execute(service.alerts({"status": status}).limit(200)).scalars().all()
+    households = {
+        h.id: h
+        for h in db.session.execute(sa.select(Household).where(Household.id.in_({a.household_id for a in alerts})))
+        .scalars()
+        .all()
+    }
+    laborers = dict(
+        db.session.execute(
+            sa.select(Laborer.id, Laborer.name).where(Laborer.id.in_({a.laborer_id for a in alerts if a.laborer_id}))
+        ).all()
+    )
+    return render_template(
+        "monitoring/inbox.html",
+        alerts=alerts,
+        households=households,
+        laborers=laborers,
+        kind_zh=KIND_ZH,
+        status_zh=STATUS_ZH,
+        allowed=service.ALLOWED_NEXT,
+        status=status,
+    )
+
+
+@bp.post("/monitoring/alerts/<int:alert_id>/transition")
+@roles_required(*FOLLOWERS)
+def transition(alert_id: int):
+    try:
+        get_in_scope(Alert, alert_id, "Alert", "预警")
+    except Problem:
+        abort(404)
+    try:
+        service.transition(alert_id, {"to": request.form.get("to", ""), "note": request.form.get("note")})
+        flash("已更新预警 · Alert updated", "ok")
+    except (Problem, ValueError) as exc:
+        db.session.rollback()
+        errors = getattr(exc, "errors", None)
+        flash("；".join(e.zh for e in errors) if errors else "无法更新该预警 · Cannot update this alert", "error")
+    return redirect(url_for("monitoring_pages.inbox"))
+
+
+def _month_ends(today: date, months: int) -> list[date]:
+    ends = [today]
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        ends.append(first - timedelta(days=1))
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(ends))
+
+
+@bp.get("/monitoring/indicators")
+@roles_required(*BUREAU)
+def indicator_page():
+    """Indicators / 就业指标"""
+    code = request.args.get("region") or ""
+    if not code:
+        counties = [r for r in current_user.regions if r.level == RegionLevel.county]
+        county = counties[0] if counties else None
+        if county is None:
+            county = db.session.execute(
+                restrict(sa.select(Region).where(Region.level == RegionLevel.county).order_by(Region.code), Region)
+            ).scalar()
+        if county is None:
+            return render_template("monitoring/indicators.html", region=None)
+        code = county.code
+    try:
+        region = indicators.region_for(code)
+    except Problem:
+        abort(404)
+    today = china_today()
+    current = indicators.compute(region.code, today)
+    trend = [(end, indicators.compute(region.code, end)) for end in _month_ends(today, TREND_MONTHS)]
+    children = db.session.execute(
+        restrict(sa.select(Region).where(Region.parent_id == region.id).order_by(Region.code), Region)
+    ).scalars()
+    return render_template(
+        "monitoring/indicators.html",
+        region=region,
+        current=current,
+        trend=trend,
+        children=list(children),
+        type_zh=indicators.TYPE_ZH,
+    )
