@@ -392,9 +392,24 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
             "同一人同一天不能在两个车间出勤",
         )
     result = _write(AttendanceKind.workshop, day, cleaned, employments, workshop.id, reason)
-    absences.detect(workshop.id, day, [e["laborer_id"] for e in cleaned])
+    signals = absences.detect(workshop.id, day, [e["laborer_id"] for e in cleaned])
+    _alert_village(signals)
     db.session.commit()
     return result
+
+
+def _alert_village(signals: list) -> None:
+    """A long absence reaches the village's cadre at once, as an alert (the scheduled run would find it later)."""
+    if not signals:
+        return
+    # Monitoring reads the workshops' signals, so it is imported here rather than at the top.
+    from jobmatch.monitoring import service as monitoring
+
+    households = db.session.scalars(
+        sa.select(Laborer.household_id).where(Laborer.id.in_({s.laborer_id for s in signals}))
+    ).all()
+    for household_id in set(households):
+        monitoring.after_event(household_id)
 
 
 def save_public_welfare_sheet(day: date, entries: list[dict], reason: str | None = None) -> SaveResult:
