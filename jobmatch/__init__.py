@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     _import_models()
 
-    from jobmatch import security
+    from jobmatch import i18n, navigation, security
     from jobmatch.accounts.api import bp as accounts_api
     from jobmatch.accounts.views import bp as accounts_pages
     from jobmatch.api import problems
@@ -66,6 +66,8 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         monitoring_api,
     ]
     problems.register(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
     security.init_app(app, api_blueprints)
     for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, monitoring_pages, site):
         app.register_blueprint(blueprint)

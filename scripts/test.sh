@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 ensure_venv requirements-dev.txt
+. scripts/browser.sh
+ensure_browser
 
 echo "==> ruff"
 .venv/bin/ruff check .

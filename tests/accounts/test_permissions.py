@@ -26,6 +26,7 @@ MATRIX: dict[str, set[str] | str] = {
     "openapi.docs": PUBLIC,
     "site.index": PUBLIC,
     "site.health": PUBLIC,
+    "i18n.switch": PUBLIC,
     "accounts.login": PUBLIC,
     "accounts.logout": PUBLIC,
     "accounts_api.me": ALL,

@@ -1,0 +1,90 @@
+"""Languages of the pages: Simplified Chinese first, English by a switch.
+
+The source strings are Chinese, because the people who use the pages read Chinese;
+`jobmatch/translations/en` holds their English. A choice is kept in the `lang` cookie
+for a year. Dates and numbers are formatted for the chosen locale (flask_babel's
+`format_date`, `format_decimal`, also in templates) in Beijing time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Blueprint, Flask, redirect, request, url_for
+from flask_babel import Babel
+
+from jobmatch.security import is_safe_next
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+# Locale codes as Babel knows them; the first is the default.
+LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh"
+COOKIE = "lang"
+COOKIE_MAX_AGE_S = 365 * 24 * 3600
+TIMEZONE = "Asia/Shanghai"
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+
+def current_language() -> str:
+    """The language of this request: the cookie's if it names one we have, else Chinese."""
+    chosen = request.cookies.get(COOKIE, DEFAULT_LANGUAGE)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _select_locale() -> str:
+    return LANGUAGES[current_language()]
+
+
+@bp.get("/lang/<code>")
+def switch(code: str):
+    """Switch the page language / 切换语言"""
+    target = request.args.get("next", "")
+    response = redirect(target if is_safe_next(target) else url_for("site.index"))
+    if code in LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE_S, samesite="Lax", httponly=True)
+    return response
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Write each messages.mo from its messages.po when the .po is newer; returns the files written."""
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        # Several workers may start at once: each writes its own file and renames it into place.
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        os.replace(partial, mo_path)
+        written.append(mo_path)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    """Bind Babel (Chinese by default, Beijing time) and the language switch."""
+    try:
+        compile_catalogs()
+    except OSError as error:  # a read-only install: the catalogs must have been compiled at build time
+        logging.getLogger(__name__).warning("translations not compiled: %s", error)
+    babel.init_app(
+        app,
+        default_locale=LANGUAGES[DEFAULT_LANGUAGE],
+        default_translation_directories=str(TRANSLATIONS_DIR),
+        default_timezone=TIMEZONE,
+        locale_selector=_select_locale,
+    )
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _languages() -> dict:
+        return {"language": current_language(), "language_names": LANGUAGE_NAMES}

@@ -1,0 +1,46 @@
+"""Every page string has its English, and the catalogs are well formed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from jobmatch.i18n import TRANSLATIONS_DIR
+
+PROJECT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+
+
+def _source_strings() -> dict[str, str]:
+    """msgid → where it is used, from the same extraction scripts/translations.sh runs."""
+    found = {}
+    for package in ("jobmatch", "workshops"):
+        for filename, _lineno, message, _comments, _context in extract_from_dir(
+            PROJECT / package, METHODS, keywords=KEYWORDS
+        ):
+            msgid = message if isinstance(message, str) else message[0]
+            found.setdefault(msgid, f"{package}/{filename}")
+    return found
+
+
+def _english():
+    with (TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po)
+
+
+def test_every_page_string_has_its_english():
+    catalog = _english()
+    missing = [
+        f"{where}: {msgid}"
+        for msgid, where in _source_strings().items()
+        if msgid not in catalog or not catalog[msgid].string or catalog[msgid].fuzzy
+    ]
+    assert not missing, "run scripts/translations.sh and translate:\n" + "\n".join(missing)
+
+
+def test_translations_keep_their_placeholders():
+    problems = [(message.id, errors) for message, errors in _english().check() if errors]
+    assert not problems
