@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -43,7 +44,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "请先登录 / Please log in"
+login_manager.login_message = _l("请先登录")
+# The message is flashed in the language of the page that asked for a login.
+login_manager.localize_callback = str
 login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()

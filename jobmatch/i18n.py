@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -36,6 +38,21 @@ def current_language() -> str:
     """The language of this request: the cookie's if it names one we have, else Chinese."""
     chosen = request.cookies.get(COOKIE, DEFAULT_LANGUAGE)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def message(error: Any) -> str:
+    """A service's message in the page's language: a FieldError or Problem item, or a dict with zh and en.
+
+    The services (jobmatch/errors.py) write every message in both languages; pages show one.
+    A message without its English (an older record) is shown in Chinese rather than not at all.
+    """
+    if isinstance(error, Mapping):
+        zh, en = error.get("zh"), error.get("en")
+    else:
+        zh, en = getattr(error, "zh", None), getattr(error, "en", None)
+    if current_language() == "en" and en:
+        return en
+    return zh or en or ""
 
 
 def _select_locale() -> str:
@@ -87,4 +104,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _languages() -> dict:
-        return {"language": current_language(), "language_names": LANGUAGE_NAMES}
+        return {"language": current_language(), "language_names": LANGUAGE_NAMES, "message": message}

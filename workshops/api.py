@@ -267,6 +267,7 @@ class CountyMonthOut(Schema):
 class AnomalyOut(Schema):
     kind = String()
     zh = String()
+    en = String()
     laborer_id = Integer()
     laborer_ids = List(Integer())
     date = String()

@@ -516,6 +516,7 @@ def _without_employment(workshop: Workshop, in_month) -> list[dict[str, Any]]:
         {
             "kind": "attendance_without_employment",
             "zh": f"{name} {day} 有考勤但当天不在本车间就业",
+            "en": f"{name} has attendance on {day} but was not employed at this workshop that day",
             "laborer_id": laborer_id,
             "date": day.isoformat(),
         }
@@ -538,6 +539,8 @@ def _two_places(workshop: Workshop, first: date, last: date) -> list[dict[str, A
         {
             "kind": "two_places",
             "zh": f"{name} {day} 已在「{detail.get('recorded_at', '')}」记考勤，本车间的记录被拒绝",
+            "en": f"{name} was already recorded at “{detail.get('recorded_at', '')}” on {day}; "
+            "this workshop's entry was refused",
             "laborer_id": laborer_id,
             "date": day.isoformat(),
         }
@@ -566,6 +569,7 @@ def _identical_patterns(in_month) -> list[dict[str, Any]]:
         {
             "kind": "identical_patterns",
             "zh": f"{len(ids)} 名工人本月考勤、工时和计件完全相同",
+            "en": f"{len(ids)} workers have exactly the same attendance, hours and pieces this month",
             "laborer_ids": sorted(ids),
         }
         for ids in groups.values()
@@ -587,6 +591,7 @@ def _over_capacity(workshop: Workshop, in_month) -> list[dict[str, Any]]:
         {
             "kind": "over_capacity",
             "zh": f"{day} 在岗 {count} 人，超过车间容量 {workshop.capacity} 人",
+            "en": f"{day}: {count} on site, more than the workshop's capacity of {workshop.capacity}",
             "date": day.isoformat(),
             "count": count,
         }
@@ -618,6 +623,8 @@ def _late_edit_clusters(workshop: Workshop, first: date, last: date) -> list[dic
             {
                 "kind": "late_edits_before_claim" if before_claim else "late_edit_cluster",
                 "zh": f"{day} 一天内补记或修改往日考勤 {count} 条" + ("，紧接关账或导出之前" if before_claim else ""),
+                "en": f"{count} entries of past days added or changed on {day}"
+                + (", just before the month was closed or exported" if before_claim else ""),
                 "date": day.isoformat(),
                 "count": count,
             }

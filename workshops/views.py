@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -15,28 +17,35 @@ from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Collector, Problem
 from jobmatch.extensions import db
+from jobmatch.i18n import message
 from jobmatch.people.models import Laborer
 from jobmatch.placements.models import Employment
 from workshops import attendance, codes, reports, settings
-from workshops.models import STATUS_ZH, AttendanceStatus, Workshop
+from workshops.models import AttendanceStatus, Workshop
 
 bp = Blueprint("workshop_pages", __name__)
 
 READERS = ("admin", "bureau", "manager")
 KEEPERS = ("admin", "manager")
-# The order of the buttons on a worker's line: the common choices first.
-STATUS_BUTTONS = [(s.value, STATUS_ZH[s]) for s in AttendanceStatus]
+# The buttons on a worker's line, the common choices first, in the page's language.
+STATUS_BUTTONS = [
+    (AttendanceStatus.present.value, _l("出勤")),
+    (AttendanceStatus.half_day.value, _l("半天")),
+    (AttendanceStatus.home_piecework.value, _l("居家计件")),
+    (AttendanceStatus.leave.value, _l("请假")),
+    (AttendanceStatus.absent.value, _l("缺勤")),
+]
 
 
 class SheetForm(FlaskForm):
     """The day's sheet: the workers' choices come as status-<id>, hours-<id>, pieces-<id>."""
 
     date = HiddenField()
-    reason = StringField("补记或修改原因 · Reason", validators=[Optional(), Length(max=attendance.MAX_REASON_CHARS)])
+    reason = StringField(_l("补记或修改原因"), validators=[Optional(), Length(max=attendance.MAX_REASON_CHARS)])
 
 
 class CheckInForm(FlaskForm):
-    code = StringField("就业码 · Code", validators=[Length(max=256)])
+    code = StringField(_l("就业码"), validators=[Length(max=256)])
 
 
 def _workshop(workshop_id: int) -> Workshop:
@@ -115,10 +124,11 @@ def save_sheet(workshop_id: int):
         result = attendance.save_workshop_sheet(workshop, day, entries, form.reason.data)
     except Problem as problem:
         for error in problem.errors:
-            flash(f"{_who(error.field, entries)}{error.zh} / {error.en}", "error")
+            flash(_who(error.field, entries) + message(error), "error")
         return _render_sheet(workshop, day, form, submitted, status=problem.status)
     changed = result.created + result.updated
-    flash(f"已保存：{changed} 人有变化，{result.unchanged} 人未变 / saved", "success")
+    saved = _("已保存：%(changed)s 人有变化，%(unchanged)s 人未变", changed=changed, unchanged=result.unchanged)
+    flash(saved, "success")
     return redirect(url_for("workshop_pages.sheet", workshop_id=workshop.id, date=day.isoformat()))
 
 
@@ -152,7 +162,7 @@ def _who(field: str, entries: list[dict]) -> str:
     parts = field.split(".")
     if len(parts) >= 2 and parts[0] == "entries" and parts[1].isdigit() and int(parts[1]) < len(entries):
         laborer = db.session.get(Laborer, entries[int(parts[1])]["laborer_id"])
-        return f"{laborer.name}：" if laborer else ""
+        return _("%(name)s：", name=laborer.name) if laborer else ""
     return ""
 
 
@@ -199,14 +209,14 @@ def do_check_in(workshop_id: int):
         return redirect(url_for("workshop_pages.check_in", workshop_id=workshop.id))
     laborer = codes.laborer_for_code(form.code.data or "")
     if laborer is None:
-        flash("就业码无效或已作废 / unknown or revoked code", "error")
+        flash(_("就业码无效或已作废"), "error")
         return redirect(url_for("workshop_pages.check_in", workshop_id=workshop.id))
     try:
         attendance.check_in(workshop, laborer)
-        flash(f"{laborer.name} 今日已签到 / checked in", "success")
+        flash(_("%(name)s 今日已签到", name=laborer.name), "success")
     except Problem as problem:
         for error in problem.errors:
-            flash(f"{laborer.name}：{error.zh} / {error.en}", "error")
+            flash(_("%(name)s：", name=laborer.name) + message(error), "error")
     return redirect(url_for("workshop_pages.check_in", workshop_id=workshop.id))
 
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-ROLE_CHOICES = [
-    SelectChoice("bureau", "县人社局 · bureau"),
-    SelectChoice("cadre", "村干部 · cadre"),
-    SelectChoice("manager", "车间负责人 · manager"),
-    SelectChoice("admin", "系统管理员 · admin"),
-]
+# What each role is called on the pages (translated when the page is drawn).
+ROLE_LABELS = {
+    "bureau": _l("县人社局"),
+    "cadre": _l("村干部"),
+    "manager": _l("车间负责人"),
+    "admin": _l("系统管理员"),
+}
+ROLE_CHOICES = [SelectChoice(code, label) for code, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
-    name = StringField("登录名 · Login name", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("密码 · Password", validators=[DataRequired(), Length(max=128)])
+    name = StringField(_l("登录名"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
 
 
@@ -26,26 +29,26 @@ class LogoutForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    name = StringField("登录名 · Login name", validators=[DataRequired(), Length(max=64)])
-    display_name = StringField("姓名 · Name", validators=[Optional(), Length(max=64)])
-    role = SelectField("角色 · Role", choices=ROLE_CHOICES)
+    name = StringField(_l("登录名"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
+    role = SelectField(_l("角色"), choices=ROLE_CHOICES)
     region_codes = StringField(
-        "管辖区划代码 · Region codes",
-        description="县人社局填县代码；村干部填行政村代码，多个用逗号分隔",
+        _l("管辖区划代码"),
+        description=_l("县人社局填县代码；村干部填行政村代码，多个用逗号分隔"),
         validators=[Optional(), Length(max=2000)],
     )
-    workshop_id = IntegerField("车间编号 · Workshop id", validators=[Optional()])
+    workshop_id = IntegerField(_l("车间编号"), validators=[Optional()])
     password = PasswordField(
-        "新密码 · New password",
-        description="留空则自动生成并显示一次",
+        _l("新密码"),
+        description=_l("留空则自动生成并显示一次"),
         validators=[Optional(), Length(min=10, max=128)],
     )
-    active = BooleanField("启用 · Active", default=True)
+    active = BooleanField(_l("启用"), default=True)
 
 
 class TokenForm(FlaskForm):
-    user_id = SelectField("用户 · User", coerce=int)
-    label = StringField("用途 · Label", validators=[DataRequired(), Length(max=64)])
+    user_id = SelectField(_l("用户"), coerce=int)
+    label = StringField(_l("用途"), validators=[DataRequired(), Length(max=64)])
 
 
 class RevokeForm(FlaskForm):

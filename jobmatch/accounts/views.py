@@ -5,14 +5,16 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from jobmatch import crud
 from jobmatch.accounts import audit, passwords, service, tokens
-from jobmatch.accounts.forms import LoginForm, LogoutForm, RevokeForm, TokenForm, UserForm
+from jobmatch.accounts.forms import ROLE_LABELS, LoginForm, LogoutForm, RevokeForm, TokenForm, UserForm
 from jobmatch.errors import Problem
 from jobmatch.extensions import db, limiter
+from jobmatch.i18n import message
 from jobmatch.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -79,12 +81,14 @@ def users():
         new_password = form.password.data or passwords.random_password()
         try:
             service.save_user(_user_data(form, new_password))
-            flash(f"已创建账号 {form.name.data} / account created", "success")
+            flash(_("已创建账号 %(name)s", name=form.name.data), "success")
         except Problem as problem:
             _form_errors(form, problem)
             new_password = None
     page = db.paginate(service.list_users(), per_page=100, error_out=False)
-    return render_template("accounts/users.html", form=form, users=page.items, new_password=new_password)
+    return render_template(
+        "accounts/users.html", form=form, users=page.items, new_password=new_password, role_labels=ROLE_LABELS
+    )
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -100,7 +104,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             service.save_user(_user_data(form, form.password.data or None), user)
-            flash("已保存；该用户下次操作时生效 / saved; takes effect on the user's next request", "success")
+            flash(_("已保存；该用户下次操作时生效"), "success")
             return redirect(url_for("accounts.users"))
         except Problem as problem:
             _form_errors(form, problem)
@@ -127,11 +131,10 @@ def _form_errors(form, problem: Problem) -> None:
     aliases = {"workshop_ids": "workshop_id"}
     for error in problem.errors:
         field = getattr(form, aliases.get(error.field, error.field), None)
-        message = f"{error.zh} / {error.en}"
         if field is not None:
-            field.errors = [*field.errors, message]
+            field.errors = [*field.errors, message(error)]
         else:
-            flash(message, "error")
+            flash(message(error), "error")
 
 
 @bp.route("/admin/tokens", methods=["GET", "POST"])
@@ -140,7 +143,7 @@ def api_tokens():
     """API tokens / 访问令牌"""
     form = TokenForm()
     form.user_id.choices = [
-        SelectChoice(u.id, f"{u.name} ({u.role.value})") for u in db.session.scalars(service.list_users())
+        SelectChoice(u.id, f"{u.name} ({ROLE_LABELS[u.role.value]})") for u in db.session.scalars(service.list_users())
     ]
     new_token = None
     if form.validate_on_submit():
@@ -157,7 +160,7 @@ def revoke_api_token(token_id: int):
     """Revoke a token / 吊销令牌"""
     if RevokeForm().validate_on_submit():
         service.revoke_token(token_id)
-        flash("令牌已吊销 / token revoked", "success")
+        flash(_("令牌已吊销"), "success")
     return redirect(url_for("accounts.api_tokens"))
 
 

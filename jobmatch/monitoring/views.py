@@ -6,14 +6,17 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
+from jobmatch.i18n import message
 from jobmatch.monitoring import indicators, service
-from jobmatch.monitoring.models import KIND_ZH, STATUS_ZH, Alert, AlertStatus
+from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.vocab import RegionLevel
 from workshops.settings import today as china_today
@@ -23,6 +26,28 @@ bp = Blueprint("monitoring_pages", __name__)
 FOLLOWERS = ("admin", "bureau", "cadre")
 BUREAU = ("admin", "bureau")
 TREND_MONTHS = 6
+
+# The words the pages use, translated when drawn (the API answers with models.KIND_ZH / STATUS_ZH).
+KIND_LABELS = {
+    AlertKind.no_one_employed: _l("有就业意愿的家庭无人就业"),
+    AlertKind.employment_ended: _l("就业结束"),
+    AlertKind.long_absence: _l("长期缺勤（就业中断）"),
+    AlertKind.monitored_lost_work: _l("监测户最后一名就业人员离岗"),
+}
+STATUS_LABELS = {
+    AlertStatus.open: _l("待处理"),
+    AlertStatus.following_up: _l("跟进中"),
+    AlertStatus.resolved: _l("已解决"),
+}
+TYPE_LABELS = {
+    "workshop": _l("帮扶车间"),
+    "public_welfare": _l("公益性岗位"),
+    "local_enterprise": _l("本地企业"),
+    "migrant": _l("外出务工"),
+    "self_employed": _l("自主就业"),
+    indicators.UNEMPLOYED_WILLING: _l("有意愿未就业"),
+    indicators.NOT_WILLING: _l("无就业意愿"),
+}
 
 
 @bp.get("/monitoring/alerts")
@@ -49,8 +74,8 @@ def inbox():
         alerts=alerts,
         households=households,
         laborers=laborers,
-        kind_zh=KIND_ZH,
-        status_zh=STATUS_ZH,
+        kind_labels=KIND_LABELS,
+        status_labels=STATUS_LABELS,
         allowed=service.ALLOWED_NEXT,
         status=status,
     )
@@ -65,18 +90,21 @@ def transition(alert_id: int):
         abort(404)
     try:
         service.transition(alert_id, {"to": request.form.get("to", ""), "note": request.form.get("note")})
-        flash("已更新预警 · Alert updated", "ok")
+        flash(_("已更新预警"), "ok")
     except (Problem, ValueError) as exc:
         db.session.rollback()
-        errors = getattr(exc, "errors", None)
-        flash("；".join(e.zh for e in errors) if errors else "无法更新该预警 · Cannot update this alert", "error")
+        errors = getattr(exc, "errors", None) or []
+        for error in errors:
+            flash(message(error), "error")
+        if not errors:
+            flash(_("无法更新该预警"), "error")
     return redirect(url_for("monitoring_pages.inbox"))
 
 
 def _month_ends(today: date, months: int) -> list[date]:
     ends = [today]
     first = today.replace(day=1)
-    for _ in range(months - 1):
+    for _month in range(months - 1):
         ends.append(first - timedelta(days=1))
         first = (first - timedelta(days=1)).replace(day=1)
     return list(reversed(ends))
@@ -113,5 +141,5 @@ def indicator_page():
         current=current,
         trend=trend,
         children=list(children),
-        type_zh=indicators.TYPE_ZH,
+        type_labels=TYPE_LABELS,
     )

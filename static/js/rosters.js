@@ -1,8 +1,12 @@
 // The roster upload page: posts the file to the import API with upload progress, shows every rejected row.
+// Its words come translated from the page (#roster-text), and the API's messages in the page's language.
 (function () {
   "use strict";
   var form = document.getElementById("roster-form");
   if (!form) { return; }
+  var text = JSON.parse(document.getElementById("roster-text").textContent);
+  var english = text.language === "en";
+  var numbers = new Intl.NumberFormat(english ? "en" : "zh-CN");
   var progress = document.getElementById("roster-progress");
   var status = document.getElementById("roster-status");
   var reportButton = document.getElementById("roster-report");
@@ -28,10 +32,10 @@
     };
     xhr.upload.onload = function () {
       progress.removeAttribute("value");
-      status.textContent = "正在逐行检查… · checking every row…";
+      status.textContent = text.checking;
     };
     xhr.onload = function () { progress.hidden = true; onDone(xhr); };
-    xhr.onerror = function () { progress.hidden = true; status.textContent = "网络错误 · network error"; };
+    xhr.onerror = function () { progress.hidden = true; status.textContent = text.network_error; };
     xhr.send(data);
   }
 
@@ -41,24 +45,27 @@
     row.appendChild(td);
   }
 
+  function message(e) { return english ? e.en : e.zh; }
+
   function show(xhr) {
     var body = xhr.response || {};
     if (xhr.status !== 200) {
-      var errors = (body.errors || []).map(function (e) { return e.zh + " / " + e.en; }).join("; ");
-      status.textContent = (body.title || "错误 · error") + (errors ? ": " + errors : "");
+      var errors = (body.errors || []).map(message).join(english ? "; " : "；");
+      var title = (english ? body.title : body.title_zh) || text.error;
+      status.textContent = title + (errors ? (english ? ": " : "：") + errors : "");
       return;
     }
     var c = body.counts;
-    status.textContent = body.dry_run ? "试导入完成，未写入 · dry run, nothing written" : "已导入 · imported";
-    document.getElementById("roster-counts").textContent =
-      "新增 created " + c.created + " · 更新 updated " + c.updated + " · 无变化 unchanged " + c.unchanged +
-      " · 拒绝 rejected " + c.rejected;
+    status.textContent = body.dry_run ? text.dry_run_done : text.imported;
+    document.getElementById("roster-counts").textContent = text.counts.replace(/\{(\w+)\}/g, function (all, name) {
+      return numbers.format(c[name]);
+    });
     var tbody = document.getElementById("roster-rejected");
     tbody.textContent = "";
     body.rejected.forEach(function (r) {
       r.errors.forEach(function (e) {
         var tr = document.createElement("tr");
-        cell(tr, r.row); cell(tr, e.field); cell(tr, e.zh); cell(tr, e.en);
+        cell(tr, r.row); cell(tr, e.field); cell(tr, message(e));
         tbody.appendChild(tr);
       });
     });
@@ -68,20 +75,20 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    status.textContent = "正在上传… · uploading…";
+    status.textContent = text.uploading;
     send("json", show);
   });
 
   reportButton.addEventListener("click", function () {
     dryRun = "true";
     send("xlsx", function (xhr) {
-      if (xhr.status !== 200) { status.textContent = "报告生成失败 · report failed"; return; }
+      if (xhr.status !== 200) { status.textContent = text.report_failed; return; }
       var link = document.createElement("a");
       link.href = URL.createObjectURL(xhr.response);
-      link.download = "导入结果.xlsx";
+      link.download = text.report_file;
       link.click();
       URL.revokeObjectURL(link.href);
-      status.textContent = "报告已下载 · report downloaded";
+      status.textContent = text.report_downloaded;
     });
   });
 })();

@@ -170,6 +170,8 @@ def test_anomalies_find_copied_patterns_over_capacity_and_days_without_employmen
     assert kinds == ["attendance_without_employment", "identical_patterns", "over_capacity", "over_capacity"]
     copied = next(a for a in report["anomalies"] if a["kind"] == "identical_patterns")
     assert copied["laborer_ids"] == sorted(w.id for w in copies)
+    assert copied["zh"] == "5 名工人本月考勤、工时和计件完全相同"
+    assert copied["en"] == "5 workers have exactly the same attendance, hours and pieces this month"
 
 
 def test_many_late_edits_just_before_an_export_are_reported(app, as_role, county, shop):
