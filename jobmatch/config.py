@@ -86,6 +86,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     # Login limits are shared by every worker when Redis is there; per process otherwise.
     config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Said outright: the limiter is one object, and an app built with limits off would otherwise leave them off.
+    config.setdefault("RATELIMIT_ENABLED", True)
     return config
 
 
