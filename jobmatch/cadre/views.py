@@ -168,7 +168,7 @@ def _profile(laborer_id: int, step_forms: dict[int, StepForm] | None = None, sta
         employments=employments,
         current=[job for job in employments if job.end_date is None],
         step_forms=forms,
-        reason_required=[s.value for s in lifecycle.REASON_REQUIRED],
+        reason_steps=[s.value for s in lifecycle.REASON_ALLOWED],
         today=today,
     ), status
 
@@ -200,6 +200,7 @@ def _save_laborer(form: LaborerForm, laborer: Laborer | None):
         db.session.rollback()
         fields = {name: name for name in form._fields}
         others = attach_errors(form, problem, fields, current_language())
+        flash(_("未能保存，请按提示修改"), "error")
         return _laborer_form_page(form, laborer, others, problem.status)
     flash(_("已保存 %(name)s 的信息", name=saved.name), "success")
     return redirect(url_for("cadre_pages.laborer", laborer_id=saved.id))
@@ -301,6 +302,7 @@ def record_step(referral_id: int):
         others = attach_errors(form, problem, StepForm.FIELDS, current_language())
         if others:
             form.to.errors = [*form.to.errors, *others]
+        flash(_("未能记录，请按提示修改"), "error")
         return _profile(laborer_id, {referral.id: form}, problem.status)
     flash(_("已记录：%(state)s", state=labels.STATE[lifecycle.ReferralState(form.to.data)]), "success")
     return redirect(url_for("cadre_pages.laborer", laborer_id=laborer_id, _anchor=f"referral-{referral.id}"))

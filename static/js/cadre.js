@@ -1,6 +1,25 @@
-// The laborer's profile: the "show" button asks the audited reveal API for the full ID number and phone.
+// The cadre's pages: bring the first field error into view; show the reason field only for steps that take one;
+// the profile's "show" button asks the audited reveal API for the full ID number and phone.
 (function () {
   "use strict";
+  var firstError = document.querySelector(".field-error");
+  if (firstError) { firstError.scrollIntoView({ block: "center" }); }
+
+  document.querySelectorAll("form.step").forEach(function (form) {
+    var to = form.querySelector("select[name$='-to']");
+    var reason = form.querySelector("select[name$='-reason_code']");
+    if (!to || !reason) { return; }
+    var field = reason.closest(".field");
+    var takesReason = (form.getAttribute("data-reason-steps") || "").split(" ");
+    function update() {
+      var shown = takesReason.indexOf(to.value) >= 0 || field.classList.contains("has-error");
+      field.hidden = !shown;
+      if (!shown) { reason.value = ""; }
+    }
+    to.addEventListener("change", function () { field.classList.remove("has-error"); update(); });
+    update();
+  });
+
   var button = document.getElementById("reveal");
   if (!button) { return; }
   var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");

@@ -133,3 +133,28 @@ def test_the_cadres_lists_fit_a_phone(phone, county, path):
     phone.goto(path)
     assert phone.locator("h1").count() == 1
     assert fits_the_screen(phone), path
+    screenshot(phone, "cadre" + path.replace("/", "-") + "-phone")
+
+
+def test_declining_without_a_reason_is_refused_next_to_the_reason_field(phone, county):
+    from jobmatch.placements import service as placements
+
+    referral = placements.create_referral({"laborer_id": county["east"][0].id, "opening_id": sewing_post().id})
+    log_in(phone, "cadre")
+    phone.goto(f"/laborers/{county['east'][0].id}")
+    card = phone.locator(f"#referral-{referral.id}")
+    reason = card.locator(".field:has(select[name$=-reason_code])")
+    assert not reason.is_visible()  # the first step offered (已推荐) takes no reason
+    card.locator("select[name$=-to]").select_option("declined")
+    assert reason.is_visible()
+    card.locator("button", has_text="记录进展").click()
+    _loaded(phone)
+    assert reason.locator(".field-error").text_content() == "请选择原因"
+    assert "未能记录" in phone.text_content(".flash")
+    assert "拟推荐" in card.locator(".state").text_content()
+    card.locator("select[name$=-reason_code]").select_option("family_care")
+    card.locator("button", has_text="记录进展").click()
+    _loaded(phone)
+    assert "本人放弃" in phone.locator(f"#referral-{referral.id} .state").text_content()
+    assert "照顾家庭" in phone.text_content(f"#referral-{referral.id} .steps")
+    assert fits_the_screen(phone)
