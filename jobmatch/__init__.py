@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.accounts.api import bp as accounts_api
     from jobmatch.accounts.views import bp as accounts_pages
     from jobmatch.api import problems
+    from jobmatch.cadre.views import bp as cadre_pages
     from jobmatch.matches.api import bp as matches_api
     from jobmatch.monitoring.api import bp as monitoring_api
     from jobmatch.monitoring.views import bp as monitoring_pages
@@ -69,7 +70,15 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     i18n.init_app(app)
     navigation.init_app(app)
     security.init_app(app, api_blueprints)
-    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, monitoring_pages, site):
+    for blueprint in (
+        *api_blueprints,
+        accounts_pages,
+        workshop_pages,
+        roster_pages,
+        monitoring_pages,
+        cadre_pages,
+        site,
+    ):
         app.register_blueprint(blueprint)
 
     from jobmatch import cli

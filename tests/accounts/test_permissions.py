@@ -128,6 +128,16 @@ MATRIX: dict[str, set[str] | str] = {
     "monitoring_pages.inbox": PEOPLE,
     "monitoring_pages.transition": PEOPLE,
     "monitoring_pages.indicator_page": REGISTRY,
+    "cadre_pages.villages": PEOPLE,
+    "cadre_pages.households": PEOPLE,
+    "cadre_pages.household": PEOPLE,
+    "cadre_pages.laborers": PEOPLE,
+    "cadre_pages.laborer": PEOPLE,
+    "cadre_pages.new_laborer": PEOPLE,
+    "cadre_pages.edit_laborer": PEOPLE,
+    "cadre_pages.matches": PEOPLE,
+    "cadre_pages.refer": PEOPLE,
+    "cadre_pages.record_step": PEOPLE,
 }
 
 
