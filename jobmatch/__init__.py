@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.people.api import bp as people_api
     from jobmatch.placements.api import bp as placements_api
     from jobmatch.posts.api import bp as posts_api
+    from jobmatch.posts.views import bp as bureau_pages
     from jobmatch.rosters.api import bp as rosters_api
     from jobmatch.rosters.views import bp as roster_pages
     from jobmatch.site import bp as site
@@ -69,7 +70,15 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     i18n.init_app(app)
     navigation.init_app(app)
     security.init_app(app, api_blueprints)
-    for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, monitoring_pages, site):
+    for blueprint in (
+        *api_blueprints,
+        accounts_pages,
+        workshop_pages,
+        roster_pages,
+        monitoring_pages,
+        bureau_pages,
+        site,
+    ):
         app.register_blueprint(blueprint)
 
     from jobmatch import cli

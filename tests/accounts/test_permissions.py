@@ -128,6 +128,12 @@ MATRIX: dict[str, set[str] | str] = {
     "monitoring_pages.inbox": PEOPLE,
     "monitoring_pages.transition": PEOPLE,
     "monitoring_pages.indicator_page": REGISTRY,
+    "bureau_pages.openings": PEOPLE,
+    "bureau_pages.opening": PEOPLE,
+    "bureau_pages.new_opening": REGISTRY,
+    "bureau_pages.edit_opening": REGISTRY,
+    "bureau_pages.workshops": REGISTRY,
+    "bureau_pages.dashboard": REGISTRY,
 }
 
 
