@@ -53,7 +53,8 @@
     function render() {
       chips.textContent = "";
       chosen.forEach(function (skill, index) {
-        var chip = make("li", "chip", skill);
+        var chip = make("li", "chip");
+        chip.appendChild(make("span", "chip-label", skill));
         var remove = make("button", "chip-remove", "×");
         remove.type = "button";
         remove.setAttribute("aria-label", words.removeLabel + " " + skill);
