@@ -123,26 +123,23 @@ def read(code: str, today: date) -> Records:
     ids = sa.select(Laborer.id).join(Household, Household.id == Laborer.household_id)
     ids = restrict(ids.join(Region, Region.id == Household.village_id).where(in_division), Laborer)
 
-    # Current work: one kind per laborer.
+    # One read of the laborers' employments gives the current work (one kind per laborer) and the first
+    # placement (left out below when it predates registration, e.g. migrated history).
     current: dict[int, list[tuple[bool, EmploymentKind]]] = {}
-    for laborer_id, kind, full_time in db.session.execute(
-        sa.select(Employment.laborer_id, Employment.kind, Employment.full_time).where(
-            Employment.laborer_id.in_(ids), open_on(today)
-        )
+    first_start: dict[int, date] = {}
+    for laborer_id, kind, full_time, start, end in db.session.execute(
+        sa.select(
+            Employment.laborer_id, Employment.kind, Employment.full_time, Employment.start_date, Employment.end_date
+        ).where(Employment.laborer_id.in_(ids))
     ):
-        current.setdefault(laborer_id, []).append((full_time, kind))
+        if start <= today and (end is None or end >= today):  # as open_on(today)
+            current.setdefault(laborer_id, []).append((full_time, kind))
+        if laborer_id not in first_start or start < first_start[laborer_id]:
+            first_start[laborer_id] = start
     kind_of = {
         laborer_id: min(jobs, key=lambda j: (not j[0], TYPE_ORDER.index(j[1])))[1]
         for laborer_id, jobs in current.items()
     }
-
-    # First placement: the earliest employment (left out when it predates registration, e.g. migrated history).
-    first_start: dict[int, date] = {}
-    for laborer_id, start in db.session.execute(
-        sa.select(Employment.laborer_id, Employment.start_date).where(Employment.laborer_id.in_(ids))
-    ):
-        if laborer_id not in first_start or start < first_start[laborer_id]:
-            first_start[laborer_id] = start
 
     # Openings whose site lies in the division (or, for sites far away, posted by the division's county).
     site = sa.func.coalesce(Opening.region_id, Opening.county_id)
