@@ -1,4 +1,4 @@
-"""What the indicators, the consistency report and the alert rules cost on the demo county.
+"""What the indicators, the dashboard, the consistency report and the alert rules cost on the demo county.
 
 Needs a database with the demo county (`flask demo load`); uses the app's configured
 database (JOBMATCH_INSTANCE / DATABASE_URL). `--alerts` also runs the rules twice
@@ -10,6 +10,7 @@ Run: PYTHONPATH=. .venv/bin/python bench/monitoring.py [--alerts]
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ from jobmatch import create_app
 from jobmatch.extensions import db
 from jobmatch.monitoring import consistency, indicators, service
 from jobmatch.people.models import Region
+
+DASHBOARD_RUNS = 11
 
 
 def main() -> None:
@@ -33,6 +36,15 @@ def main() -> None:
             assert sum(got["by_type"].values()) == got["laborers"]
             print(f"indicators {level} {region.code}: {took * 1000:.0f} ms, {got['laborers']} laborers")
         county = db.session.execute(sa.select(Region).where(Region.level == "county")).scalar()
+        runs = []
+        for _ in range(DASHBOARD_RUNS):
+            started = time.perf_counter()
+            board = indicators.dashboard(county)
+            runs.append(time.perf_counter() - started)
+        print(
+            f"dashboard county: median {statistics.median(runs) * 1000:.0f} ms of {DASHBOARD_RUNS}, "
+            f"{len(board['children'])} townships, {len(board['villages'])} villages, {len(board['openings'])} posts"
+        )
         started = time.perf_counter()
         report = consistency.report(county.code)
         print(f"consistency county: {(time.perf_counter() - started) * 1000:.0f} ms, {report['counts']}")

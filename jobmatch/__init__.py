@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.people.api import bp as people_api
     from jobmatch.placements.api import bp as placements_api
     from jobmatch.posts.api import bp as posts_api
+    from jobmatch.posts.views import bp as bureau_pages
     from jobmatch.rosters.api import bp as rosters_api
     from jobmatch.rosters.views import bp as roster_pages
     from jobmatch.site import bp as site
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         roster_pages,
         monitoring_pages,
         cadre_pages,
+        bureau_pages,
         site,
     ):
         app.register_blueprint(blueprint)

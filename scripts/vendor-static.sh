@@ -4,9 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+
+version() { node -p "require('./node_modules/$1/package.json').version"; }
+
 dest=static/vendor/swagger-ui
 mkdir -p "$dest"
 for f in swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css LICENSE; do
   cp "node_modules/swagger-ui-dist/$f" "$dest/$f"
 done
-echo "vendored swagger-ui-dist $(node -p "require('./node_modules/swagger-ui-dist/package.json').version") into $dest"
+echo "vendored swagger-ui-dist $(version swagger-ui-dist) into $dest"
+
+# Apache ECharts for the bureau's dashboard: the minified full build (canvas and SVG renderers) and its licence.
+dest=static/vendor/echarts
+mkdir -p "$dest"
+cp node_modules/echarts/dist/echarts.min.js "$dest/echarts.min.js"
+cp node_modules/echarts/LICENSE "$dest/LICENSE"
+cp node_modules/echarts/NOTICE "$dest/NOTICE"
+echo "vendored echarts $(version echarts) into $dest"

@@ -107,3 +107,28 @@ def save_workshop(data: dict, obj: Workshop | None = None) -> Workshop:
         _check_workshop,
         ("name", "village_code", "capacity", "wage_mode"),
     )
+
+
+def workforce(workshop_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each workshop's current workers today, and how many come from out-of-poverty or monitored households."""
+    today = settings.today()
+    rows = db.session.execute(
+        sa.select(Employment.workshop_id, Household.category, sa.func.count(sa.distinct(Employment.laborer_id)))
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .join(Household, Household.id == Laborer.household_id)
+        .where(
+            Employment.workshop_id.in_(workshop_ids),
+            Employment.start_date <= today,
+            sa.or_(Employment.end_date.is_(None), Employment.end_date >= today),
+        )
+        .group_by(Employment.workshop_id, Household.category)
+    ).all()
+    out = {i: {"current": 0, "out_of_poverty": 0, "monitored": 0} for i in workshop_ids}
+    for workshop_id, category, count in rows:
+        counts = out[workshop_id]
+        counts["current"] += count
+        if category == HouseholdCategory.out_of_poverty:
+            counts["out_of_poverty"] += count
+        elif category in MONITORED_CATEGORIES:
+            counts["monitored"] += count
+    return out

@@ -12,6 +12,7 @@ counts once, under the first kind in TYPE_ORDER, full-time work first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
@@ -24,7 +25,15 @@ from jobmatch.geo import division_prefix
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Opening
-from jobmatch.vocab import MONITORED_CATEGORIES, EmploymentKind, HouseholdCategory, OpeningStatus, Willingness
+from jobmatch.vocab import (
+    MONITORED_CATEGORIES,
+    EmploymentKind,
+    HouseholdCategory,
+    OpeningKind,
+    OpeningStatus,
+    RegionLevel,
+    Willingness,
+)
 from workshops.settings import today as china_today
 
 # The kinds in the order a laborer with several employments is counted under.
@@ -59,6 +68,15 @@ def region_for(code: str) -> Region:
     return region
 
 
+def home_region_code(user) -> str | None:
+    """The division a user's indicators open on: their county, else the first county in their scope."""
+    counties = [r for r in user.regions if r.level == RegionLevel.county]
+    if counties:
+        return counties[0].code
+    query = sa.select(Region.code).where(Region.level == RegionLevel.county).order_by(Region.code).limit(1)
+    return db.session.execute(restrict(query, Region)).scalar()
+
+
 def open_on(day: date) -> sa.ColumnElement[bool]:
     """Employments open on `day`."""
     return sa.and_(Employment.start_date <= day, sa.or_(Employment.end_date.is_(None), Employment.end_date >= day))
@@ -68,15 +86,34 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def compute(code: str, today: date | None = None) -> dict:
-    """The indicators of the division `code` on `today` (default: today in China)."""
-    today = today or china_today()
+@dataclass
+class Records:
+    """What the indicators of a division are counted from, read once (and split by child divisions)."""
+
+    # (id, household_id, willingness, registered_on, category, village_code) per laborer.
+    laborers: list
+    # Each currently employed laborer's kind of work, and every laborer's first day of work.
+    kind_of: dict[int, EmploymentKind]
+    first_start: dict[int, date]
+    # (site_code, kind, headcount, remaining_headcount, local, latitude, longitude, title) per open opening.
+    openings: list
+
+
+def read(code: str, today: date) -> Records:
+    """The laborers, their work and the open openings of the division `code` (within the caller's scope)."""
     prefix = division_prefix(code)
     in_division = Region.code.startswith(prefix, autoescape=True)
 
     laborers = db.session.execute(
         restrict(
-            sa.select(Laborer.id, Laborer.household_id, Laborer.willingness, Laborer.registered_on, Household.category)
+            sa.select(
+                Laborer.id,
+                Laborer.household_id,
+                Laborer.willingness,
+                Laborer.registered_on,
+                Household.category,
+                Region.code.label("village_code"),
+            )
             .join(Household, Household.id == Laborer.household_id)
             .join(Region, Region.id == Household.village_id)
             .where(in_division),
@@ -86,37 +123,61 @@ def compute(code: str, today: date | None = None) -> dict:
     ids = sa.select(Laborer.id).join(Household, Household.id == Laborer.household_id)
     ids = restrict(ids.join(Region, Region.id == Household.village_id).where(in_division), Laborer)
 
-    # Current work: one kind per laborer.
+    # One read of the laborers' employments gives the current work (one kind per laborer) and the first
+    # placement (left out below when it predates registration, e.g. migrated history).
     current: dict[int, list[tuple[bool, EmploymentKind]]] = {}
-    for laborer_id, kind, full_time in db.session.execute(
-        sa.select(Employment.laborer_id, Employment.kind, Employment.full_time).where(
-            Employment.laborer_id.in_(ids), open_on(today)
-        )
+    first_start: dict[int, date] = {}
+    for laborer_id, kind, full_time, start, end in db.session.execute(
+        sa.select(
+            Employment.laborer_id, Employment.kind, Employment.full_time, Employment.start_date, Employment.end_date
+        ).where(Employment.laborer_id.in_(ids))
     ):
-        current.setdefault(laborer_id, []).append((full_time, kind))
+        if start <= today and (end is None or end >= today):  # as open_on(today)
+            current.setdefault(laborer_id, []).append((full_time, kind))
+        if laborer_id not in first_start or start < first_start[laborer_id]:
+            first_start[laborer_id] = start
     kind_of = {
         laborer_id: min(jobs, key=lambda j: (not j[0], TYPE_ORDER.index(j[1])))[1]
         for laborer_id, jobs in current.items()
     }
 
-    # First placement: the earliest employment (left out when it predates registration, e.g. migrated history).
-    first_start: dict[int, date] = {}
-    for laborer_id, start in db.session.execute(
-        sa.select(Employment.laborer_id, Employment.start_date).where(Employment.laborer_id.in_(ids))
-    ):
-        if laborer_id not in first_start or start < first_start[laborer_id]:
-            first_start[laborer_id] = start
+    # Openings whose site lies in the division (or, for sites far away, posted by the division's county).
+    site = sa.func.coalesce(Opening.region_id, Opening.county_id)
+    openings = db.session.execute(
+        restrict(
+            sa.select(
+                Region.code.label("site_code"),
+                Opening.kind,
+                Opening.headcount,
+                Opening.remaining_headcount,
+                Opening.region_id.is_not(None).label("local"),
+                Opening.latitude,
+                Opening.longitude,
+                Opening.title,
+            )
+            .join(Region, Region.id == site)
+            .where(in_division, Opening.status == OpeningStatus.open)
+            .order_by(Opening.id),
+            Opening,
+        )
+    ).all()
+    return Records(laborers, kind_of, first_start, openings)
 
+
+def summarise(code: str, today: date, records: Records) -> dict:
+    """The indicators of `code` from its records (every figure from the same rows, so they agree)."""
+    laborers, kind_of, first_start = records.laborers, records.kind_of, records.first_start
     by_type = dict.fromkeys(TYPES, 0)
-    willing = willing_employed = 0
+    employed = willing = willing_employed = 0
     households_willing: set[int] = set()
     households_employed: set[int] = set()
     absorbed = {"out_of_poverty": 0, "monitored": 0, "other": 0}
     days_to_placement: list[int] = []
-    for laborer_id, household_id, willingness, registered_on, category in laborers:
+    for laborer_id, household_id, willingness, registered_on, category, _village in laborers:
         kind = kind_of.get(laborer_id)
         is_willing = willingness != Willingness.none
         if kind is not None:
+            employed += 1
             by_type[kind.value] += 1
             households_employed.add(household_id)
         elif is_willing:
@@ -140,44 +201,140 @@ def compute(code: str, today: date | None = None) -> dict:
 
     workshop_workers = by_type[EmploymentKind.workshop.value]
     households_without_work = households_willing - households_employed
-
-    # Openings whose site lies in the division (or, for sites far away, posted by the division's county).
-    site = sa.func.coalesce(Opening.region_id, Opening.county_id)
-    headcount, remaining, openings = db.session.execute(
-        restrict(
-            sa.select(
-                sa.func.coalesce(sa.func.sum(Opening.headcount), 0),
-                sa.func.coalesce(sa.func.sum(Opening.remaining_headcount), 0),
-                sa.func.count(Opening.id),
-            )
-            .join(Region, Region.id == site)
-            .where(in_division, Opening.status == OpeningStatus.open),
-            Opening,
-        )
-    ).one()
-    filled = int(headcount) - int(remaining)
+    headcount = sum(o.headcount for o in records.openings)
+    filled = headcount - sum(o.remaining_headcount for o in records.openings)
 
     return {
         "region": code,
         "as_of": today,
         "laborers": len(laborers),
         "by_type": by_type,
-        "employed": len(kind_of),
+        "employed": employed,
         "willing": willing,
         "willing_employed": willing_employed,
         "willing_employment_rate": _ratio(willing_employed, willing),
         "households": len({row.household_id for row in laborers}),
         "households_with_willing": len(households_willing),
         "households_willing_none_employed": len(households_without_work),
-        "openings": int(openings),
-        "openings_headcount": int(headcount),
+        "openings": len(records.openings),
+        "openings_headcount": headcount,
         "openings_filled": filled,
-        "openings_fill_rate": _ratio(filled, int(headcount)),
+        "openings_fill_rate": _ratio(filled, headcount),
         "placed_laborers": len(days_to_placement),
         "median_days_to_placement": median(days_to_placement) if days_to_placement else None,
         "workshop_workers": workshop_workers,
         "workshop_absorption": absorbed,
         "workshop_absorption_rate": _ratio(absorbed["out_of_poverty"] + absorbed["monitored"], workshop_workers),
+    }
+
+
+def compute(code: str, today: date | None = None) -> dict:
+    """The indicators of the division `code` on `today` (default: today in China)."""
+    today = today or china_today()
+    return summarise(code, today, read(code, today))
+
+
+def _split(records: Records, prefixes: list[str]) -> dict[str, Records]:
+    """The records of each division named by its prefix, in one pass over the rows."""
+    laborers: dict[str, list] = {p: [] for p in prefixes}
+    openings: dict[str, list] = {p: [] for p in prefixes}
+    for length in {len(p) for p in prefixes}:
+        for row in records.laborers:
+            bucket = laborers.get(row[5][:length])
+            if bucket is not None:
+                bucket.append(row)
+        for row in records.openings:
+            bucket = openings.get(row[0][:length])
+            if bucket is not None:
+                bucket.append(row)
+    return {p: Records(laborers[p], records.kind_of, records.first_start, openings[p]) for p in prefixes}
+
+
+def dashboard(region: Region, today: date | None = None) -> dict:
+    """The dashboard's figures: the division's indicators, the same per child division (townships of a county,
+    villages of a township), the fill rate per kind of opening, and the points of a map-like scatter.
+
+    One read of the records serves every figure; each child's row equals `compute(child.code)`.
+    """
+    today = today or china_today()
+    records = read(region.code, today)
+    children = db.session.execute(
+        restrict(sa.select(Region).where(Region.parent_id == region.id).order_by(Region.code), Region)
+    ).scalars().all() or [region]  # a village: its own row
+    parts = _split(records, [division_prefix(child.code) for child in children])
+    rows = [
+        {"code": child.code, "name": child.name} | summarise(child.code, today, parts[division_prefix(child.code)])
+        for child in children
+    ]
+
+    by_kind = []
+    for kind in OpeningKind:
+        posts = [o for o in records.openings if o.kind == kind]
+        headcount = sum(o.headcount for o in posts)
+        filled = headcount - sum(o.remaining_headcount for o in posts)
+        by_kind.append(
+            {
+                "kind": kind.value,
+                "openings": len(posts),
+                "headcount": headcount,
+                "filled": filled,
+                "fill_rate": _ratio(filled, headcount),
+            }
+        )
+
+    # Villages with their households that want work and have none, and the open posts sited in the division.
+    willing: dict[str, set[int]] = {}
+    employed: dict[str, set[int]] = {}
+    for laborer_id, household_id, willingness, _registered, _category, village_code in records.laborers:
+        if laborer_id in records.kind_of:
+            employed.setdefault(village_code, set()).add(household_id)
+        if willingness != Willingness.none:
+            willing.setdefault(village_code, set()).add(household_id)
+    posts_at: dict[str, dict[str, int]] = {}
+    for o in records.openings:
+        if o.local:
+            counts = posts_at.setdefault(o.site_code, dict.fromkeys((k.value for k in OpeningKind), 0))
+            counts[o.kind.value] += 1
+    villages = db.session.execute(
+        restrict(
+            sa.select(Region.code, Region.name, Region.latitude, Region.longitude)
+            .where(Region.level == RegionLevel.village, Region.code.startswith(division_prefix(region.code)))
+            .order_by(Region.code),
+            Region,
+        )
+    ).all()
+    empty_counts = dict.fromkeys((k.value for k in OpeningKind), 0)
+    village_points = [
+        {
+            "code": v.code,
+            "name": v.name,
+            "latitude": v.latitude,
+            "longitude": v.longitude,
+            "households_with_willing": len(willing.get(v.code, ())),
+            "households_willing_none_employed": len(willing.get(v.code, set()) - employed.get(v.code, set())),
+            "openings": posts_at.get(v.code, empty_counts),
+        }
+        for v in villages
+    ]
+    opening_points = [
+        {
+            "kind": o.kind.value,
+            "title": o.title,
+            "latitude": o.latitude,
+            "longitude": o.longitude,
+            "remaining": o.remaining_headcount,
+        }
+        for o in records.openings
+        if o.local
+    ]
+    return {
+        "region": region.code,
+        "as_of": today,
+        "total": summarise(region.code, today, records),
+        "children": rows,
+        "by_kind": by_kind,
+        "villages": village_points,
+        "openings": opening_points,
     }
 
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch.accounts.scope import restrict
+from jobmatch.crud import page_of
+from jobmatch.extensions import db
 from jobmatch.people.models import Region
 from jobmatch.people.queries import contains, in_region, where_all
+from jobmatch.placements.models import Referral
 from jobmatch.posts.models import Employer, Opening
+from jobmatch.vocab import RegionLevel
+from workshops.models import Workshop
 
 
 def employers(f: dict) -> sa.Select:
@@ -32,5 +38,69 @@ def openings(f: dict) -> sa.Select:
         Opening.status == f["status"] if f.get("status") else None,
         Opening.employer_id == f["employer_id"] if f.get("employer_id") else None,
         Opening.workshop_id == f["workshop_id"] if f.get("workshop_id") else None,
-        sa.or_(contains(Opening.title, q), contains(Opening.site_name, q)) if q else None,
+        sa.or_(
+            contains(Opening.title, q),
+            contains(Opening.site_name, q),
+            Opening.employer_id.in_(sa.select(Employer.id).where(contains(Employer.name, q))),
+            Opening.workshop_id.in_(sa.select(Workshop.id).where(contains(Workshop.name, q))),
+        )
+        if q
+        else None,
     )
+
+
+def opening_page(f: dict, page: int, per_page: int) -> dict:
+    """A page of the openings list, newest first, with the name of the employer or workshop of each."""
+    query = openings(f).order_by(None).order_by(Opening.id.desc())
+    result = page_of(query.options(joinedload(Opening.employer), joinedload(Opening.region)), page, per_page)
+    result["posted_by"] = posted_by(result["items"])
+    return result
+
+
+def posted_by(items: list[Opening]) -> dict[int, str]:
+    """Opening id → the employer's or the workshop's name."""
+    workshop_ids = {o.workshop_id for o in items if o.workshop_id}
+    workshops = dict(
+        db.session.execute(sa.select(Workshop.id, Workshop.name).where(Workshop.id.in_(workshop_ids))).all()
+    )
+    names = {o.id: o.employer.name for o in items if o.employer is not None}
+    return names | {o.id: workshops[o.workshop_id] for o in items if o.workshop_id in workshops}
+
+
+def referral_count(opening: Opening) -> int:
+    """How many referrals to the opening the caller may see."""
+    query = restrict(sa.select(sa.func.count(Referral.id)).where(Referral.opening_id == opening.id), Referral)
+    return db.session.execute(query).scalar_one()
+
+
+def employer_choices() -> list[tuple[int, str]]:
+    """The employers in the caller's scope, by name (the form's select)."""
+    return db.session.execute(restrict(sa.select(Employer.id, Employer.name).order_by(Employer.name), Employer)).all()
+
+
+def workshop_choices() -> list[tuple[int, str]]:
+    return db.session.execute(restrict(sa.select(Workshop.id, Workshop.name).order_by(Workshop.name), Workshop)).all()
+
+
+def villages_by_township() -> dict[str, list[tuple[str, str]]]:
+    """Township name → its villages' (code, name) in the caller's scope (the site select, grouped)."""
+    township = aliased(Region)
+    rows = db.session.execute(
+        restrict(
+            sa.select(township.name, Region.code, Region.name)
+            .join(township, township.id == Region.parent_id)
+            .where(Region.level == RegionLevel.village)
+            .order_by(township.code, Region.code),
+            Region,
+        )
+    ).all()
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for township_name, code, name in rows:
+        grouped.setdefault(township_name, []).append((code, name))
+    return grouped
+
+
+def townships() -> list[tuple[str, str]]:
+    """(code, name) of the townships in the caller's scope (the list's filter)."""
+    query = sa.select(Region.code, Region.name).where(Region.level == RegionLevel.township).order_by(Region.code)
+    return db.session.execute(restrict(query, Region)).all()

@@ -138,6 +138,12 @@ MATRIX: dict[str, set[str] | str] = {
     "cadre_pages.matches": PEOPLE,
     "cadre_pages.refer": PEOPLE,
     "cadre_pages.record_step": PEOPLE,
+    "bureau_pages.openings": PEOPLE,
+    "bureau_pages.opening": PEOPLE,
+    "bureau_pages.new_opening": REGISTRY,
+    "bureau_pages.edit_opening": REGISTRY,
+    "bureau_pages.workshops": REGISTRY,
+    "bureau_pages.dashboard": REGISTRY,
 }
 
 

@@ -1,0 +1,287 @@
+"""The county bureau's pages: openings (list, details, the form), workshops, and the indicator dashboard.
+
+Cadres see their county's openings read-only; the form, the workshops and the dashboard are the bureau's
+(and admins'). Everything goes through the services and scope the API uses.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
+
+from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.accounts.views import roles_required
+from jobmatch.crud import page_of
+from jobmatch.errors import Problem
+from jobmatch.extensions import db
+from jobmatch.i18n import current_language
+from jobmatch.matches import service as matches
+from jobmatch.monitoring import indicators
+from jobmatch.people.models import Laborer, Region
+from jobmatch.posts import forms, queries, service
+from jobmatch.posts.models import Opening
+from jobmatch.vocab import CertificationStatus, OpeningKind, OpeningStatus, RegionLevel
+from workshops import service as workshop_service
+from workshops.api import workshops_query
+from workshops.models import Workshop
+
+bp = Blueprint("bureau_pages", __name__)
+
+READERS = ("admin", "bureau", "cadre")
+BUREAU = ("admin", "bureau")
+PER_PAGE = 20
+BEST_LABORERS = 10
+CERTIFICATION_LABELS = {
+    CertificationStatus.applied.value: _l("申请认定中"),
+    CertificationStatus.certified.value: _l("已认定"),
+    CertificationStatus.suspended.value: _l("暂停认定"),
+}
+# The dashboard's words for the kinds of work (monitoring.indicators.TYPES).
+TYPE_LABELS = {
+    "workshop": _l("帮扶车间"),
+    "public_welfare": _l("公益性岗位"),
+    "local_enterprise": _l("本地企业"),
+    "migrant": _l("外出务工"),
+    "self_employed": _l("自主就业"),
+    "unemployed_willing": _l("有意愿未就业"),
+    "not_willing": _l("无就业意愿"),
+}
+
+
+def _choice(name: str, allowed) -> str | None:
+    value = request.args.get(name) or None
+    return value if value in allowed else None
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(int(raw), 1) if raw.isdigit() else 1
+
+
+def _region_code(name: str = "region") -> str | None:
+    value = (request.args.get(name) or "").strip()
+    return value if len(value) == 12 and value.isdigit() else None
+
+
+@bp.get("/openings")
+@roles_required(*READERS)
+def openings():
+    """Openings / 岗位"""
+    filters = {
+        "q": (request.args.get("q") or "").strip()[:64] or None,
+        "kind": _choice("kind", {k.value for k in OpeningKind}),
+        "status": _choice("status", {s.value for s in OpeningStatus}),
+        "region": _region_code(),
+    }
+    return render_template(
+        "posts/openings.html",
+        page=queries.opening_page(filters, _page(), PER_PAGE),
+        filters=filters,
+        townships=queries.townships(),
+        labels=forms,
+        can_edit=current_user.role.value in BUREAU,
+    )
+
+
+def _opening(opening_id: int) -> Opening:
+    try:
+        return get_in_scope(Opening, opening_id, "Opening", "岗位")
+    except Problem:
+        abort(404)
+
+
+@bp.get("/openings/<int:opening_id>")
+@roles_required(*READERS)
+def opening(opening_id: int):
+    """An opening / 岗位详情"""
+    post = _opening(opening_id)
+    best = None
+    if post.status == OpeningStatus.open and post.remaining_headcount > 0:
+        best = matches.matches_for_opening(post, BEST_LABORERS, restrict(sa.select(Laborer), Laborer))
+    return render_template(
+        "posts/opening.html",
+        opening=post,
+        posted_by=queries.posted_by([post]).get(post.id),
+        referrals=queries.referral_count(post),
+        best=best,
+        labels=forms,
+        can_edit=current_user.role.value in BUREAU,
+    )
+
+
+def _form_choices(form: forms.OpeningForm) -> None:
+    blank = SelectChoice("", _("（请选择）"))
+    form.employer_id.choices = [blank] + [SelectChoice(str(i), name) for i, name in queries.employer_choices()]
+    form.workshop_id.choices = [blank] + [SelectChoice(str(i), name) for i, name in queries.workshop_choices()]
+    form.region_code.choices = [blank] + [
+        SelectChoice(code, name, optgroup=township)
+        for township, villages in queries.villages_by_township().items()
+        for code, name in villages
+    ]
+
+
+def _save(form: forms.OpeningForm, post: Opening | None):
+    """Validate and save through the service; on refusal the form comes back with every error at its field."""
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved = service.save_opening(form.service_data(post), post)
+        except Problem as problem:
+            db.session.rollback()
+            general = form.add_service_errors(problem.errors, current_language()) or (
+                [] if problem.errors else [problem.title_zh if current_language() == "zh" else problem.title_en]
+            )
+        else:
+            flash(_("岗位已保存：%(title)s", title=saved.title), "success")
+            return redirect(url_for("bureau_pages.opening", opening_id=saved.id))
+    elif "csrf_token" in form.errors:
+        general = [_("页面已过期，请刷新后重试")]
+    return render_template(
+        "posts/opening_form.html", form=form, opening=post, general=general, labels=forms
+    ), 422 if request.method == "POST" else 200
+
+
+@bp.route("/openings/new", methods=["GET", "POST"])
+@roles_required(*BUREAU)
+def new_opening():
+    """Post an opening / 发布岗位"""
+    form = forms.OpeningForm()
+    kind = form.kind.data if request.method == "POST" else request.args.get("kind")
+    if kind not in {k.value for k in OpeningKind}:
+        # The kind is chosen first: it decides which fields follow.
+        return render_template("posts/choose_kind.html", labels=forms)
+    form.kind.data = kind
+    _form_choices(form)
+    return _save(form, None)
+
+
+@bp.route("/openings/<int:opening_id>/edit", methods=["GET", "POST"])
+@roles_required(*BUREAU)
+def edit_opening(opening_id: int):
+    """Edit an opening / 修改岗位"""
+    post = _opening(opening_id)
+    form = forms.OpeningForm() if request.method == "POST" else forms.OpeningForm(data=forms.initial(post))
+    form.kind.data = post.kind.value
+    _form_choices(form)
+    return _save(form, post)
+
+
+@bp.get("/workshops")
+@roles_required(*BUREAU)
+def workshops():
+    """Workshops / 帮扶车间"""
+    filters = {
+        "q": (request.args.get("q") or "").strip()[:64] or None,
+        "certification_status": _choice("certification_status", {c.value for c in CertificationStatus}),
+    }
+    page = page_of(workshops_query(filters).options(joinedload(Workshop.village)), _page(), PER_PAGE)
+    return render_template(
+        "posts/workshops.html",
+        page=page,
+        filters=filters,
+        workforce=workshop_service.workforce([w.id for w in page["items"]]),
+        certification=CERTIFICATION_LABELS,
+    )
+
+
+@bp.get("/dashboard")
+@roles_required(*BUREAU)
+def dashboard():
+    """Indicator dashboard / 就业看板"""
+    code = _region_code() or indicators.home_region_code(current_user)
+    if code is None:
+        return render_template("posts/dashboard.html", board=None)
+    try:
+        region = indicators.region_for(code)
+    except Problem:
+        abort(404)
+    choices = db.session.execute(
+        restrict(
+            sa.select(Region.code, Region.name, Region.level)
+            .where(Region.level.in_([RegionLevel.county, RegionLevel.township]))
+            .order_by(Region.code),
+            Region,
+        )
+    ).all()
+    board = indicators.dashboard(region)
+    return render_template(
+        "posts/dashboard.html",
+        board=board,
+        charts=_charts(board),
+        region=region,
+        choices=choices,
+        labels=forms,
+        type_labels=TYPE_LABELS,
+    )
+
+
+def _percent(ratio: float | None) -> float | None:
+    return None if ratio is None else round(ratio * 100, 1)
+
+
+def _charts(board: dict) -> dict:
+    """What static/js/dashboard.js draws, with the words in the page's language (the tables show the same numbers)."""
+    names = [row["name"] for row in board["children"]]
+    kinds = [forms.KIND_LABELS[k.value] for k in OpeningKind]
+    scatter = [
+        {
+            "name": str(forms.KIND_LABELS[kind.value]),
+            "points": [
+                [round(o["longitude"], 4), round(o["latitude"], 4), o["title"]]
+                for o in board["openings"]
+                if o["kind"] == kind.value
+            ],
+        }
+        for kind in OpeningKind
+    ]
+    villages = {
+        "name": _("村（圆越大，有意愿但无人就业的户越多）"),
+        "villages": True,
+        "points": [
+            [round(v["longitude"], 4), round(v["latitude"], 4), v["name"], v["households_willing_none_employed"]]
+            for v in board["villages"]
+            if v["latitude"] is not None and v["longitude"] is not None
+        ],
+    }
+    return {
+        "types": {
+            "kind": "pie",
+            "names": [str(TYPE_LABELS[t]) for t in indicators.TYPES],
+            "values": [board["total"]["by_type"][t] for t in indicators.TYPES],
+        },
+        "rate": {
+            "kind": "bar",
+            "names": names,
+            "values": [_percent(row["willing_employment_rate"]) for row in board["children"]],
+            "percent": True,
+        },
+        "households": {
+            "kind": "bar",
+            "names": names,
+            "values": [row["households_willing_none_employed"] for row in board["children"]],
+        },
+        "fill_kind": {
+            "kind": "bar",
+            "names": [str(k) for k in kinds],
+            "values": [_percent(row["fill_rate"]) for row in board["by_kind"]],
+            "percent": True,
+        },
+        "fill_township": {
+            "kind": "bar",
+            "names": names,
+            "values": [_percent(row["openings_fill_rate"]) for row in board["children"]],
+            "percent": True,
+        },
+        "map": {
+            "kind": "scatter",
+            "series": [*scatter, villages],
+            "x": _("经度"),
+            "y": _("纬度"),
+            "households": _("无人就业的户"),
+        },
+    }
