@@ -25,7 +25,7 @@ sys.path.insert(0, str(PROJECT))
 MAX_PNG_BYTES = 500_000
 # ECharts animates for about a second after drawing.
 SETTLE_MS = 1500
-MATCHES_ENDPOINT = "cadre_pages.laborer_matches"
+MATCHES_ENDPOINT = "cadre_pages.matches"
 
 
 def build_demo(workdir: Path, seed: int):
