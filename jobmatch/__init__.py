@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch import security
     from jobmatch.accounts.api import bp as accounts_api
     from jobmatch.accounts.views import bp as accounts_pages
-    from jobmatch.api import problems
+    from jobmatch.api import openapi, problems
     from jobmatch.matches.api import bp as matches_api
     from jobmatch.monitoring.api import bp as monitoring_api
     from jobmatch.monitoring.views import bp as monitoring_pages
@@ -66,6 +66,8 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         monitoring_api,
     ]
     problems.register(app)
+    # Before the blueprints: their routes use its `int` converter.
+    openapi.register(app)
     security.init_app(app, api_blueprints)
     for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, monitoring_pages, site):
         app.register_blueprint(blueprint)
