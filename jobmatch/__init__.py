@@ -72,7 +72,9 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     for blueprint in (*api_blueprints, accounts_pages, workshop_pages, roster_pages, monitoring_pages, site):
         app.register_blueprint(blueprint)
 
-    from jobmatch import cli
+    from jobmatch import cli, ops
+
+    ops.init_app(app)
 
     cli.register(app)
     return app
