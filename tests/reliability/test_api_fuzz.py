@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -20,7 +21,8 @@ from tests.conftest import token_for
 from workshops.service import save_workshop
 
 # Small and reproducible: the suite runs this on SQLite and PostgreSQL in CI.
-EXAMPLES_PER_OPERATION = 12
+# A deeper search: FUZZ_EXAMPLES=200 pytest tests/reliability/test_api_fuzz.py
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
 # Operations left out, and why.
 SKIPPED = [
