@@ -16,12 +16,8 @@ from tests import factories
 
 @pytest.fixture
 def json_app(make_app, regions):
-    """An app logging as production does (JSON on stderr); the handler is removed afterwards."""
-    app = make_app(LOG_FORMAT="json")
-    yield app
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, logs.StderrHandler)]:
-        root.removeHandler(handler)
+    """An app logging as production does (JSON on stderr)."""
+    return make_app(LOG_FORMAT="json")
 
 
 def _json_lines(captured: str) -> list[dict]:
