@@ -42,7 +42,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch import i18n, navigation, security
     from jobmatch.accounts.api import bp as accounts_api
     from jobmatch.accounts.views import bp as accounts_pages
-    from jobmatch.api import problems
+    from jobmatch.api import openapi, problems
     from jobmatch.cadre.views import bp as cadre_pages
     from jobmatch.matches.api import bp as matches_api
     from jobmatch.monitoring.api import bp as monitoring_api
@@ -70,6 +70,8 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     problems.register(app)
     i18n.init_app(app)
     navigation.init_app(app)
+    # Before the blueprints: their routes use its `int` converter.
+    openapi.register(app)
     security.init_app(app, api_blueprints)
     for blueprint in (
         *api_blueprints,
@@ -83,7 +85,9 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     ):
         app.register_blueprint(blueprint)
 
-    from jobmatch import cli
+    from jobmatch import cli, ops
+
+    ops.init_app(app)
 
     cli.register(app)
     return app

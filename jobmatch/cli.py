@@ -1,12 +1,13 @@
-"""`flask` commands: users and tokens, the demo county."""
+"""`flask` commands: users and tokens, the demo county, backups."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 from jobmatch.accounts import passwords, service, tokens
 from jobmatch.errors import Problem
@@ -16,6 +17,7 @@ from jobmatch.vocab import Role
 users = click.Group("users", help="Accounts and API tokens / 账号与访问令牌")
 demo = click.Group("demo", help="The demo county / 演示县数据")
 alerts = click.Group("alerts", help="Monitoring alerts / 监测预警")
+backup = click.Group("backup", help="Back up and restore the database / 数据库备份与恢复")
 
 
 @users.command("create-token")
@@ -233,7 +235,57 @@ def run_alerts(as_of) -> None:
     click.echo(f"预警新增 / alerts raised: {sum(made.values())} " + " ".join(f"{k}={v}" for k, v in made.items()))
 
 
+def _database_url() -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+def _describe(info) -> str:
+    revision = f", schema {info.revision}" if info.revision else ""
+    return f"{info.path} ({info.size_bytes:,} bytes, {info.tables} tables{revision})"
+
+
+@backup.command("create")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(path: Path | None) -> None:
+    """Back up the database to PATH (default instance/backups/jobmatch-<time>), safe while the service runs."""
+    from jobmatch.ops import backup as backups
+
+    url = _database_url()
+    target = path or backups.default_path(Path(current_app.instance_path) / "backups", url)
+    try:
+        info = backups.create(url, target)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"备份完成 / backed up: {_describe(info)}")
+
+
+@backup.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database's contents without asking.")
+def backup_restore(path: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup at PATH (checked first; asks unless --yes)."""
+    from jobmatch.ops import backup as backups
+
+    url = _database_url()
+    try:
+        info = backups.describe(url, path)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    where = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"备份 / backup: {_describe(info)}")
+    if not yes and not click.confirm(f"用此备份覆盖 {where} 的全部数据？ Replace everything in {where}?"):
+        raise click.ClickException("未恢复 / not restored (use --yes to skip the question)")
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        backups.restore(url, path)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"恢复完成 / restored into {where}. Run `flask db upgrade` if the backup is older, then restart.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(backup)
     app.cli.add_command(users)
     app.cli.add_command(demo)
     app.cli.add_command(alerts)

@@ -80,6 +80,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=production,
     )
+    # json: one JSON object per line (default in production); text: human-readable lines.
+    config.setdefault("LOG_FORMAT", os.environ.get("LOG_FORMAT", ""))
     config["SUBSIDY_RULES"] = _subsidy_rules(config.get("SUBSIDY_RULES", os.environ.get("SUBSIDY_RULES")))
     redis_url = config.get("REDIS_URL", os.environ.get("REDIS_URL"))
     config["REDIS_URL"] = redis_url

@@ -12,9 +12,3 @@ bp = APIBlueprint("site", __name__, enable_openapi=False)
 def index():
     """Front page / 首页"""
     return render_template("index.html")
-
-
-@bp.get("/healthz")
-def health():
-    """Liveness check for load balancers."""
-    return {"status": "ok"}

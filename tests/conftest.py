@@ -208,6 +208,17 @@ def admin_api(client) -> ApiClient:
 
 
 @pytest.fixture(autouse=True)
+def _no_json_log_handler():
+    """An app made for production (or LOG_FORMAT=json) adds a JSON handler to the root logger: gone after the test."""
+    yield
+    from jobmatch.ops.logs import StderrHandler
+
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, StderrHandler)]:
+        root.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
 def _shipped_skill_dictionary():
     """Synonyms added in one test must not leak into the next (the dictionary lives in the process)."""
     yield

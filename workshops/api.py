@@ -7,21 +7,22 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Float, List, Nested, String
 from apiflask.validators import Length, Regexp
-from flask import Response, request, url_for
+from flask import Response, url_for
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import county_of, get_in_scope, restrict
 from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
-from jobmatch.api.common import PageQuery, coded, page_schema
+from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
 from jobmatch.errors import FieldError, ValidationFailed
 from jobmatch.extensions import db
+from jobmatch.idempotency import idempotent
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.queries import contains, in_region, where_all
 from jobmatch.vocab import CertificationStatus, RegionLevel, WageMode
-from workshops import attendance, codes, idempotency, reports, service, settings
+from workshops import attendance, codes, reports, service, settings
 from workshops.models import AttendanceStatus, EmploymentInterruption, Workshop
 
 bp = APIBlueprint("workshops_api", __name__, url_prefix="/api/v1", tag="Workshops · 帮扶车间")
@@ -83,6 +84,7 @@ def workshops_query(f: dict) -> sa.Select:
 
 @bp.post("/workshops")
 @bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
+@idempotent
 @bp.input(WorkshopIn, arg_name="data")
 @bp.output(WorkshopOut, status_code=201)
 def create_workshop(data: dict):
@@ -402,6 +404,7 @@ PublicWelfareSheetSaved = save_schema(PublicWelfareSheetOut, "PublicWelfareSheet
 
 @bp.post("/workshops/<int:workshop_id>/attendance")
 @bp.auth_required(token_auth, roles=ATTENDANCE_KEEPERS)
+@idempotent
 @bp.input(DayQuery, location="query", arg_name="query")
 @bp.input(AttendanceSheetIn, arg_name="data")
 @bp.output(WorkshopSheetSaved)
@@ -411,16 +414,13 @@ def save_attendance_sheet(workshop_id: int, query: dict, data: dict):
     workshop = _workshop(workshop_id)
     day = query.get("date") or settings.today()
 
-    def run() -> dict:
-        result = attendance.save_workshop_sheet(workshop, day, data["entries"], data.get("reason"))
-        return _save_answer(result, attendance.workshop_sheet(workshop, day))
-
-    key = request.headers.get(idempotency.HEADER)
-    return idempotency.run(key, {"workshop": workshop.id, "day": day, "data": data}, run, WorkshopSheetSaved)
+    result = attendance.save_workshop_sheet(workshop, day, data["entries"], data.get("reason"))
+    return _save_answer(result, attendance.workshop_sheet(workshop, day))
 
 
 @bp.post("/workshops/<int:workshop_id>/check-in")
 @bp.auth_required(token_auth, roles=ATTENDANCE_KEEPERS)
+@idempotent
 @bp.input(CheckInIn, arg_name="data")
 @bp.output(CheckInOut)
 def check_in(workshop_id: int, data: dict):
@@ -503,6 +503,7 @@ def county_attendance_summary(query: dict):
 
 @bp.post("/attendance/closures")
 @bp.auth_required(token_auth, roles=MONTH_CLOSERS)
+@idempotent
 @bp.input(ClosureIn, arg_name="data")
 @bp.output(ClosureOut, status_code=201)
 def close_attendance_month(data: dict):
@@ -554,6 +555,7 @@ def get_public_welfare_sheet(query: dict):
 
 @bp.post("/public-welfare/attendance")
 @bp.auth_required(token_auth, roles=PUBLIC_WELFARE_KEEPERS)
+@idempotent
 @bp.input(VillageDayQuery, location="query", arg_name="query")
 @bp.input(AttendanceSheetIn, arg_name="data")
 @bp.output(PublicWelfareSheetSaved)
@@ -561,13 +563,8 @@ def save_public_welfare_sheet(query: dict, data: dict):
     """Save a day of public-welfare attendance (the village's cadre) / 保存公益性岗位考勤"""
     day = query.get("date") or settings.today()
 
-    def run() -> dict:
-        result = attendance.save_public_welfare_sheet(day, data["entries"], data.get("reason"))
-        return _save_answer(result, attendance.public_welfare_sheet(day, query.get("village")))
-
-    key = request.headers.get(idempotency.HEADER)
-    request_data = {"day": day, "data": data, "village": query.get("village")}
-    return idempotency.run(key, request_data, run, PublicWelfareSheetSaved)
+    result = attendance.save_public_welfare_sheet(day, data["entries"], data.get("reason"))
+    return _save_answer(result, attendance.public_welfare_sheet(day, query.get("village")))
 
 
 @bp.get("/public-welfare/attendance/summary")
@@ -602,6 +599,7 @@ def get_employment_code(laborer_id: int):
 
 @bp.post("/laborers/<int:laborer_id>/employment-code")
 @bp.auth_required(token_auth)
+@idempotent
 @bp.output(CodeOut, status_code=201)
 def reissue_employment_code(laborer_id: int):
     """Revoke the current code (a lost card) and issue a new one / 补发就业码（原码作废）"""

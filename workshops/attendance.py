@@ -249,9 +249,11 @@ def _clean_entries(raw: list[dict], errors: Collector) -> list[dict]:
         seen.add(laborer_id)
         hours = entry.get("hours")
         if hours is not None:
-            hours = Decimal(str(hours)).quantize(Decimal("0.1"))
-            if not Decimal("0") <= hours <= MAX_HOURS_PER_DAY:
+            # Compared before rounding: a huge number cannot be rounded to tenths.
+            if not 0 <= hours <= MAX_HOURS_PER_DAY:
                 errors.add(f"{where}.hours", "out_of_range", "工时须在 0–24 小时之间", "hours must be between 0 and 24")
+            else:
+                hours = Decimal(str(hours)).quantize(Decimal("0.1"))
         pieces = entry.get("pieces")
         if pieces is not None and not 0 <= pieces <= MAX_PIECES_PER_DAY:
             errors.add(

@@ -195,22 +195,6 @@ class EmploymentInterruption(Stamped, db.Model):
     __table_args__ = (sa.UniqueConstraint("employment_id", "first_absent_day", name="uq_employment_interruptions_run"),)
 
 
-class IdempotentRequest(db.Model):
-    """A write sent with an Idempotency-Key: a retry gets the first answer back instead of a second write."""
-
-    __tablename__ = "idempotent_requests"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    key: Mapped[str] = mapped_column(sa.String(64))
-    request_hash: Mapped[str] = mapped_column(sa.String(64))
-    status_code: Mapped[int] = mapped_column()
-    response: Mapped[dict] = mapped_column(sa.JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotent_requests_user_key"),)
-
-
 @sa.event.listens_for(AttendanceChange, "before_update")
 def _refuse_update(mapper, connection, target) -> None:
     raise RuntimeError("attendance history is append-only")

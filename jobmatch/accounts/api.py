@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, DateTime, Integer, List, String
+from apiflask.fields import Boolean, DateTime, List, String
 from apiflask.validators import Length
 from flask import g
 from marshmallow import fields as mm
 
 from jobmatch.accounts import audit, service, tokens
 from jobmatch.api.auth import ADMINS, token_auth
-from jobmatch.api.common import PageQuery, coded, page_schema
+from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
+from jobmatch.idempotency import idempotent
 from jobmatch.vocab import Role
 
 bp = APIBlueprint("accounts_api", __name__, url_prefix="/api/v1", tag="Accounts · 账号与审计")
@@ -52,6 +53,7 @@ def me():
 
 @bp.post("/users")
 @bp.auth_required(token_auth, roles=ADMINS)
+@idempotent
 @bp.input(UserIn, arg_name="data")
 @bp.output(UserOut, status_code=201)
 def create_user(data: dict):
@@ -108,6 +110,7 @@ class NewTokenOut(Schema):
     token = String(metadata={"description": "shown once / 仅显示一次"})
 
 
+# No Idempotency-Key here: a replay would need the new token stored in the clear (tokens are kept hashed).
 @bp.post("/tokens")
 @bp.auth_required(token_auth, roles=ADMINS)
 @bp.input(TokenIn, arg_name="data")
@@ -145,6 +148,7 @@ def list_tokens(query: dict):
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @bp.auth_required(token_auth, roles=ADMINS)
+@idempotent
 @bp.output(TokenOut)
 def revoke_token(token_id: int):
     """Revoke a token at once / 吊销访问令牌"""

@@ -89,3 +89,22 @@ class AuditEvent(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
 
     __table_args__ = (sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+
+class IdempotentRequest(db.Model):
+    """A write sent with an Idempotency-Key: a retry gets the first answer back instead of a second write.
+
+    status_code and response are empty while the first request is still running.
+    """
+
+    __tablename__ = "idempotent_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(sa.String(64))
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    status_code: Mapped[int | None] = mapped_column()
+    response: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotent_requests_user_key"),)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from apiflask import Schema
-from apiflask.fields import Integer, List, Nested, String
+from apiflask import Schema, fields
+from apiflask.fields import List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import fields as mm
 
 MAX_PER_PAGE = 100
+# What the database's `integer` columns hold (PostgreSQL is 32-bit; SQLite refuses beyond 64-bit).
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+class Integer(fields.Integer):
+    """An integer the database can hold: a bigger one is a field error (422), never a server error."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(Range(min=INT32_MIN, max=INT32_MAX))
 
 
 def coded(enum: type[StrEnum], **kwargs) -> mm.String:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, Float, List, Nested, String
 from apiflask.validators import Length, Range
 
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, token_auth
-from jobmatch.api.common import PageQuery, coded, page_schema
+from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
 from jobmatch.errors import Conflict, FieldError
+from jobmatch.idempotency import idempotent
 from jobmatch.matches import assignment, service, synonyms, training
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.ranker import ModelError
@@ -140,6 +141,7 @@ class SynonymOut(Schema):
 
 @bp.post("/skills/synonyms")
 @bp.auth_required(token_auth, roles=ADMINS)
+@idempotent
 @bp.input(SynonymIn, arg_name="data")
 @bp.output(SynonymOut, status_code=201)
 def add_synonym(data: dict):

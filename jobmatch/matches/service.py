@@ -15,6 +15,7 @@ from jobmatch.matching import catalogue as cat
 from jobmatch.matching import engine, ranker, rules
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.features import FEATURE_NAMES
+from jobmatch.ops import metrics
 from jobmatch.people.models import Laborer
 from jobmatch.posts.models import Opening
 
@@ -38,6 +39,7 @@ def serving_model() -> ranker.Model:
     if cache.get("version") != version:
         cache["model"] = ranker.serving_model(models_dir())
         cache["version"] = version
+        metrics.ranker_serving(cache["model"].version)
     return cache["model"]
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Date, DateTime, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Date, DateTime, Dict, Float, List, Nested, String
 from apiflask.validators import Length
 from flask import Response
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.api.auth import PEOPLE_EDITORS, token_auth
-from jobmatch.api.common import PageQuery, coded, page_schema
+from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
+from jobmatch.idempotency import idempotent
 from jobmatch.monitoring import consistency, indicators, service
 from jobmatch.monitoring.models import KIND_ZH, STATUS_ZH, Alert, AlertKind, AlertStatus
 
@@ -155,6 +156,7 @@ def get_alert(alert_id: int):
 
 @bp.post("/alerts/<int:alert_id>/transitions")
 @bp.auth_required(token_auth, roles=MONITORING_STAFF)
+@idempotent
 @bp.input(AlertTransitionIn, arg_name="data")
 @bp.output(AlertDetailOut)
 def transition_alert(alert_id: int, data: dict):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, String
+from apiflask.fields import Boolean, Date, DateTime, Float, List, String
 from apiflask.validators import Length
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
-from jobmatch.api.common import PageQuery, PersonalField, coded, mask_id_number, mask_phone, page_schema
+from jobmatch.api.common import Integer, PageQuery, PersonalField, coded, mask_id_number, mask_phone, page_schema
 from jobmatch.crud import page_of
+from jobmatch.idempotency import idempotent
 from jobmatch.people import queries, service
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.vocab import (
@@ -59,6 +60,7 @@ class RegionQuery(PageQuery):
 
 @bp.post("/regions")
 @bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
+@idempotent
 @bp.input(RegionIn, arg_name="data")
 @bp.output(RegionOut, status_code=201)
 def create_region(data: dict):
@@ -126,6 +128,7 @@ class HouseholdQuery(PageQuery):
 
 @bp.post("/households")
 @bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@idempotent
 @bp.input(HouseholdIn, arg_name="data")
 @bp.output(HouseholdOut, status_code=201)
 def create_household(data: dict):
@@ -220,6 +223,7 @@ class LaborerQuery(PageQuery):
 
 @bp.post("/laborers")
 @bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@idempotent
 @bp.input(LaborerIn, arg_name="data")
 @bp.output(LaborerOut, status_code=201)
 def create_laborer(data: dict):

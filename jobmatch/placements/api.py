@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Float, List, Nested, String
 from apiflask.validators import Length, Range
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
-from jobmatch.api.common import PageQuery, coded, page_schema
+from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of, page_of_items
+from jobmatch.idempotency import idempotent
 from jobmatch.placements import lifecycle, queries, service, subsidies
 from jobmatch.placements.models import Employment, Referral
 from jobmatch.vocab import LABELS_ZH, EmploymentKind, OutcomeReason, ReferralState, WageUnit
@@ -95,6 +96,7 @@ class ReferralQuery(ListQuery):
 
 @bp.post("/referrals")
 @bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@idempotent
 @bp.input(ReferralIn, arg_name="data")
 @bp.output(ReferralDetailOut, status_code=201)
 def create_referral(data: dict):
@@ -121,6 +123,7 @@ def get_referral(referral_id: int):
 
 @bp.post("/referrals/<int:referral_id>/transitions")
 @bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@idempotent
 @bp.input(TransitionIn, arg_name="data")
 @bp.output(ReferralDetailOut)
 def transition_referral(referral_id: int, data: dict):
@@ -185,6 +188,7 @@ class EmploymentQuery(ListQuery):
 
 @bp.post("/employments")
 @bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@idempotent
 @bp.input(EmploymentIn, arg_name="data")
 @bp.output(EmploymentOut, status_code=201)
 def create_employment(data: dict):
@@ -211,6 +215,7 @@ def get_employment(employment_id: int):
 
 @bp.post("/employments/<int:employment_id>/end")
 @bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@idempotent
 @bp.input(EmploymentEndIn, arg_name="data")
 @bp.output(EmploymentOut)
 def end_employment(employment_id: int, data: dict):
@@ -336,6 +341,7 @@ def list_subsidy_claims(query: dict):
 
 @bp.post("/subsidy-claims")
 @bp.auth_required(token_auth, roles=SUBSIDY_CLERKS)
+@idempotent
 @bp.input(SubsidyClaimIn, arg_name="data")
 @bp.output(SubsidyClaimOut, status_code=201)
 def create_subsidy_claim(data: dict):

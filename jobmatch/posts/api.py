@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, String
+from apiflask.fields import Boolean, Date, DateTime, Float, List, String
 from apiflask.validators import Length
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
-from jobmatch.api.common import PageQuery, PersonalField, coded, mask_phone, page_schema
+from jobmatch.api.common import Integer, PageQuery, PersonalField, coded, mask_phone, page_schema
 from jobmatch.crud import page_of
+from jobmatch.idempotency import idempotent
 from jobmatch.posts import queries, service
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import (
@@ -60,6 +61,7 @@ class EmployerQuery(PageQuery):
 
 @bp.post("/employers")
 @bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
+@idempotent
 @bp.input(EmployerIn, arg_name="data")
 @bp.output(EmployerOut, status_code=201)
 def create_employer(data: dict):
@@ -167,6 +169,7 @@ class OpeningQuery(PageQuery):
 
 @bp.post("/openings")
 @bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
+@idempotent
 @bp.input(OpeningIn, arg_name="data")
 @bp.output(OpeningOut, status_code=201)
 def create_opening(data: dict):
