@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from jobmatch import text
 from jobmatch.accounts.scope import restrict
 from jobmatch.people.models import Region
 from jobmatch.people.queries import contains, in_region, where_all
@@ -32,5 +33,7 @@ def openings(f: dict) -> sa.Select:
         Opening.status == f["status"] if f.get("status") else None,
         Opening.employer_id == f["employer_id"] if f.get("employer_id") else None,
         Opening.workshop_id == f["workshop_id"] if f.get("workshop_id") else None,
-        sa.or_(contains(Opening.title, q), contains(Opening.site_name, q)) if q else None,
+        sa.or_(contains(Opening.title, q), contains(Opening.site_name, q), Opening.code == text.normalize_digits(q))
+        if q
+        else None,
     )

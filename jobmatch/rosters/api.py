@@ -17,9 +17,14 @@ from jobmatch.rosters.reader import MAX_FILE_BYTES
 bp = APIBlueprint("rosters_api", __name__, url_prefix="/api/v1", tag="Rosters · 名册导入导出")
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = ("laborers", "households", "employers")
+KINDS = ("laborers", "households", "employers", "openings")
 # Who may import each roster: the roles that may create its records through the API.
-IMPORTERS = {"laborers": PEOPLE_EDITORS, "households": PEOPLE_EDITORS, "employers": REGISTRY_EDITORS}
+IMPORTERS = {
+    "laborers": PEOPLE_EDITORS,
+    "households": PEOPLE_EDITORS,
+    "employers": REGISTRY_EDITORS,
+    "openings": REGISTRY_EDITORS,
+}
 
 
 class ImportQuery(Schema):
@@ -37,7 +42,7 @@ def _attachment(body: bytes, mimetype: str, filename: str, chinese: str) -> Resp
     return response
 
 
-EXPORTS = (*KINDS, "openings", "referrals", "employments")
+EXPORTS = (*KINDS, "referrals", "employments")
 
 
 def _kind(kind: str, kinds: tuple[str, ...] = KINDS) -> str:

@@ -56,6 +56,7 @@ def _import_command(kind: str, help_text: str) -> click.Command:
 import_group.add_command(_import_command("laborers", "Import laborers from FILE (.xlsx/.csv) / 导入劳动力名册"))
 import_group.add_command(_import_command("households", "Import households from FILE (.xlsx/.csv) / 导入农户名册"))
 import_group.add_command(_import_command("employers", "Import employers from FILE (.xlsx/.csv) / 导入用工单位"))
+import_group.add_command(_import_command("openings", "Import openings from FILE (.xlsx/.csv) / 导入岗位"))
 
 
 def _export_command(kind: str, help_text: str) -> click.Command:
