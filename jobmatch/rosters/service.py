@@ -12,10 +12,11 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +35,7 @@ from jobmatch.people.models import Laborer, Region
 from jobmatch.posts import service as posts
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.rosters.headers import BOOL_WORDS, COLUMNS, Column, enum_lookup, header_key
-from jobmatch.rosters.reader import UNCOMPUTED, Table, read_roster
+from jobmatch.rosters.reader import MAX_FILE_BYTES, UNCOMPUTED, Table, read_roster, too_large
 from jobmatch.vocab import RegionLevel
 from workshops.models import Workshop
 
@@ -224,7 +225,9 @@ def row_data(table: Table, cells: list, caches: dict) -> tuple[dict, list[FieldE
         elif kind == "skills":
             data[column.field] = text.split_skills(str(value))
         elif kind == "enum":
-            member = caches.setdefault(column.enum, enum_lookup(column.enum)).get(header_key(value))
+            if column.enum not in caches:
+                caches[column.enum] = enum_lookup(column.enum)
+            member = caches[column.enum].get(header_key(value))
             if member is None:
                 errors.append(
                     FieldError(
@@ -488,9 +491,24 @@ def import_roster(
     *,
     dry_run: bool,
     progress: Progress | None = None,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
 ) -> ImportResult:
-    """Import a roster file of `kind` (laborers, households, employers, openings); dry_run writes nothing."""
+    """Import a roster file of `kind` (laborers, households, employers, openings); dry_run writes nothing.
+
+    `progress(rows done, rows in the file)` is called once the file is read and after every batch.
+    """
+    result = read_import(kind, data, filename, dry_run=dry_run)
+    total = len(result.table.rows)
+    if progress is not None:
+        progress(0, total)
+    for done in import_batches(result, batch_rows):
+        if progress is not None:
+            progress(done, total)
+    return result
+
+
+def read_import(kind: str, data: bytes, filename: str, *, dry_run: bool) -> ImportResult:
+    """Read the file of an import (a hostile or unreadable file is refused here, before any row is saved)."""
     if kind not in ROW_SAVERS:
         raise Problem(
             404,
@@ -499,7 +517,13 @@ def import_roster(
             [FieldError("kind", "unknown", "未知名册类型", "unknown roster kind")],
         )
     table = read_roster(data, filename, COLUMNS[kind])
-    result = ImportResult(kind=kind, dry_run=dry_run, table=table)
+    return ImportResult(kind=kind, dry_run=dry_run, table=table)
+
+
+def import_batches(result: ImportResult, batch_rows: int | None = None) -> Iterator[int]:
+    """Save the rows of a read file batch by batch, one transaction each; yields the rows done after each batch."""
+    kind, table, dry_run = result.kind, result.table, result.dry_run
+    batch_rows = batch_rows or BATCH_ROWS
     save_row, key_field = ROW_SAVERS[kind], KEY_FIELDS[kind]
     caches: dict = {}
     first_row_of: dict[str, int] = {}
@@ -527,9 +551,7 @@ def import_roster(
         else:
             db.session.commit()
         result.fates.extend(fates)
-        if progress is not None:
-            progress(start + len(rows), total)
-    return result
+        yield start + len(rows)
 
 
 def _one_row(
@@ -626,15 +648,6 @@ def _plain(value: Any) -> Any:
 
 def read_file(path: str) -> bytes:
     """A file's bytes, refusing anything larger than an import accepts before reading it."""
-    from pathlib import Path
-
-    from jobmatch.rosters.reader import MAX_FILE_BYTES, UnreadableRoster
-
-    size = Path(path).stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise UnreadableRoster(
-            "too_large",
-            f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请按乡镇拆分后分批导入",
-            f"the file exceeds {MAX_FILE_BYTES // (1024 * 1024)} MB; split it by township and import the parts",
-        )
+    if Path(path).stat().st_size > MAX_FILE_BYTES:
+        raise too_large()
     return Path(path).read_bytes()

@@ -13,14 +13,29 @@
     button.addEventListener("click", function () { dryRun = button.getAttribute("data-dry-run"); });
   });
 
+  // The JSON answer comes as NDJSON lines: {done, total} after every batch, then {result} or {problem}.
+  function lines(xhr) {
+    return xhr.responseText.split("\n").filter(function (line) { return line.trim(); }).map(function (line) {
+      try { return JSON.parse(line); } catch (e) { return {}; }
+    });
+  }
+
+  function showProgress(xhr) {
+    var done = lines(xhr).filter(function (line) { return line.total !== undefined; }).pop();
+    if (!done || !done.total) { return; }
+    progress.value = Math.round(100 * done.done / done.total);
+    status.textContent = "已处理 " + done.done + " / " + done.total + " 行 · rows done";
+  }
+
   function send(report, onDone) {
     var kind = form.elements.kind.value;
     var data = new FormData();
     data.append("file", form.elements.file.files[0]);
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/v1/rosters/" + kind + "/import?dry_run=" + dryRun + "&report=" + report);
+    var stream = report === "json" ? "&stream=true" : "";
+    xhr.open("POST", "/api/v1/rosters/" + kind + "/import?dry_run=" + dryRun + "&report=" + report + stream);
     xhr.setRequestHeader("X-CSRFToken", csrf);
-    xhr.responseType = report === "xlsx" ? "blob" : "json";
+    xhr.responseType = report === "xlsx" ? "blob" : "text";
     progress.hidden = false;
     progress.value = 0;
     xhr.upload.onprogress = function (event) {
@@ -28,8 +43,9 @@
     };
     xhr.upload.onload = function () {
       progress.removeAttribute("value");
-      status.textContent = "正在逐行检查… · checking every row…";
+      status.textContent = "正在读取文件… · reading the file…";
     };
+    if (report === "json") { xhr.onprogress = function () { showProgress(xhr); }; }
     xhr.onload = function () { progress.hidden = true; onDone(xhr); };
     xhr.onerror = function () { progress.hidden = true; status.textContent = "网络错误 · network error"; };
     xhr.send(data);
@@ -41,13 +57,30 @@
     row.appendChild(td);
   }
 
+  function problemText(body) {
+    var errors = (body.errors || []).map(function (e) { return e.zh + " / " + e.en; }).join("; ");
+    return (body.title_zh ? body.title_zh + " · " : "") + (body.title || "错误 · error") + (errors ? ": " + errors : "");
+  }
+
   function show(xhr) {
-    var body = xhr.response || {};
     if (xhr.status !== 200) {
-      var errors = (body.errors || []).map(function (e) { return e.zh + " / " + e.en; }).join("; ");
-      status.textContent = (body.title || "错误 · error") + (errors ? ": " + errors : "");
+      var problem = {};
+      try { problem = JSON.parse(xhr.responseText); } catch (e) { problem = {}; }
+      status.textContent = problemText(problem);
       return;
     }
+    var last = lines(xhr).pop() || {};
+    if (last.problem) {
+      status.textContent = "已处理 " + last.done + " 行后，下一批失败 · after " + last.done +
+        " rows the next batch failed: " + problemText(last.problem);
+      return;
+    }
+    if (!last.result) {
+      status.textContent = "导入中断；正式导入已完成的批次会保留，再次导入即可续传 · the import stopped; " +
+        "an import keeps its finished batches, import the file again to resume";
+      return;
+    }
+    var body = last.result;
     var c = body.counts;
     status.textContent = body.dry_run ? "试导入完成，未写入 · dry run, nothing written" : "已导入 · imported";
     document.getElementById("roster-counts").textContent =
