@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -148,6 +149,37 @@ def test_a_formula_without_a_computed_value_is_rejected_with_a_clear_reason(hous
     result = run(xlsx_bytes([LABORER_HEADERS, person(11, 姓名='=CONCAT("王","芳")'), person(13)]))
     assert [f.fate for f in result.fates] == ["rejected", "created"]
     assert result.fates[0].errors[0].code == "uncomputed_formula"
+
+
+def _with_stored_results(data: bytes, results: dict[str, tuple[str | None, str]]) -> bytes:
+    """The workbook as Excel saves it: each formula cell also holds its last computed value."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode()
+                for ref, (kind, value) in results.items():
+                    cell = re.search(rf'<c r="{ref}"><f>(.*?)</f><v ?/>', text)
+                    typed = f' t="{kind}"' if kind else ""
+                    text = text.replace(cell.group(0), f'<c r="{ref}"{typed}><f>{cell.group(1)}</f><v>{value}</v>')
+                body = text.encode()
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def test_formulas_are_read_as_the_values_excel_stored_for_them(households):
+    headers = [*LABORER_HEADERS, "登记日期"]
+    row = [*person(11, 姓名='=CONCAT("王","芳")', 联系电话='=TEXT(13912340011,"0")'), "=DATE(2025,3,1)"]
+    name, phone = "A2", f"{chr(ord('A') + LABORER_HEADERS.index('联系电话'))}2"
+    data = _with_stored_results(
+        xlsx_bytes([headers, row]), {name: ("str", "王芳"), phone: ("str", "13912340011"), "J2": (None, "45717")}
+    )
+    result = run(data)
+    assert result.counts["created"] == 1, result.summary()
+    laborer = db.session.execute(sa.select(Laborer)).scalar_one()
+    assert (laborer.name, laborer.phone, laborer.registered_on) == ("王芳", "13912340011", date(2025, 3, 1))
 
 
 def test_a_gb18030_csv_is_read(households):

@@ -275,3 +275,18 @@ def test_the_migration_gives_every_existing_opening_a_code(app, regions):
         upgrade()
     codes = db.session.execute(sa.select(Opening.code)).scalars().all()
     assert len(codes) == 2 and len(set(codes)) == 2 and all(c.startswith("GW") for c in codes)
+
+
+def test_opening_rosters_may_have_traditional_headers_in_any_order_below_a_title(owners):
+    headers = ["工資單位", "崗位名稱", "崗位編號（必填）", "崗位類型", "所在地", "招聘人數"]
+    row = ["元/日", "採茶工", "ＧＷ－７", "公益性崗位", "城東村", "３"]
+    result = run(xlsx_bytes([headers, [], row], title_rows=1))
+    assert result.table.header_row == 2
+    assert result.counts["created"] == 1, result.summary()
+    opening = posts.opening_by_code("GW7")
+    assert (opening.title, opening.kind, opening.wage_unit, opening.headcount) == (
+        "采茶工",
+        OpeningKind.public_welfare,
+        WageUnit.day,
+        3,
+    )
