@@ -2,9 +2,11 @@
 
 A dry run does all the work and rolls each batch back, so its report is exactly
 what a commit would do. A commit upserts by ID number (households by household
-code) and commits batch by batch: a crash leaves earlier batches in place and
-nothing of the failing one, and running the import again resumes, because rows
-already in the database come back as unchanged.
+code, employers by credit code, openings by post code) and commits batch by
+batch: a crash leaves earlier batches in place and nothing of the failing one,
+and running the import again resumes, because rows already in the database come
+back as unchanged. What the rules look up (households by code, laborers by ID
+number) is fetched once per batch, so a batch costs a few queries, not a few per row.
 """
 
 from __future__ import annotations

@@ -280,3 +280,32 @@ def test_a_sixteen_digit_household_code_stored_as_a_number_is_rejected(regions):
     rows = [["户编号", "行政村", "户类别"], [3611251002010000.0, "城东村", "脱贫户"]]
     result = run(xlsx_bytes(rows), kind="households")
     assert result.fates[0].errors[0].code == "digits_lost"
+
+
+def _selects_during(action) -> int:
+    statements: list[str] = []
+
+    def count_statement(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count_statement)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count_statement)
+    return len(statements)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_rules_look_ups_are_made_once_per_batch_not_once_per_row(households, dry_run):
+    """Households by code and laborers by ID number are fetched for the whole batch (the 50,000-row target)."""
+    few = xlsx_bytes([LABORER_HEADERS, person(11), person(13, 户编号="H-WEST-1")])
+    many = xlsx_bytes([LABORER_HEADERS] + [person(s, 户编号=("H-EAST-1", "H-WEST-1")[s % 2]) for s in range(21, 61)])
+    for data in (few, many):
+        run(data, dry_run=True)  # the first import of a process warms caches (skill dictionary, regions)
+    queries_few = _selects_during(lambda: run(few, dry_run=dry_run))
+    queries_many = _selects_during(lambda: run(many, dry_run=dry_run))
+    assert queries_many == queries_few, (queries_few, queries_many)
+    if not dry_run:
+        assert count(Laborer) == 42
