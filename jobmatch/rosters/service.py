@@ -227,9 +227,13 @@ def row_data(table: Table, cells: list, caches: dict) -> tuple[dict, list[FieldE
         elif kind == "skills":
             data[column.field] = text.split_skills(str(value))
         elif kind == "enum":
-            if column.enum not in caches:
-                caches[column.enum] = enum_lookup(column.enum)
-            member = caches[column.enum].get(header_key(value))
+            # Coded columns hold a handful of distinct words: each is folded and looked up once per import.
+            seen = caches.setdefault(("enum", column.enum), {})
+            if value not in seen:
+                if column.enum not in caches:
+                    caches[column.enum] = enum_lookup(column.enum)
+                seen[value] = caches[column.enum].get(header_key(value))
+            member = seen[value]
             if member is None:
                 errors.append(
                     FieldError(
