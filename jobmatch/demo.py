@@ -786,6 +786,8 @@ class Planner:
         age_max = age_max or role.age_max
         raw = list(role.required)
         opening = Opening(
+            # The bureau's own numbering; generated codes (GW + 10 hex digits) are longer, so never the same.
+            code=f"GW{len(self.posts) + 1:06d}",
             kind=kind,
             title=text.normalize(role.title),
             site_name=site_name,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -100,10 +104,67 @@ def save_region(data: dict, obj: Region | None = None) -> Region:
     return crud.save(Region, obj, data, _clean_region, _check_region, ("code", "name", "level"))
 
 
+# --- look-ups made ahead for a batch of rows ------------------------------------
+
+
+@dataclass
+class Prefetched:
+    """Answers to the rules' look-ups, fetched for a whole batch of rows at once (roster imports).
+
+    Each map answers exactly the keys it holds, with what a query would have returned at the
+    batch's start (None: no such record); any other key is still queried. The rules stay the
+    same, only where their answers come from changes.
+    """
+
+    households: dict[str, Household | None] = field(default_factory=dict)
+    households_in_scope: dict[str, Household | None] = field(default_factory=dict)
+    # By the ID number's blind index.
+    laborers: dict[str, Laborer | None] = field(default_factory=dict)
+
+
+_prefetched: ContextVar[Prefetched | None] = ContextVar("prefetched", default=None)
+
+
+@contextmanager
+def prefetched(answers: Prefetched) -> Iterator[None]:
+    """Let the rules use `answers` instead of one query per row, inside the block."""
+    token = _prefetched.set(answers)
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
+
+
+def prefetch_households(codes: set[str], prefetch: Prefetched) -> None:
+    """Households by code, in and out of the current scope (two queries)."""
+    for scoped, answers in ((False, prefetch.households), (True, prefetch.households_in_scope)):
+        query = sa.select(Household).where(Household.code.in_(codes))
+        if scoped:
+            query = restrict(query, Household)
+        answers.update(dict.fromkeys(codes))
+        answers.update({h.code: h for h in db.session.execute(query).scalars()})
+
+
+def prefetch_laborers(numbers: set[str], prefetch: Prefetched) -> dict[str, Laborer]:
+    """Laborers by ID number (one query by blind index); returns those found, by the number as given."""
+    by_index = {blind_index(n): n for n in numbers}
+    found = {
+        lab.id_number_index: lab
+        for lab in db.session.execute(sa.select(Laborer).where(Laborer.id_number_index.in_(by_index))).scalars()
+    }
+    prefetch.laborers.update({index: found.get(index) for index in by_index})
+    return {by_index[index]: lab for index, lab in found.items()}
+
+
 # --- households -------------------------------------------------------------
 
 
 def household_by_code(code: str, scoped: bool = False) -> Household | None:
+    answers = _prefetched.get()
+    if answers is not None:
+        known = answers.households_in_scope if scoped else answers.households
+        if code in known:
+            return known[code]
     query = sa.select(Household).where(Household.code == code)
     if scoped:
         query = restrict(query, Household)
@@ -198,9 +259,11 @@ def parse_id_number(raw: str, errors: Collector, today: date | None = None) -> t
 
 
 def laborer_by_id_number(number: str) -> Laborer | None:
-    return db.session.execute(
-        sa.select(Laborer).where(Laborer.id_number_index == blind_index(number))
-    ).scalar_one_or_none()
+    index = blind_index(number)
+    answers = _prefetched.get()
+    if answers is not None and index in answers.laborers:
+        return answers.laborers[index]
+    return db.session.execute(sa.select(Laborer).where(Laborer.id_number_index == index)).scalar_one_or_none()
 
 
 def _clean_laborer(data: dict, errors: Collector, obj: Laborer | None) -> dict:

@@ -96,6 +96,7 @@ def update_employer(employer_id: int, data: dict):
 
 
 class OpeningIn(Schema):
+    code = String(validate=Length(max=32), metadata={"description": "岗位编号（导入名册据此识别岗位；不填则自动生成）"})
     kind = coded(OpeningKind, required=True)
     title = String(required=True, metadata={"example": "缝纫工"})
     employer_id = Integer(allow_none=True)
@@ -129,6 +130,7 @@ OpeningPatch = OpeningIn(partial=True)
 
 class OpeningOut(Schema):
     id = Integer()
+    code = String(metadata={"description": "岗位编号"})
     kind = String()
     title = String()
     employer_id = Integer(allow_none=True)

@@ -45,6 +45,9 @@ class Opening(Stamped, db.Model):
 
     __tablename__ = "openings"
 
+    # The post code (岗位编号): how a roster names the post again, unique across the whole service so one code
+    # is one post whoever imports it; given by the bureau or generated (GW + 10 hex digits).
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     kind: Mapped[OpeningKind] = mapped_column(enum_column(OpeningKind), index=True)
     title: Mapped[str] = mapped_column(sa.String(128))
     employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id"), index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
+from jobmatch import text
 from jobmatch.accounts.scope import restrict
 from jobmatch.crud import page_of
 from jobmatch.extensions import db
@@ -43,6 +44,7 @@ def openings(f: dict) -> sa.Select:
             contains(Opening.site_name, q),
             Opening.employer_id.in_(sa.select(Employer.id).where(contains(Employer.name, q))),
             Opening.workshop_id.in_(sa.select(Workshop.id).where(contains(Workshop.name, q))),
+            Opening.code == text.normalize_digits(q),
         )
         if q
         else None,

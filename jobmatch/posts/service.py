@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from jobmatch import crud, text
 from jobmatch.accounts.scope import county_of, current_scope, restrict
-from jobmatch.errors import Collector
+from jobmatch.errors import Collector, Conflict, FieldError
 from jobmatch.extensions import db
 from jobmatch.fields import clean_phone, clean_text, copy_plain, require_positive
 from jobmatch.geo import check_coordinates
@@ -24,6 +25,7 @@ from workshops.models import Workshop
 # Public-welfare posts take laborers up to 60, extendable per post to 65 (SPEC §5.1).
 PUBLIC_WELFARE_AGE_MAX_DEFAULT = 60
 PUBLIC_WELFARE_AGE_MAX_EXTENDED = 65
+OPENING_CODE_MAX_LENGTH = 32
 
 
 def _clean_employer(data: dict, errors: Collector, obj: Employer | None) -> dict:
@@ -90,8 +92,31 @@ def save_employer(
     )
 
 
+def new_opening_code() -> str:
+    """A post code for an opening posted without one: GW and 10 upper-case hex digits (40 random bits)."""
+    return f"GW{secrets.token_hex(5).upper()}"
+
+
+def opening_by_code(code: str) -> Opening | None:
+    return db.session.execute(sa.select(Opening).where(Opening.code == code)).scalar_one_or_none()
+
+
 def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:
     out: dict = {}
+    if "code" in data:
+        # Written as households' codes are: full-width folded, spaces and hyphens dropped, upper case.
+        code = text.normalize_digits(str(data["code"] or ""))
+        if not code:
+            errors.add("code", "required", "岗位编号不能为空", "the post code must not be blank")
+        elif len(code) > OPENING_CODE_MAX_LENGTH:
+            errors.add(
+                "code",
+                "too_long",
+                f"岗位编号不能超过 {OPENING_CODE_MAX_LENGTH} 位",
+                f"the post code must be at most {OPENING_CODE_MAX_LENGTH} characters",
+            )
+        else:
+            out["code"] = code
     clean_text(data, errors, "title", out, max_length=128)
     clean_text(data, errors, "site_name", out, max_length=128, optional=True)
     clean_text(data, errors, "description", out, max_length=4000, optional=True)
@@ -136,6 +161,9 @@ def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:
 
 
 def _check_opening(state: dict, errors: Collector, obj: Opening | None) -> dict:
+    code = state.get("code")
+    if code and (obj is None or obj.code != code) and opening_by_code(code) is not None:
+        raise Conflict([FieldError("code", "duplicate", "岗位编号已存在", "an opening with this post code exists")])
     kind = state.get("kind")
     if kind == OpeningKind.workshop and not state.get("workshop_id"):
         errors.add("workshop_id", "required", "车间岗位须指定帮扶车间", "a workshop post needs its workshop")
@@ -194,8 +222,22 @@ def _check_opening(state: dict, errors: Collector, obj: Opening | None) -> dict:
     return {}
 
 
-def save_opening(data: dict, obj: Opening | None = None) -> Opening:
+def save_opening(
+    data: dict, obj: Opening | None = None, *, commit: bool = True, deferred: list | None = None
+) -> Opening:
     defaults = {}
     if obj is None and data.get("kind") == OpeningKind.public_welfare and "age_max" not in data:
         defaults["age_max"] = PUBLIC_WELFARE_AGE_MAX_DEFAULT
-    return crud.save(Opening, obj, data, _clean_opening, _check_opening, ("kind", "title", "headcount"), defaults)
+    if obj is None and not data.get("code"):
+        defaults["code"] = new_opening_code()
+    return crud.save(
+        Opening,
+        obj,
+        data,
+        _clean_opening,
+        _check_opening,
+        ("kind", "title", "headcount"),
+        defaults,
+        commit=commit,
+        deferred=deferred,
+    )

@@ -2,29 +2,59 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, String
 from apiflask.validators import OneOf
-from flask import Response, g, request
+from flask import Response, g, request, stream_with_context
 
 from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.errors import FieldError, Problem, ValidationFailed
 from jobmatch.rosters import exports, service
-from jobmatch.rosters.reader import MAX_FILE_BYTES
+from jobmatch.rosters.reader import MAX_FILE_BYTES, too_large
 
 bp = APIBlueprint("rosters_api", __name__, url_prefix="/api/v1", tag="Rosters · 名册导入导出")
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = ("laborers", "households", "employers")
+KINDS = ("laborers", "households", "employers", "openings")
 # Who may import each roster: the roles that may create its records through the API.
-IMPORTERS = {"laborers": PEOPLE_EDITORS, "households": PEOPLE_EDITORS, "employers": REGISTRY_EDITORS}
+IMPORTERS = {
+    "laborers": PEOPLE_EDITORS,
+    "households": PEOPLE_EDITORS,
+    "employers": REGISTRY_EDITORS,
+    "openings": REGISTRY_EDITORS,
+}
 
 
 class ImportQuery(Schema):
     dry_run = Boolean(load_default=True, metadata={"description": "check only, write nothing / 只检查不写入"})
     report = String(load_default="json", validate=OneOf(["json", "xlsx"]))
+    stream = Boolean(
+        load_default=False,
+        metadata={
+            "description": "report=json only: answer as NDJSON, a line {done, total} after every batch and the "
+            "result last ({result} or {problem}) / 逐批返回进度"
+        },
+    )
+
+
+# The multipart body around the file (boundaries, the file name) is small; the file itself is capped.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES + UPLOAD_OVERHEAD_BYTES
+NDJSON_MIMETYPE = "application/x-ndjson"
+
+
+@bp.before_request
+def roster_upload_limit() -> None:
+    """Roster uploads may be larger than other bodies (also when the page's CSRF check reads the form first);
+    a larger one is refused from its Content-Length, before any of it is read."""
+    if request.endpoint == "rosters_api.import_roster":
+        request.max_content_length = MAX_UPLOAD_BYTES
+        if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES:
+            raise too_large()
 
 
 class ExportQuery(Schema):
@@ -37,7 +67,7 @@ def _attachment(body: bytes, mimetype: str, filename: str, chinese: str) -> Resp
     return response
 
 
-EXPORTS = (*KINDS, "openings", "referrals", "employments")
+EXPORTS = (*KINDS, "referrals", "employments")
 
 
 def _kind(kind: str, kinds: tuple[str, ...] = KINDS) -> str:
@@ -55,15 +85,35 @@ def import_roster(kind: str, query: dict):
     kind = _kind(kind)
     if g.user.role not in IMPORTERS[kind]:
         raise Problem(403, "Forbidden", "无权导入该名册")
-    request.max_content_length = MAX_FILE_BYTES + 64 * 1024
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed([FieldError("file", "required", "请选择要导入的文件", "choose a file to import")])
+    if query["stream"] and query["report"] == "json":
+        result = service.read_import(kind, upload.read(), upload.filename, dry_run=query["dry_run"])
+        response = Response(stream_with_context(_progress_lines(result)), mimetype=NDJSON_MIMETYPE)
+        response.headers["X-Accel-Buffering"] = "no"  # a proxy must pass each line on as it comes
+        return response
     result = service.import_roster(kind, upload.read(), upload.filename, dry_run=query["dry_run"])
     if query["report"] == "xlsx":
         body = service.report_workbook(result)
         return _attachment(body, XLSX_MIMETYPE, f"{kind}-import-report.xlsx", "导入结果.xlsx")
     return result.summary()
+
+
+def _progress_lines(result: service.ImportResult) -> Iterator[str]:
+    """The import's progress as NDJSON: {done, total} after reading and after each batch, then the result."""
+    total = len(result.table.rows)
+    yield json.dumps({"done": 0, "total": total}) + "\n"
+    try:
+        for done in service.import_batches(result):
+            yield json.dumps({"done": done, "total": total}) + "\n"
+    except Problem as problem:
+        # The answer has begun (200): a batch that fails ends the stream with the problem instead.
+        body = {"status": problem.status, "title": problem.title_en, "title_zh": problem.title_zh}
+        body["errors"] = [e.as_dict() for e in problem.errors]
+        yield json.dumps({"problem": body, "done": len(result.fates), "total": total}, ensure_ascii=False) + "\n"
+        return
+    yield json.dumps({"result": result.summary()}, ensure_ascii=False) + "\n"
 
 
 @bp.get("/rosters/<kind>/export")

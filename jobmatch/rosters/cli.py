@@ -18,13 +18,8 @@ def _run_import(kind: str, path: str, dry_run: bool, report: str | None) -> None
     g.actor_id = None
     try:
         data = service.read_file(path)
-        with click.progressbar(length=1, label=f"{kind}") as bar:
-
-            def tick(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(done - bar.pos)
-
-            result = service.import_roster(kind, data, Path(path).name, dry_run=dry_run, progress=tick)
+        click.echo(f"读取 reading {Path(path).name} ({len(data) / 1e6:.1f} MB) …", err=True)
+        result = service.import_roster(kind, data, Path(path).name, dry_run=dry_run, progress=_progress(dry_run))
     except Problem as problem:
         raise click.ClickException("; ".join(f"{e.zh} / {e.en}" for e in problem.errors)) from problem
     counts = result.counts
@@ -42,6 +37,24 @@ def _run_import(kind: str, path: str, dry_run: bool, report: str | None) -> None
         click.echo(f"报告 / report: {report}")
 
 
+def _progress(dry_run: bool) -> service.Progress:
+    """Progress on stderr: a line once the file is read and one per batch (checked, or committed)."""
+    done_word = "已检查 checked" if dry_run else "已提交 committed"
+    batches = [0]
+
+    def report(done: int, total: int) -> None:
+        if done == 0:
+            click.echo(
+                f"共 {total} 行 · {total} rows read; 每批 {service.BATCH_ROWS} 行 · batches of {service.BATCH_ROWS}",
+                err=True,
+            )
+            return
+        batches[0] += 1
+        click.echo(f"  第 {batches[0]} 批{done_word}: {done}/{total} 行 rows ({100 * done // total}%)", err=True)
+
+    return report
+
+
 def _import_command(kind: str, help_text: str) -> click.Command:
     @click.command(kind, help=help_text)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -56,6 +69,7 @@ def _import_command(kind: str, help_text: str) -> click.Command:
 import_group.add_command(_import_command("laborers", "Import laborers from FILE (.xlsx/.csv) / 导入劳动力名册"))
 import_group.add_command(_import_command("households", "Import households from FILE (.xlsx/.csv) / 导入农户名册"))
 import_group.add_command(_import_command("employers", "Import employers from FILE (.xlsx/.csv) / 导入用工单位"))
+import_group.add_command(_import_command("openings", "Import openings from FILE (.xlsx/.csv) / 导入岗位"))
 
 
 def _export_command(kind: str, help_text: str) -> click.Command:

@@ -28,6 +28,7 @@ from jobmatch.placements.models import Employment, Referral
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.rosters.headers import BOOL_LABELS, COLUMNS, LABELS, Column
 from jobmatch.vocab import LABELS_ZH, Role
+from workshops.models import Workshop
 
 # Roles that may see full ID numbers and phones in an export: those who may reveal one laborer's.
 FULL_NUMBER_ROLES = frozenset({Role.admin, Role.bureau, Role.cadre})
@@ -59,6 +60,14 @@ def _cell(column: Column, record: object, masked: bool) -> object:
     if column.field in ("region_code", "county_code"):
         region_id = getattr(record, column.field.replace("_code", "_id"))
         return db.session.get(Region, region_id).code if region_id else ""
+    if column.field in ("employer_credit_code", "employer_name"):
+        employer = record.employer
+        if employer is None:
+            return ""
+        # The name is written too, but only where there is no credit code is it what finds the employer again.
+        return (employer.credit_code or "") if column.field == "employer_credit_code" else employer.name
+    if column.field == "workshop_name":
+        return db.session.get(Workshop, record.workshop_id).name if record.workshop_id else ""
     value = getattr(record, column.field)
     if column.kind == "id":
         return mask_id_number(value) if masked else value
@@ -69,9 +78,11 @@ def _cell(column: Column, record: object, masked: bool) -> object:
     if column.kind == "bool":
         return BOOL_LABELS[bool(value)]
     if column.kind == "skills":
-        return "、".join(record.skills_raw or [])
+        return "、".join(getattr(record, f"{column.field}_raw") or [])
     if column.kind == "date":
         return value.isoformat() if isinstance(value, date) else ""
+    if column.kind == "money":
+        return _money(value)
     return "" if value is None else value
 
 
@@ -79,7 +90,7 @@ def _records(kind: str):
     if kind == "laborers":
         query = sa.select(Laborer).order_by(Laborer.id)
         return db.session.execute(restrict(query, Laborer)).scalars()
-    model = {"households": Household, "employers": Employer}[kind]
+    model = {"households": Household, "employers": Employer, "openings": Opening}[kind]
     return db.session.execute(restrict(sa.select(model).order_by(model.id), model)).scalars()
 
 
@@ -99,38 +110,15 @@ def _day(value: date | datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-# Read-only lists (no import yet reads them back): (header, value of a record, personal?).
+# Read-only lists (no import reads them back): (header, value of a record, personal?).
 LISTINGS: dict[str, tuple[type, tuple[tuple[str, Callable[[Any], Any], bool], ...]]] = {
-    "openings": (
-        Opening,
-        (
-            ("编号", lambda o: o.id, False),
-            ("岗位名称", lambda o: o.title, False),
-            ("岗位类型", lambda o: _zh(o.kind), False),
-            ("用工单位", lambda o: o.employer.name if o.employer else "", False),
-            ("工作地点", lambda o: o.site_name or "", False),
-            ("所在地", lambda o: o.region.code if o.region else "", False),
-            ("技能要求", lambda o: "、".join(o.required_skills_raw or []), False),
-            ("年龄下限", lambda o: o.age_min, False),
-            ("年龄上限", lambda o: o.age_max, False),
-            ("招聘人数", lambda o: o.headcount, False),
-            ("剩余名额", lambda o: o.remaining_headcount, False),
-            ("工资下限", lambda o: _money(o.wage_min), False),
-            ("工资上限", lambda o: _money(o.wage_max), False),
-            ("工资单位", lambda o: o.wage_unit.value, False),
-            ("工作方式", lambda o: o.working_pattern.value, False),
-            ("劳动强度", lambda o: o.physical_intensity.value, False),
-            ("截止日期", lambda o: _day(o.deadline), False),
-            ("状态", lambda o: o.status.value, False),
-        ),
-    ),
     "referrals": (
         Referral,
         (
             ("编号", lambda r: r.id, False),
             ("姓名", lambda r: r.laborer.name, False),
             ("证件号码", lambda r: r.laborer.id_number, True),
-            ("岗位编号", lambda r: r.opening_id, False),
+            ("岗位编号", lambda r: r.opening.code, False),
             ("岗位名称", lambda r: r.opening.title, False),
             ("状态", lambda r: r.state.value, False),
             ("状态时间", lambda r: _day(r.state_since), False),
@@ -144,7 +132,7 @@ LISTINGS: dict[str, tuple[type, tuple[tuple[str, Callable[[Any], Any], bool], ..
             ("姓名", lambda e: e.laborer.name, False),
             ("证件号码", lambda e: e.laborer.id_number, True),
             ("就业类型", lambda e: _zh(e.kind), False),
-            ("岗位编号", lambda e: e.opening_id or "", False),
+            ("岗位编号", lambda e: e.opening.code if e.opening_id else "", False),
             ("帮扶车间编号", lambda e: e.workshop_id or "", False),
             ("用工单位编号", lambda e: e.employer_id or "", False),
             ("全职", lambda e: BOOL_LABELS[bool(e.full_time)], False),

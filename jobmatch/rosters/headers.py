@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jobmatch import text
-from jobmatch.vocab import EmployerKind, EmploymentStatus, HouseholdCategory, LaborCapacity, RiskLevel, Willingness
+from jobmatch.vocab import (
+    EmployerKind,
+    EmploymentStatus,
+    HouseholdCategory,
+    LaborCapacity,
+    OpeningKind,
+    OpeningStatus,
+    PhysicalIntensity,
+    RiskLevel,
+    WageUnit,
+    Willingness,
+    WorkingPattern,
+)
 
 
 @dataclass(frozen=True)
@@ -21,7 +33,7 @@ class Column:
     """One column: the service field it feeds, how its cells are read, its headers (first is canonical)."""
 
     field: str
-    kind: str  # text | id | code | phone | enum | date | bool | float | skills | village | region
+    kind: str  # text | id | code | phone | enum | date | bool | float | int | money | skills | village | region
     headers: tuple[str, ...]
     enum: type[StrEnum] | None = None
 
@@ -63,10 +75,48 @@ EMPLOYER_COLUMNS: tuple[Column, ...] = (
     Column("contact_phone", "phone", ("联系电话", "联系人电话", "电话")),
 )
 
+# Openings are keyed by their post code. The employer is found by its credit code (or, without one, by a
+# name unique in your scope) and the workshop by its name; the names are read only to find them.
+OPENING_COLUMNS: tuple[Column, ...] = (
+    Column("code", "code", ("岗位编号", "岗位代码", "岗位编码")),
+    Column("title", "text", ("岗位名称", "职位名称", "工种")),
+    Column("kind", "enum", ("岗位类型", "岗位类别", "岗位性质"), OpeningKind),
+    Column(
+        "employer_credit_code",
+        "code",
+        ("用工单位统一社会信用代码", "统一社会信用代码", "用工单位信用代码", "信用代码", "社会信用代码"),
+    ),
+    Column("employer_name", "text", ("用工单位", "用工主体", "用工单位名称", "单位名称", "企业名称")),
+    Column("workshop_name", "text", ("帮扶车间", "车间名称", "就业帮扶车间", "所属车间")),
+    Column("region_code", "region", ("所在地", "工作地点区划", "区划代码")),
+    Column("county_code", "region", ("所属县", "所属县区", "发布县")),
+    Column("site_name", "text", ("工作地点", "工作地址", "地点名称")),
+    Column("latitude", "float", ("纬度",)),
+    Column("longitude", "float", ("经度",)),
+    Column("required_skills", "skills", ("技能要求", "岗位技能", "所需技能")),
+    Column("age_min", "int", ("年龄下限", "最低年龄")),
+    Column("age_max", "int", ("年龄上限", "最高年龄")),
+    Column("headcount", "int", ("招聘人数", "用工人数", "需求人数")),
+    # Read for new openings only: hires and leavers keep it for those already posted.
+    Column("remaining_headcount", "int", ("剩余名额", "空缺名额")),
+    Column("wage_min", "money", ("工资下限", "最低工资", "薪资下限")),
+    Column("wage_max", "money", ("工资上限", "最高工资", "薪资上限")),
+    Column("wage_unit", "enum", ("工资单位", "计薪单位", "薪资单位", "计薪方式"), WageUnit),
+    Column("working_pattern", "enum", ("工作方式", "用工形式", "工作时间"), WorkingPattern),
+    Column("physical_intensity", "enum", ("劳动强度", "体力要求"), PhysicalIntensity),
+    Column("shuttle", "bool", ("接送", "提供接送", "班车接送")),
+    Column("organised_transfer", "bool", ("有组织输出", "组织输出", "有组织劳务输出")),
+    Column("accommodation", "bool", ("提供住宿", "包住宿", "住宿")),
+    Column("deadline", "date", ("截止日期", "招聘截止日期", "报名截止日期")),
+    Column("status", "enum", ("岗位状态", "招聘状态", "状态"), OpeningStatus),
+    Column("description", "text", ("岗位描述", "岗位说明", "岗位职责")),
+)
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "laborers": LABORER_COLUMNS,
     "households": HOUSEHOLD_COLUMNS,
     "employers": EMPLOYER_COLUMNS,
+    "openings": OPENING_COLUMNS,
 }
 
 # Coded values as rosters write them; the first label is the one exports write.
@@ -104,6 +154,30 @@ LABELS: dict[type[StrEnum], dict[StrEnum, tuple[str, ...]]] = {
         EmployerKind.cooperative: ("合作社", "专业合作社"),
         EmployerKind.village_collective: ("村集体", "村集体经济组织"),
         EmployerKind.workshop_operator: ("车间经营主体", "帮扶车间经营主体"),
+    },
+    OpeningKind: {
+        OpeningKind.enterprise: ("企业岗位", "企业", "企业用工"),
+        OpeningKind.public_welfare: ("公益性岗位", "公益岗", "公益岗位", "乡村公益性岗位"),
+        OpeningKind.workshop: ("帮扶车间岗位", "车间岗位", "帮扶车间", "就业帮扶车间"),
+    },
+    WageUnit: {
+        WageUnit.month: ("月", "元/月", "按月", "月薪", "每月"),
+        WageUnit.day: ("日", "元/日", "天", "元/天", "按日", "按天", "日薪"),
+        WageUnit.piece: ("件", "元/件", "计件", "按件"),
+    },
+    WorkingPattern: {
+        WorkingPattern.full_time: ("全日制", "全职", "全天"),
+        WorkingPattern.flexible_hours: ("弹性工时", "弹性", "灵活工时"),
+        WorkingPattern.home_piecework: ("居家计件", "居家", "居家就业"),
+    },
+    PhysicalIntensity: {
+        PhysicalIntensity.light: ("轻", "轻体力", "轻度", "低"),
+        PhysicalIntensity.medium: ("中", "中等", "中度"),
+        PhysicalIntensity.heavy: ("重", "重体力", "重度", "高"),
+    },
+    OpeningStatus: {
+        OpeningStatus.open: ("招聘中", "开放", "在招", "正在招聘"),
+        OpeningStatus.closed: ("已关闭", "关闭", "已结束", "停招", "已停招"),
     },
     RiskLevel: {
         RiskLevel.high: ("高风险", "高"),

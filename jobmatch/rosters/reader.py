@@ -48,6 +48,15 @@ class UnreadableRoster(Problem):
         super().__init__(422, "Roster file cannot be read", "名册文件无法读取", [FieldError("file", code, zh, en)])
 
 
+def too_large() -> UnreadableRoster:
+    """The refusal of a file over MAX_FILE_BYTES (given before the file is read, wherever it can be)."""
+    return UnreadableRoster(
+        "too_large",
+        f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请按乡镇拆分后分批导入",
+        f"the file exceeds {MAX_FILE_BYTES // (1024 * 1024)} MB; split it by township and import the parts",
+    )
+
+
 @dataclass
 class Table:
     """The header row as written and the data rows below it, each with its row number in the file."""
@@ -61,11 +70,7 @@ class Table:
 def read_roster(data: bytes, filename: str, columns: tuple[Column, ...]) -> Table:
     """Read an .xlsx or .csv roster; raise UnreadableRoster with a bilingual reason if it cannot be read."""
     if len(data) > MAX_FILE_BYTES:
-        raise UnreadableRoster(
-            "too_large",
-            f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请按乡镇拆分后分批导入",
-            f"the file exceeds {MAX_FILE_BYTES // (1024 * 1024)} MB; split it by township and import the parts",
-        )
+        raise too_large()
     if not data.strip():
         raise UnreadableRoster("empty", "文件是空的", "the file is empty")
     suffix = Path(filename).suffix.lower()

@@ -2,9 +2,11 @@
 
 A dry run does all the work and rolls each batch back, so its report is exactly
 what a commit would do. A commit upserts by ID number (households by household
-code) and commits batch by batch: a crash leaves earlier batches in place and
-nothing of the failing one, and running the import again resumes, because rows
-already in the database come back as unchanged.
+code, employers by credit code, openings by post code) and commits batch by
+batch: a crash leaves earlier batches in place and nothing of the failing one,
+and running the import again resumes, because rows already in the database come
+back as unchanged. What the rules look up (households by code, laborers by ID
+number) is fetched once per batch, so a batch costs a few queries, not a few per row.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,16 +30,16 @@ from openpyxl.utils.datetime import from_excel
 from jobmatch import text
 from jobmatch.accounts.scope import current_scope, restrict
 from jobmatch.crud import column_state, finish_deferred
-from jobmatch.crypto import blind_index
 from jobmatch.errors import Collector, FieldError, Problem
 from jobmatch.extensions import db
 from jobmatch.people import service as people
-from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.people.models import Laborer, Region
 from jobmatch.posts import service as posts
-from jobmatch.posts.models import Employer
+from jobmatch.posts.models import Employer, Opening
 from jobmatch.rosters.headers import BOOL_WORDS, COLUMNS, Column, enum_lookup, header_key
-from jobmatch.rosters.reader import UNCOMPUTED, Table, read_roster
+from jobmatch.rosters.reader import MAX_FILE_BYTES, UNCOMPUTED, Table, read_roster, too_large
 from jobmatch.vocab import RegionLevel
+from workshops.models import Workshop
 
 # Rows committed together: small enough that a failure loses little, big enough to be fast.
 BATCH_ROWS = 500
@@ -150,6 +154,22 @@ def _as_date(value: Any, column: Column, errors: list[FieldError]) -> date | Non
     return None
 
 
+def _as_number(value: Any, column: Column, errors: list[FieldError], *, whole: bool) -> int | Decimal | None:
+    """A whole number (ages, headcounts) or an amount of money (kept exact) from a cell."""
+    raw = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").removesuffix("元")
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or (whole and number != number.to_integral_value()):
+        zh, en = ("整数", "a whole number") if whole else ("数字", "a number")
+        errors.append(
+            FieldError(column.field, "invalid_number", f"{column.headers[0]}须为{zh}", f"{value!s} is not {en}")
+        )
+        return None
+    return int(number) if whole else number
+
+
 def _resolve_village(
     value: Any, column: Column, errors: list[FieldError], cache: dict, level: RegionLevel | None = RegionLevel.village
 ) -> str | None:
@@ -207,7 +227,13 @@ def row_data(table: Table, cells: list, caches: dict) -> tuple[dict, list[FieldE
         elif kind == "skills":
             data[column.field] = text.split_skills(str(value))
         elif kind == "enum":
-            member = caches.setdefault(column.enum, enum_lookup(column.enum)).get(header_key(value))
+            # Coded columns hold a handful of distinct words: each is folded and looked up once per import.
+            seen = caches.setdefault(("enum", column.enum), {})
+            if value not in seen:
+                if column.enum not in caches:
+                    caches[column.enum] = enum_lookup(column.enum)
+                seen[value] = caches[column.enum].get(header_key(value))
+            member = seen[value]
             if member is None:
                 errors.append(
                     FieldError(
@@ -236,6 +262,10 @@ def row_data(table: Table, cells: list, caches: dict) -> tuple[dict, list[FieldE
                 data[column.field] = float(text.normalize_digits(str(value)))
             except ValueError:
                 errors.append(FieldError(column.field, "invalid_number", "不是有效数字", "not a number"))
+        elif kind in ("int", "money"):
+            number = _as_number(value, column, errors, whole=kind == "int")
+            if number is not None:
+                data[column.field] = number
         elif kind in ("village", "region"):
             level = RegionLevel.village if kind == "village" else None
             code = _resolve_village(value, column, errors, caches.setdefault("regions", {}), level)
@@ -259,23 +289,27 @@ class Batch:
 
     existing: dict[str, Any] = field(default_factory=dict)
     deferred: list = field(default_factory=list)
+    # Look-ups that hold for the whole import (employers and workshops by code or name, within scope).
+    lookups: dict = field(default_factory=dict)
+    # The service rules' own look-ups (households by code, laborers by ID number), made for all rows at once.
+    prefetched: people.Prefetched = field(default_factory=people.Prefetched)
+    # Ids of the existing records the user may see (None: the user sees everything).
+    visible: set[int] | None = None
 
 
 def _laborer_row(data: dict, batch: Batch) -> tuple[str, Any]:
     """Create or update one laborer; returns the fate and the record."""
     data.pop("village", None)  # the household decides the village; the column is read for people, not stored
     existing = batch.existing.get(_laborer_key(data))
-    if existing is not None and not current_scope().everything:
-        visible = db.session.execute(restrict(sa.select(Laborer.id).where(Laborer.id == existing.id), Laborer)).first()
-        if visible is None:
-            raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("id_number")])
+    if existing is not None and batch.visible is not None and existing.id not in batch.visible:
+        raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("id_number")])
     return _upsert(people.save_laborer, data, existing, batch)
 
 
 def _household_row(data: dict, batch: Batch) -> tuple[str, Any]:
     code = _household_key(data)
     existing = batch.existing.get(code)
-    if existing is not None and people.household_by_code(code, scoped=True) is None:
+    if existing is not None and people.household_by_code(code, scoped=True) is None:  # prefetched
         raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("code")])
     return _upsert(people.save_household, data, existing, batch)
 
@@ -292,25 +326,116 @@ def _employer_row(data: dict, batch: Batch) -> tuple[str, Any]:
     return _upsert(posts.save_employer, data, existing, batch)
 
 
-# Employers have no other natural key: an import needs the credit code to find them again.
+# Employers and openings have no other natural key: an import needs the code to find them again.
 _KEY_REQUIRED = {
     "credit_code": FieldError(
         "credit_code",
         "required",
         "导入用工单位须填写统一社会信用代码（据此识别是否已登记）",
         "importing an employer needs its unified social credit code (the key that finds it again)",
-    )
+    ),
+    "code": FieldError(
+        "code",
+        "required",
+        "导入岗位须填写岗位编号（据此识别是否已发布）",
+        "importing an opening needs its post code (the key that finds it again)",
+    ),
 }
+
+
+def _opening_row(data: dict, batch: Batch) -> tuple[str, Any]:
+    """Create or update one opening by its post code; the employer and workshop are looked up by code and name."""
+    code = _opening_key(data)
+    if not code:
+        raise Problem(422, "Invalid input", "输入数据有误", [_KEY_REQUIRED["code"]])
+    existing = batch.existing.get(code)
+    if existing is not None and not current_scope().everything:
+        visible = db.session.execute(restrict(sa.select(Opening.id).where(Opening.id == existing.id), Opening))
+        if visible.first() is None:
+            raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("code")])
+    errors: list[FieldError] = []
+    _resolve_post_owners(data, errors, batch.lookups)
+    if errors:
+        raise Problem(422, "Invalid input", "输入数据有误", errors)
+    if existing is not None:
+        data.pop("remaining_headcount", None)  # hires and leavers keep it
+    return _upsert(posts.save_opening, data, existing, batch)
+
+
+def _resolve_post_owners(data: dict, errors: list[FieldError], lookups: dict) -> None:
+    """employer_id from the credit code (or a name unique in scope), workshop_id from a name unique in scope."""
+    credit_code = data.pop("employer_credit_code", None)
+    employer_name = data.pop("employer_name", None)
+    workshop_name = data.pop("workshop_name", None)
+    if credit_code:
+        key = ("employer_code", text.normalize_digits(credit_code))
+        if key not in lookups:
+            query = sa.select(Employer.id).where(Employer.credit_code == key[1])
+            lookups[key] = db.session.execute(restrict(query, Employer)).scalars().all()
+        found = lookups[key]
+        if not found:
+            errors.append(
+                FieldError(
+                    "employer_credit_code",
+                    "unknown_employer",
+                    "找不到该统一社会信用代码的用工单位，请先导入用工单位",
+                    "no employer with this credit code; import the employers first",
+                )
+            )
+        else:
+            data["employer_id"] = found[0]
+    elif employer_name:
+        found = _by_name(lookups, Employer, employer_name)
+        _one_by_name(found, "employer_name", "用工单位", "employer", employer_name, errors, data, "employer_id")
+    if workshop_name:
+        found = _by_name(lookups, Workshop, workshop_name)
+        _one_by_name(found, "workshop_name", "帮扶车间", "workshop", workshop_name, errors, data, "workshop_id")
+
+
+def _by_name(lookups: dict, model: type, name: str) -> list[int]:
+    key = (model.__tablename__, text.normalize(name))
+    if key not in lookups:
+        query = sa.select(model.id).where(model.name == key[1])
+        lookups[key] = db.session.execute(restrict(query, model)).scalars().all()
+    return lookups[key]
+
+
+def _one_by_name(
+    found: list[int], field_name: str, zh: str, en: str, name: str, errors: list[FieldError], data: dict, key: str
+) -> None:
+    if len(found) == 1:
+        data[key] = found[0]
+    elif not found:
+        errors.append(FieldError(field_name, f"unknown_{en}", f"找不到{zh}“{name}”", f"no {en} named {name}"))
+    else:
+        errors.append(
+            FieldError(
+                field_name,
+                f"ambiguous_{en}",
+                f"有多个名为“{name}”的{zh}" + ("，请填写统一社会信用代码" if en == "employer" else ""),
+                f"several {en}s are named {name}" + ("; give the credit code" if en == "employer" else ""),
+            )
+        )
+
+
+def _opening_key(data: dict) -> str:
+    return text.normalize_digits(str(data.get("code") or ""))
+
+
+def _prefetch_openings(datas: list[dict], batch: Batch) -> None:
+    codes = {k for k in map(_opening_key, datas) if k}
+    found = db.session.execute(sa.select(Opening).where(Opening.code.in_(codes))).scalars()
+    batch.existing = {o.code: o for o in found}
 
 
 def _employer_key(data: dict) -> str:
     return text.normalize_digits(str(data.get("credit_code") or ""))
 
 
-def _existing_employers(datas: list[dict]) -> dict[str, Any]:
+def _prefetch_employers(datas: list[dict], batch: Batch) -> None:
     codes = {k for k in map(_employer_key, datas) if k}
     found = db.session.execute(sa.select(Employer).where(Employer.credit_code.in_(codes))).scalars()
-    return {e.credit_code: e for e in found}
+    batch.existing = {e.credit_code: e for e in found}
 
 
 def _laborer_key(data: dict) -> str:
@@ -321,17 +446,21 @@ def _household_key(data: dict) -> str:
     return text.normalize_digits(str(data.get("code") or ""))
 
 
-def _existing_laborers(datas: list[dict]) -> dict[str, Any]:
-    """The laborers already registered under the batch's ID numbers, by ID number (one query)."""
-    by_index = {blind_index(k): k for k in map(_laborer_key, datas) if k}
-    found = db.session.execute(sa.select(Laborer).where(Laborer.id_number_index.in_(by_index))).scalars()
-    return {by_index[lab.id_number_index]: lab for lab in found}
+def _prefetch_laborers(datas: list[dict], batch: Batch) -> None:
+    """The batch's laborers by ID number and their households by code: three queries instead of two a row."""
+    found = people.prefetch_laborers({k for k in map(_laborer_key, datas) if k}, batch.prefetched)
+    batch.existing = found
+    codes = {text.normalize_digits(str(d["household_code"])) for d in datas if d.get("household_code")}
+    people.prefetch_households(codes, batch.prefetched)
+    if found and not current_scope().everything:
+        ids = sa.select(Laborer.id).where(Laborer.id.in_([lab.id for lab in found.values()]))
+        batch.visible = set(db.session.execute(restrict(ids, Laborer)).scalars())
 
 
-def _existing_households(datas: list[dict]) -> dict[str, Any]:
+def _prefetch_households(datas: list[dict], batch: Batch) -> None:
     codes = {k for k in map(_household_key, datas) if k}
-    found = db.session.execute(sa.select(Household).where(Household.code.in_(codes))).scalars()
-    return {h.code: h for h in found}
+    people.prefetch_households(codes, batch.prefetched)
+    batch.existing = {c: h for c, h in batch.prefetched.households.items() if h is not None}
 
 
 def _upsert(save: Callable, data: dict, existing: Any, batch: Batch) -> tuple[str, Any]:
@@ -342,9 +471,20 @@ def _upsert(save: Callable, data: dict, existing: Any, batch: Batch) -> tuple[st
     return (UNCHANGED if column_state(obj) == before else UPDATED), obj
 
 
-ROW_SAVERS = {"laborers": _laborer_row, "households": _household_row, "employers": _employer_row}
-PREFETCH = {"laborers": _existing_laborers, "households": _existing_households, "employers": _existing_employers}
-KEY_FIELDS = {"laborers": "id_number", "households": "code", "employers": "credit_code"}
+ROW_SAVERS = {
+    "laborers": _laborer_row,
+    "households": _household_row,
+    "employers": _employer_row,
+    "openings": _opening_row,
+}
+# What each roster fetches for a whole batch before its rows: the records they may update, the rules' look-ups.
+PREFETCH = {
+    "laborers": _prefetch_laborers,
+    "households": _prefetch_households,
+    "employers": _prefetch_employers,
+    "openings": _prefetch_openings,
+}
+KEY_FIELDS = {"laborers": "id_number", "households": "code", "employers": "credit_code", "openings": "code"}
 
 
 # --- the import -------------------------------------------------------------------
@@ -357,9 +497,24 @@ def import_roster(
     *,
     dry_run: bool,
     progress: Progress | None = None,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
 ) -> ImportResult:
-    """Import a roster file of `kind` (laborers, households); dry_run writes nothing."""
+    """Import a roster file of `kind` (laborers, households, employers, openings); dry_run writes nothing.
+
+    `progress(rows done, rows in the file)` is called once the file is read and after every batch.
+    """
+    result = read_import(kind, data, filename, dry_run=dry_run)
+    total = len(result.table.rows)
+    if progress is not None:
+        progress(0, total)
+    for done in import_batches(result, batch_rows):
+        if progress is not None:
+            progress(done, total)
+    return result
+
+
+def read_import(kind: str, data: bytes, filename: str, *, dry_run: bool) -> ImportResult:
+    """Read the file of an import (a hostile or unreadable file is refused here, before any row is saved)."""
     if kind not in ROW_SAVERS:
         raise Problem(
             404,
@@ -368,7 +523,13 @@ def import_roster(
             [FieldError("kind", "unknown", "未知名册类型", "unknown roster kind")],
         )
     table = read_roster(data, filename, COLUMNS[kind])
-    result = ImportResult(kind=kind, dry_run=dry_run, table=table)
+    return ImportResult(kind=kind, dry_run=dry_run, table=table)
+
+
+def import_batches(result: ImportResult, batch_rows: int | None = None) -> Iterator[int]:
+    """Save the rows of a read file batch by batch, one transaction each; yields the rows done after each batch."""
+    kind, table, dry_run = result.kind, result.table, result.dry_run
+    batch_rows = batch_rows or BATCH_ROWS
     save_row, key_field = ROW_SAVERS[kind], KEY_FIELDS[kind]
     caches: dict = {}
     first_row_of: dict[str, int] = {}
@@ -382,9 +543,11 @@ def import_roster(
             # The batch is flushed once at its end: rows repeating a key were refused as duplicates in the file.
             with db.session.no_autoflush:
                 read = [(number, *row_data(table, cells, caches)) for number, cells in rows]
-                batch = Batch(existing=PREFETCH[kind]([data for _, data, _ in read]))
-                for row_number, data, errors in read:
-                    fates.append(_one_row(save_row, key_field, row_number, data, errors, batch, first_row_of))
+                batch = Batch(lookups=caches)
+                PREFETCH[kind]([data for _, data, _ in read], batch)
+                with people.prefetched(batch.prefetched):
+                    for row_number, data, errors in read:
+                        fates.append(_one_row(save_row, key_field, row_number, data, errors, batch, first_row_of))
             finish_deferred(batch.deferred)
         except BaseException:
             db.session.rollback()
@@ -394,9 +557,7 @@ def import_roster(
         else:
             db.session.commit()
         result.fates.extend(fates)
-        if progress is not None:
-            progress(start + len(rows), total)
-    return result
+        yield start + len(rows)
 
 
 def _one_row(
@@ -445,6 +606,7 @@ def _validation_errors(save_row: Callable, data: dict, known: list[FieldError]) 
         _laborer_row: people._clean_laborer,
         _household_row: people._clean_household,
         _employer_row: posts._clean_employer,
+        _opening_row: posts._clean_opening,
     }[save_row]
     clean(readable, collector, None)
     return [e for e in collector.errors if e.field not in bad]
@@ -492,15 +654,6 @@ def _plain(value: Any) -> Any:
 
 def read_file(path: str) -> bytes:
     """A file's bytes, refusing anything larger than an import accepts before reading it."""
-    from pathlib import Path
-
-    from jobmatch.rosters.reader import MAX_FILE_BYTES, UnreadableRoster
-
-    size = Path(path).stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise UnreadableRoster(
-            "too_large",
-            f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请按乡镇拆分后分批导入",
-            f"the file exceeds {MAX_FILE_BYTES // (1024 * 1024)} MB; split it by township and import the parts",
-        )
+    if Path(path).stat().st_size > MAX_FILE_BYTES:
+        raise too_large()
     return Path(path).read_bytes()

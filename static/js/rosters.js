@@ -17,14 +17,29 @@
     button.addEventListener("click", function () { dryRun = button.getAttribute("data-dry-run"); });
   });
 
+  // The JSON answer comes as NDJSON lines: {done, total} after every batch, then {result} or {problem}.
+  function lines(xhr) {
+    return xhr.responseText.split("\n").filter(function (line) { return line.trim(); }).map(function (line) {
+      try { return JSON.parse(line); } catch (e) { return {}; }
+    });
+  }
+
+  function showProgress(xhr) {
+    var done = lines(xhr).filter(function (line) { return line.total !== undefined; }).pop();
+    if (!done || !done.total) { return; }
+    progress.value = Math.round(100 * done.done / done.total);
+    status.textContent = fill(text.rows_done, done);
+  }
+
   function send(report, onDone) {
     var kind = form.elements.kind.value;
     var data = new FormData();
     data.append("file", form.elements.file.files[0]);
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/v1/rosters/" + kind + "/import?dry_run=" + dryRun + "&report=" + report);
+    var stream = report === "json" ? "&stream=true" : "";
+    xhr.open("POST", "/api/v1/rosters/" + kind + "/import?dry_run=" + dryRun + "&report=" + report + stream);
     xhr.setRequestHeader("X-CSRFToken", csrf);
-    xhr.responseType = report === "xlsx" ? "blob" : "json";
+    xhr.responseType = report === "xlsx" ? "blob" : "text";
     progress.hidden = false;
     progress.value = 0;
     xhr.upload.onprogress = function (event) {
@@ -34,6 +49,7 @@
       progress.removeAttribute("value");
       status.textContent = text.checking;
     };
+    if (report === "json") { xhr.onprogress = function () { showProgress(xhr); }; }
     xhr.onload = function () { progress.hidden = true; onDone(xhr); };
     xhr.onerror = function () { progress.hidden = true; status.textContent = text.network_error; };
     xhr.send(data);
@@ -47,19 +63,36 @@
 
   function message(e) { return english ? e.en : e.zh; }
 
+  function problemText(body) {
+    var errors = (body.errors || []).map(message).join(english ? "; " : "；");
+    var title = (english ? body.title : body.title_zh) || text.error;
+    return title + (errors ? (english ? ": " : "：") + errors : "");
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, name) { return numbers.format(values[name]); });
+  }
+
   function show(xhr) {
-    var body = xhr.response || {};
     if (xhr.status !== 200) {
-      var errors = (body.errors || []).map(message).join(english ? "; " : "；");
-      var title = (english ? body.title : body.title_zh) || text.error;
-      status.textContent = title + (errors ? (english ? ": " : "：") + errors : "");
+      var problem = {};
+      try { problem = JSON.parse(xhr.responseText); } catch (e) { problem = {}; }
+      status.textContent = problemText(problem);
       return;
     }
+    var last = lines(xhr).pop() || {};
+    if (last.problem) {
+      status.textContent = fill(text.batch_failed, {done: last.done}) + problemText(last.problem);
+      return;
+    }
+    if (!last.result) {
+      status.textContent = text.stopped;
+      return;
+    }
+    var body = last.result;
     var c = body.counts;
     status.textContent = body.dry_run ? text.dry_run_done : text.imported;
-    document.getElementById("roster-counts").textContent = text.counts.replace(/\{(\w+)\}/g, function (all, name) {
-      return numbers.format(c[name]);
-    });
+    document.getElementById("roster-counts").textContent = fill(text.counts, c);
     var tbody = document.getElementById("roster-rejected");
     tbody.textContent = "";
     body.rejected.forEach(function (r) {

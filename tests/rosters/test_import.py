@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -150,6 +151,37 @@ def test_a_formula_without_a_computed_value_is_rejected_with_a_clear_reason(hous
     assert result.fates[0].errors[0].code == "uncomputed_formula"
 
 
+def _with_stored_results(data: bytes, results: dict[str, tuple[str | None, str]]) -> bytes:
+    """The workbook as Excel saves it: each formula cell also holds its last computed value."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode()
+                for ref, (kind, value) in results.items():
+                    cell = re.search(rf'<c r="{ref}"><f>(.*?)</f><v ?/>', text)
+                    typed = f' t="{kind}"' if kind else ""
+                    text = text.replace(cell.group(0), f'<c r="{ref}"{typed}><f>{cell.group(1)}</f><v>{value}</v>')
+                body = text.encode()
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def test_formulas_are_read_as_the_values_excel_stored_for_them(households):
+    headers = [*LABORER_HEADERS, "登记日期"]
+    row = [*person(11, 姓名='=CONCAT("王","芳")', 联系电话='=TEXT(13912340011,"0")'), "=DATE(2025,3,1)"]
+    name, phone = "A2", f"{chr(ord('A') + LABORER_HEADERS.index('联系电话'))}2"
+    data = _with_stored_results(
+        xlsx_bytes([headers, row]), {name: ("str", "王芳"), phone: ("str", "13912340011"), "J2": (None, "45717")}
+    )
+    result = run(data)
+    assert result.counts["created"] == 1, result.summary()
+    laborer = db.session.execute(sa.select(Laborer)).scalar_one()
+    assert (laborer.name, laborer.phone, laborer.registered_on) == ("王芳", "13912340011", date(2025, 3, 1))
+
+
 def test_a_gb18030_csv_is_read(households):
     result = run(csv_bytes([LABORER_HEADERS, person(11, 姓名="王秀英")], encoding="gb18030"), name="名册.csv")
     assert result.counts["created"] == 1
@@ -248,3 +280,32 @@ def test_a_sixteen_digit_household_code_stored_as_a_number_is_rejected(regions):
     rows = [["户编号", "行政村", "户类别"], [3611251002010000.0, "城东村", "脱贫户"]]
     result = run(xlsx_bytes(rows), kind="households")
     assert result.fates[0].errors[0].code == "digits_lost"
+
+
+def _selects_during(action) -> int:
+    statements: list[str] = []
+
+    def count_statement(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count_statement)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count_statement)
+    return len(statements)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_rules_look_ups_are_made_once_per_batch_not_once_per_row(households, dry_run):
+    """Households by code and laborers by ID number are fetched for the whole batch (the 50,000-row target)."""
+    few = xlsx_bytes([LABORER_HEADERS, person(11), person(13, 户编号="H-WEST-1")])
+    many = xlsx_bytes([LABORER_HEADERS] + [person(s, 户编号=("H-EAST-1", "H-WEST-1")[s % 2]) for s in range(21, 61)])
+    for data in (few, many):
+        run(data, dry_run=True)  # the first import of a process warms caches (skill dictionary, regions)
+    queries_few = _selects_during(lambda: run(few, dry_run=dry_run))
+    queries_many = _selects_during(lambda: run(many, dry_run=dry_run))
+    assert queries_many == queries_few, (queries_few, queries_many)
+    if not dry_run:
+        assert count(Laborer) == 42
