@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from jobmatch.accounts.scope import restrict
 from jobmatch.people.models import Region
@@ -23,7 +24,13 @@ def employers(f: dict) -> sa.Select:
 
 
 def openings(f: dict) -> sa.Select:
-    query = restrict(sa.select(Opening).outerjoin(Region, Opening.region_id == Region.id).order_by(Opening.id), Opening)
+    query = restrict(
+        sa.select(Opening)
+        .outerjoin(Region, Opening.region_id == Region.id)
+        .options(contains_eager(Opening.region))
+        .order_by(Opening.id),
+        Opening,
+    )
     q = f.get("q")
     return where_all(
         query,
