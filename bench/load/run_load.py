@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
@@ -53,14 +54,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def warm(server: Gunicorn, fixture: dict, rounds: int) -> None:
-    """Every worker builds its matching index before the clock starts (a first match costs seconds)."""
-    cadre = fixture["cadres"][0]
-    client = Client(server.url, cadre["token"])
-    paths = [f"/api/v1/laborers/{cadre['laborer_ids'][i % len(cadre['laborer_ids'])]}/matches" for i in range(rounds)]
+    """Every worker builds its matching index and opens its connections before the clock starts."""
+    cadre, manager = fixture["cadres"][0], fixture["managers"][0]
+    calls = []
+    for i in range(rounds):
+        laborer = cadre["laborer_ids"][i % len(cadre["laborer_ids"])]
+        calls += [
+            (cadre["token"], f"/api/v1/laborers/{laborer}/matches"),
+            (cadre["token"], f"/api/v1/laborers?region={cadre['villages'][0]}"),
+            (manager["token"], f"/api/v1/workshops/{manager['workshop_id']}/attendance"),
+            (fixture["bureau"]["token"], "/api/v1/openings?status=open"),
+        ]
     with ThreadPoolExecutor(max_workers=rounds) as pool:
-        statuses = list(pool.map(lambda p: client.request("GET", p, timeout=120)[0], paths))
+        statuses = list(
+            pool.map(lambda call: Client(server.url, call[0]).request("GET", call[1], timeout=120)[0], calls)
+        )
     if any(s != 200 for s in statuses):
-        raise RuntimeError(f"warm-up matches answered {statuses}")
+        raise RuntimeError(f"warm-up answered {statuses}")
 
 
 def read_stats(prefix: Path) -> list[dict]:
@@ -127,7 +137,11 @@ def run(args: argparse.Namespace) -> dict:
     log(f"==> gunicorn on {server.url}: {args.workers} workers × {args.threads} threads")
     with server:
         warm(server, fixture, rounds=4 * args.workers * args.threads)
-        log(f"==> locust: {args.users} users, {args.run_time} s, at most {args.max_requests} requests")
+        load_before = os.getloadavg()[0]
+        log(
+            f"==> locust: {args.users} users, {args.run_time} s, at most {args.max_requests} requests "
+            f"(load average {load_before:.1f} on {os.cpu_count()} CPUs)"
+        )
         started = time.monotonic()
         locust = subprocess.run(
             [
@@ -170,6 +184,9 @@ def run(args: argparse.Namespace) -> dict:
         "gunicorn": {"workers": args.workers, "threads": args.threads},
         "locust": {"users": args.users, "run_time_s": args.run_time, "think_s": args.think, "elapsed_s": elapsed},
         "note": "load generator (Locust FastHttpUser) on the same machine as the service",
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
         "endpoints": rows,
         "failures": failures,
     }
@@ -179,7 +196,7 @@ def run(args: argparse.Namespace) -> dict:
     log(table(rows))
     for failure in failures:
         log(f"  error: {failure['count']} × {failure['endpoint']}: {failure['error']}")
-    log(f"\n  figures: {out}")
+    log(f"\n  load average {summary['load_average_before']:.1f} → {summary['load_average_after']:.1f}; figures: {out}")
     return summary
 
 
