@@ -89,9 +89,13 @@ def month_end(month: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
+# Made once, so the statement below is compiled once per worker and prepared by the server.
+_VILLAGE, _TOWNSHIP, _COUNTY = aliased(Region), aliased(Region), aliased(Region)
+
+
 def workshop_county_id(workshop: Workshop) -> int | None:
     """The county of the workshop's village, in one query (every sheet and save asks)."""
-    village, township, county = (aliased(Region) for _ in range(3))
+    village, township, county = _VILLAGE, _TOWNSHIP, _COUNTY
     found = db.session.execute(
         sa.select(village.level, township.id, township.level, county.id, county.level)
         .select_from(village)
