@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="empty the database and load the demo county again")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--keep-alive", type=int, default=0, help="gunicorn's keep-alive seconds (0: none)")
     parser.add_argument("--users", type=int, default=64, help="simultaneous simulated people")
     parser.add_argument("--spawn-rate", type=float, default=64, help="people started per second")
     parser.add_argument("--run-time", type=int, default=60, help="seconds of load")
@@ -133,8 +134,13 @@ def run(args: argparse.Namespace) -> dict:
     )
     fixture = json.loads(fixture_path.read_text())
     prefix = args.output / f"load-{stamp}"
-    server = Gunicorn(env, workers=args.workers, threads=args.threads, app=NO_LOGIN_LIMITS)
-    log(f"==> gunicorn on {server.url}: {args.workers} workers × {args.threads} threads")
+    # Without keep-alive every request goes to whichever worker is free; with it, a worker that
+    # holds the connections of the slow requests queues them while another idles.
+    keep_alive = ["--keep-alive", str(args.keep_alive)]
+    server = Gunicorn(env, workers=args.workers, threads=args.threads, app=NO_LOGIN_LIMITS, extra_args=keep_alive)
+    log(
+        f"==> gunicorn on {server.url}: {args.workers} workers × {args.threads} threads, keep-alive {args.keep_alive} s"
+    )
     with server:
         warm(server, fixture, rounds=4 * args.workers * args.threads)
         load_before = os.getloadavg()[0]
@@ -181,7 +187,7 @@ def run(args: argparse.Namespace) -> dict:
     summary = {
         "when": stamp,
         "database": args.database_url.split("://")[0],
-        "gunicorn": {"workers": args.workers, "threads": args.threads},
+        "gunicorn": {"workers": args.workers, "threads": args.threads, "keep_alive_s": args.keep_alive},
         "locust": {"users": args.users, "run_time_s": args.run_time, "think_s": args.think, "elapsed_s": elapsed},
         "note": "load generator (Locust FastHttpUser) on the same machine as the service",
         "cpus": os.cpu_count(),
