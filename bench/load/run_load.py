@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_POSTGRES, help="PostgreSQL (or sqlite:///FILE)")
     parser.add_argument("--fresh", action="store_true", help="empty the database and load the demo county again")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--keep-alive", type=int, default=0, help="gunicorn's keep-alive seconds (0: none)")
     parser.add_argument("--users", type=int, default=64, help="simultaneous simulated people")
     parser.add_argument("--spawn-rate", type=float, default=64, help="people started per second")
