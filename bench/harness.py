@@ -77,8 +77,26 @@ def reset_database(database_url: str) -> None:
     engine.dispose()
 
 
+def create_database(database_url: str) -> None:
+    """Create the PostgreSQL database if the server does not have it yet."""
+    if not database_url.startswith("postgres"):
+        return
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url.set(database="postgres"), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first()
+        if exists is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+
+
 def prepare(database_url: str, instance: Path, fresh: bool = False) -> dict[str, str]:
     """Migrate, load the demo county into an empty database, train a ranker; the environment to use."""
+    create_database(database_url)
     if fresh:
         reset_database(database_url)
         shutil.rmtree(instance, ignore_errors=True)
