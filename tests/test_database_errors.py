@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from jobmatch.accounts import service as accounts
 from jobmatch.extensions import db
@@ -74,6 +75,23 @@ def test_pages_get_a_plain_503_when_the_database_is_away(client, monkeypatch):
     answer = client.post("/login", data={"csrf_token": token, "name": "someone", "password": "0123456789ab"})
     assert answer.status_code == 503
     assert "数据库暂时无法连接" in answer.get_data(as_text=True)
+
+
+def test_a_connection_cut_after_the_answer_does_not_turn_it_into_an_error(api, monkeypatch):
+    """PostgreSQL restarting between the view's answer and the session's closing ROLLBACK."""
+    original = Session.close
+    cut: list[bool] = []
+
+    def close(self):
+        if not cut:
+            cut.append(True)
+            error = sqlite3.OperationalError("terminating connection due to administrator command")
+            raise OperationalError("ROLLBACK", {}, error)
+        return original(self)
+
+    monkeypatch.setattr(Session, "close", close)
+    answer = api.get("/api/v1/households")
+    assert cut and answer.status_code == 200
 
 
 def test_other_database_errors_are_still_bugs_not_503(api, monkeypatch):

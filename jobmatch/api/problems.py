@@ -143,6 +143,22 @@ def _strip_location(errors: list[FieldError]) -> list[FieldError]:
 
 
 def register(app: APIFlask) -> None:
+    from jobmatch.extensions import db
+
+    @app.teardown_appcontext
+    def close_session(exc: BaseException | None) -> None:
+        """End the request's session; a connection the server cut meanwhile does not turn a sent answer into a 500.
+
+        Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves it nothing to do.
+        """
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            if not is_passing(error):
+                raise
+            log.warning("database connection lost while closing a session: %s", type(error.orig).__name__)
+            db.session.registry.clear()
+
     @app.error_processor
     def http_error(error: HTTPError) -> Response:
         status = error.status_code
