@@ -83,11 +83,11 @@ def test_a_connection_cut_after_the_answer_does_not_turn_it_into_an_error(api, m
     cut: list[bool] = []
 
     def close(self):
+        original(self)
         if not cut:
             cut.append(True)
             error = sqlite3.OperationalError("terminating connection due to administrator command")
             raise OperationalError("ROLLBACK", {}, error)
-        return original(self)
 
     monkeypatch.setattr(Session, "close", close)
     answer = api.get("/api/v1/households")

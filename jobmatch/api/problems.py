@@ -157,6 +157,11 @@ def register(app: APIFlask) -> None:
             if not is_passing(error):
                 raise
             log.warning("database connection lost while closing a session: %s", type(error.orig).__name__)
+            try:
+                # Close what is left by discarding its connections: none goes back to the pool mid-transaction.
+                db.session.registry().invalidate()
+            except DBAPIError:
+                pass
             db.session.registry.clear()
 
     @app.error_processor
