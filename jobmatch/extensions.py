@@ -33,12 +33,26 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 
 
+# How long a SQLite writer waits for another one to finish before the request fails with 503.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite checks foreign keys only when asked, per connection."""
+    """SQLite, per connection: foreign keys, and several gunicorn workers writing without "database is locked".
+
+    WAL lets readers go on while one writer writes; the busy timeout makes a writer wait its turn
+    instead of failing. The driver opens a transaction only at a request's first write, so a
+    request holds no read snapshot that another worker's commit could make stale.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # Durable at every checkpoint; a power cut may lose the last commits, never corrupt the file.
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 

@@ -168,6 +168,8 @@ def runner(app):
 def token_for(name: str, role: Role, regions=(), workshops=()) -> str:
     """A token for a user of this role, scoped to the given regions or workshops."""
     user = tokens.get_or_create_user(name, role)
+    # A new scope starts a new session version, as accounts.service does (workers cache scopes by it).
+    user.session_version = (user.session_version or 1) + 1
     user.regions = list(regions)
     user.workshops = list(workshops)
     return tokens.issue_token(user, "test")

@@ -8,11 +8,12 @@ workers. Out-of-scope records behave as if they did not exist (404).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy.orm import aliased
 
 from jobmatch.accounts.models import User
@@ -79,10 +80,34 @@ def current_scope() -> Scope:
     return EVERYTHING
 
 
+# A worker keeps each user's scope instead of reading their regions on every request. The key
+# holds the session version, which every change of role or scope raises (accounts.service);
+# entries expire anyway, so a village moved to another township is seen within a minute.
+SCOPE_CACHE_TTL_S = 60.0
+SCOPE_CACHE_SIZE = 4096
+
+
+def cached_scope_of(user: User) -> Scope:
+    """scope_of(user), kept per app and process for SCOPE_CACHE_TTL_S seconds."""
+    if not has_app_context() or user.id is None:
+        return scope_of(user)
+    cache: dict = current_app.extensions.setdefault("scope_cache", {})
+    key = (user.id, user.session_version, user.role)
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and now - hit[0] < SCOPE_CACHE_TTL_S:
+        return hit[1]
+    if len(cache) >= SCOPE_CACHE_SIZE:
+        cache.clear()
+    scope = scope_of(user)
+    cache[key] = (now, scope)
+    return scope
+
+
 def set_current_user(user: User) -> None:
     g.user = user
     g.actor_id = user.id
-    g.scope = scope_of(user)
+    g.scope = cached_scope_of(user)
 
 
 def _regions_in_counties(scope: Scope) -> sa.Select:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from jobmatch.accounts import audit
 from jobmatch.accounts.models import ApiToken, User
@@ -49,7 +50,10 @@ def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, or None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))).scalar_one_or_none()
+    # Token and user in one query: every API call starts here.
+    row = db.session.execute(
+        sa.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))
+    ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from apiflask import APIFlask, HTTPError
 from flask import Response, current_app, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from jobmatch.errors import FieldError, Problem
 
@@ -22,7 +25,37 @@ HTTP_TITLES: dict[int, tuple[str, str]] = {
     422: ("Invalid input", "输入数据有误"),
     429: ("Too many requests", "请求过于频繁，请稍后再试"),
     500: ("Internal server error", "服务器内部错误"),
+    503: ("Service temporarily unavailable", "服务暂时不可用，请稍后重试"),
 }
+
+log = logging.getLogger(__name__)
+
+# What the database said, in the user's terms: (code, English title, Chinese title, seconds to wait).
+STORAGE_FULL = (
+    "storage_full",
+    "Storage is full: nothing was saved",
+    "存储空间已满，本次未保存；已有数据不受影响，请联系管理员",
+    60,
+)
+DATABASE_BUSY = ("database_busy", "The database is busy: nothing was saved", "系统繁忙，本次未保存，请稍后重试", 1)
+DATABASE_DOWN = ("database_unavailable", "The database is unavailable", "数据库暂时无法连接，请稍后重试", 2)
+FULL_MARKERS = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+
+
+def is_passing(error: DBAPIError) -> bool:
+    """A database error that says nothing about the request: the server went away, is full or busy."""
+    return isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
+
+
+def database_trouble(error: DBAPIError) -> tuple[str, str, str, int]:
+    """Which kind of passing trouble a database error is: full storage, a busy lock, or no connection."""
+    message = str(error.orig).lower()
+    if any(marker in message for marker in FULL_MARKERS):
+        return STORAGE_FULL
+    if "database is locked" in message or "database table is locked" in message:
+        return DATABASE_BUSY
+    return DATABASE_DOWN
+
 
 # The framework's validation messages, with their code and Chinese wording.
 MESSAGE_CODES: list[tuple[str, str, str]] = [
@@ -110,6 +143,27 @@ def _strip_location(errors: list[FieldError]) -> list[FieldError]:
 
 
 def register(app: APIFlask) -> None:
+    from jobmatch.extensions import db
+
+    @app.teardown_appcontext
+    def close_session(exc: BaseException | None) -> None:
+        """End the request's session; a connection the server cut meanwhile does not turn a sent answer into a 500.
+
+        Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves it nothing to do.
+        """
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            if not is_passing(error):
+                raise
+            log.warning("database connection lost while closing a session: %s", type(error.orig).__name__)
+            try:
+                # Close what is left by discarding its connections: none goes back to the pool mid-transaction.
+                db.session.registry().invalidate()
+            except DBAPIError:
+                pass
+            db.session.registry.clear()
+
     @app.error_processor
     def http_error(error: HTTPError) -> Response:
         status = error.status_code
@@ -122,6 +176,20 @@ def register(app: APIFlask) -> None:
             status = 400
             title_en, title_zh = HTTP_TITLES[400]
         return problem_response(status, title_en, title_zh, errors, headers=dict(error.headers or {}))
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError) -> Response:
+        """The database cannot answer now (restarting, full, locked too long): 503, nothing saved."""
+        if not is_passing(error):
+            raise error  # a bug (a constraint the code should have checked, bad SQL): a 500, logged
+        code, title_en, title_zh, retry_after = database_trouble(error)
+        # The driver's first line only: the statement and its parameters may hold personal data.
+        first_line = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        log.warning("database unavailable (%s): %s: %s", code, type(error.orig).__name__, first_line[:200])
+        headers = {"Retry-After": str(retry_after)}
+        if not request.path.startswith("/api/"):
+            return Response(f"{title_zh}\n{title_en} (503)\n", status=503, headers=headers, mimetype="text/plain")
+        return problem_response(503, title_en, title_zh, headers=headers, extra={"code": code})
 
     @app.errorhandler(Problem)
     def domain_problem(problem: Problem) -> Response:

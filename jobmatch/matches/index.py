@@ -81,10 +81,12 @@ class MatchIndex:
     def current(self, force: bool = False) -> cat.Catalogue:
         """The catalogue, caught up with the database (now, if force)."""
         with self.lock:
-            synonyms.sync()
+            # Synonyms added by an admin are read with the other changes, not on every match.
             if self.catalogue is None:
+                synonyms.sync()
                 self._build()
             elif force or time.monotonic() - self.checked >= REFRESH_INTERVAL_S:
+                synonyms.sync()
                 self._catch_up()
             return self.catalogue
 

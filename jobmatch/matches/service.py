@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from jobmatch.extensions import db
 from jobmatch.matches.index import index, wage_per_month
@@ -80,7 +81,8 @@ def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -
     kinds = {cat.KIND[kind]} if kind else None
     found = engine.match_laborer(catalogue, query, serving_model(), date.today().toordinal(), limit, kinds)
     ids = [int(catalogue.openings.table.id[r]) for r in found.rows]
-    openings = {o.id: o for o in db.session.scalars(sa.select(Opening).where(Opening.id.in_(ids)))}
+    found_openings = sa.select(Opening).options(joinedload(Opening.region)).where(Opening.id.in_(ids))
+    openings = {o.id: o for o in db.session.scalars(found_openings)}
     items = []
     for rank, (opening_id, chance, features, distance) in enumerate(
         zip(ids, found.chance, found.features, found.distance_km, strict=True), start=1

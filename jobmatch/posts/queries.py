@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from jobmatch import text
 from jobmatch.accounts.scope import restrict
@@ -30,7 +30,13 @@ def employers(f: dict) -> sa.Select:
 
 
 def openings(f: dict) -> sa.Select:
-    query = restrict(sa.select(Opening).outerjoin(Region, Opening.region_id == Region.id).order_by(Opening.id), Opening)
+    query = restrict(
+        sa.select(Opening)
+        .outerjoin(Region, Opening.region_id == Region.id)
+        .options(contains_eager(Opening.region))
+        .order_by(Opening.id),
+        Opening,
+    )
     q = f.get("q")
     return where_all(
         query,
@@ -54,7 +60,7 @@ def openings(f: dict) -> sa.Select:
 def opening_page(f: dict, page: int, per_page: int) -> dict:
     """A page of the openings list, newest first, with the name of the employer or workshop of each."""
     query = openings(f).order_by(None).order_by(Opening.id.desc())
-    result = page_of(query.options(joinedload(Opening.employer), joinedload(Opening.region)), page, per_page)
+    result = page_of(query.options(joinedload(Opening.employer)), page, per_page)
     result["posted_by"] = posted_by(result["items"])
     return result
 

@@ -1,0 +1,147 @@
+"""When the database cannot answer (restarting, disk full, locked too long) users get a clean 503."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from jobmatch.accounts import service as accounts
+from jobmatch.extensions import db
+from jobmatch.people import service as people
+from jobmatch.vocab import Role
+from tests import factories
+from tests.conftest import ApiClient, token_for
+
+HOUSEHOLD = {"code": "3611251002019999", "village_code": factories.VILLAGE_CODE, "category": "out_of_poverty"}
+A_PHONE = "13812345678"
+
+
+def failing(message: str):
+    """A service function that fails the way the driver does, with personal data in its parameters."""
+
+    def save(*args, **kwargs):
+        raise OperationalError("INSERT INTO households ...", {"phone": A_PHONE}, sqlite3.OperationalError(message))
+
+    return save
+
+
+def test_a_full_disk_answers_503_in_both_languages_and_reads_still_work(api, monkeypatch, caplog):
+    factories.household()
+    db.session.commit()
+    monkeypatch.setattr(people, "save_household", failing("database or disk is full"))
+    with caplog.at_level(logging.WARNING):
+        answer = api.post("/api/v1/households", json=HOUSEHOLD)
+    assert answer.status_code == 503
+    assert answer.mimetype == "application/problem+json"
+    body = answer.get_json()
+    assert body["code"] == "storage_full"
+    assert "存储空间已满" in body["title_zh"] and "Storage is full" in body["title"]
+    assert int(answer.headers["Retry-After"]) > 0
+    assert A_PHONE not in caplog.text and "storage_full" in caplog.text
+    listed = api.get("/api/v1/households")
+    assert listed.status_code == 200 and len(listed.get_json()["items"]) == 1
+
+
+def test_a_database_that_went_away_answers_503_with_a_short_retry(api, monkeypatch):
+    monkeypatch.setattr(people, "save_household", failing("server closed the connection unexpectedly"))
+    answer = api.post("/api/v1/households", json=HOUSEHOLD)
+    assert answer.status_code == 503
+    assert answer.get_json()["code"] == "database_unavailable"
+    assert answer.headers["Retry-After"] == "2"
+
+
+def test_a_lock_held_too_long_answers_503_busy(api, monkeypatch):
+    monkeypatch.setattr(people, "save_household", failing("database is locked"))
+    answer = api.post("/api/v1/households", json=HOUSEHOLD)
+    assert answer.status_code == 503
+    assert answer.get_json()["code"] == "database_busy"
+    assert "系统繁忙" in answer.get_json()["title_zh"]
+
+
+def test_pages_get_a_plain_503_when_the_database_is_away(client, monkeypatch):
+    from jobmatch.accounts import views
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT ...", {}, sqlite3.OperationalError("unable to open database file"))
+
+    monkeypatch.setattr(views.service, "authenticate", down)
+    page = client.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    answer = client.post("/login", data={"csrf_token": token, "name": "someone", "password": "0123456789ab"})
+    assert answer.status_code == 503
+    assert "数据库暂时无法连接" in answer.get_data(as_text=True)
+
+
+def test_a_connection_cut_after_the_answer_does_not_turn_it_into_an_error(api, monkeypatch):
+    """PostgreSQL restarting between the view's answer and the session's closing ROLLBACK."""
+    original = Session.close
+    cut: list[bool] = []
+
+    def close(self):
+        original(self)
+        if not cut:
+            cut.append(True)
+            error = sqlite3.OperationalError("terminating connection due to administrator command")
+            raise OperationalError("ROLLBACK", {}, error)
+
+    monkeypatch.setattr(Session, "close", close)
+    answer = api.get("/api/v1/households")
+    assert cut and answer.status_code == 200
+
+
+def test_other_database_errors_are_still_bugs_not_503(api, monkeypatch):
+    def broken(*args, **kwargs):
+        raise IntegrityError("INSERT ...", {}, sqlite3.IntegrityError("NOT NULL constraint failed"))
+
+    monkeypatch.setattr(people, "save_household", broken)
+    with pytest.raises(IntegrityError):
+        api.post("/api/v1/households", json=HOUSEHOLD)
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+
+
+def test_a_new_scope_applies_to_the_next_token_request(client, regions):
+    """Workers keep scopes in memory; changing a cadre's villages still takes effect at once."""
+    other = regions["other"]
+    factories.household()
+    factories.household(code="3611251002020001", village_code=other.code)
+    db.session.commit()
+    cadre = ApiClient(client, token_for("cadre-moving", Role.cadre, [regions["village"]]))
+    first = cadre.get("/api/v1/households").get_json()["items"]
+    assert [h["village_code"] for h in first] == [factories.VILLAGE_CODE]
+    user = accounts.user_by_name("cadre-moving")
+    accounts.save_user({"region_codes": [other.code]}, user)
+    second = cadre.get("/api/v1/households").get_json()["items"]
+    assert [h["village_code"] for h in second] == [other.code]
+
+
+def test_one_query_finds_the_token_and_its_user(client, regions):
+    token = token_for("bureau-queries", Role.bureau, [regions["county"]])
+    db.session.commit()
+    api = ApiClient(client, token)
+    assert api.get("/api/v1/households").status_code == 200  # the worker has the scope now
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert api.get("/api/v1/households").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    token_reads = [s for s in statements if "api_tokens" in s]
+    user_reads = [s for s in statements if s.lstrip().startswith("SELECT users.")]
+    region_reads = [s for s in statements if s.lstrip().startswith("SELECT regions.")]
+    assert len(token_reads) == 1 and not user_reads and not region_reads
