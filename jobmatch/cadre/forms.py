@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from jobmatch.cadre import labels
+from jobmatch import labels
 from jobmatch.errors import Problem
 from jobmatch.placements.lifecycle import local_date, start_of_day
 

@@ -11,11 +11,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from jobmatch import crud, text
+from jobmatch import crud, labels, text
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_id_number, mask_phone
-from jobmatch.cadre import labels
 from jobmatch.cadre.forms import LaborerForm, ReferForm, StepForm, attach_errors
 from jobmatch.errors import NotFound, Problem
 from jobmatch.extensions import db

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from jobmatch import labels
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Problem
@@ -38,15 +39,6 @@ STATUS_LABELS = {
     AlertStatus.open: _l("待处理"),
     AlertStatus.following_up: _l("跟进中"),
     AlertStatus.resolved: _l("已解决"),
-}
-TYPE_LABELS = {
-    "workshop": _l("帮扶车间"),
-    "public_welfare": _l("公益性岗位"),
-    "local_enterprise": _l("本地企业"),
-    "migrant": _l("外出务工"),
-    "self_employed": _l("自主就业"),
-    indicators.UNEMPLOYED_WILLING: _l("有意愿未就业"),
-    indicators.NOT_WILLING: _l("无就业意愿"),
 }
 
 
@@ -141,5 +133,5 @@ def indicator_page():
         current=current,
         trend=trend,
         children=list(children),
-        type_labels=TYPE_LABELS,
+        type_labels=labels.WORK_TYPE,
     )

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from jobmatch import labels
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
 from jobmatch.crud import page_of
@@ -40,16 +41,6 @@ CERTIFICATION_LABELS = {
     CertificationStatus.applied.value: _l("申请认定中"),
     CertificationStatus.certified.value: _l("已认定"),
     CertificationStatus.suspended.value: _l("暂停认定"),
-}
-# The dashboard's words for the kinds of work (monitoring.indicators.TYPES).
-TYPE_LABELS = {
-    "workshop": _l("帮扶车间"),
-    "public_welfare": _l("公益性岗位"),
-    "local_enterprise": _l("本地企业"),
-    "migrant": _l("外出务工"),
-    "self_employed": _l("自主就业"),
-    "unemployed_willing": _l("有意愿未就业"),
-    "not_willing": _l("无就业意愿"),
 }
 
 
@@ -216,7 +207,7 @@ def dashboard():
         region=region,
         choices=choices,
         labels=forms,
-        type_labels=TYPE_LABELS,
+        type_labels=labels.WORK_TYPE,
     )
 
 
@@ -251,7 +242,7 @@ def _charts(board: dict) -> dict:
     return {
         "types": {
             "kind": "pie",
-            "names": [str(TYPE_LABELS[t]) for t in indicators.TYPES],
+            "names": [str(labels.WORK_TYPE[t]) for t in indicators.TYPES],
             "values": [board["total"]["by_type"][t] for t in indicators.TYPES],
         },
         "rate": {

@@ -50,6 +50,12 @@ STATUS = {
     EmploymentStatus.self_employed: _l("自主就业"),
 }
 EMPLOYMENT_KIND = {EmploymentKind(kind.value): label for kind, label in STATUS.items() if kind.value != "unemployed"}
+# The seven kinds of work the indicators count (monitoring.indicators.TYPES), by their codes.
+WORK_TYPE = {
+    **{status.value: label for status, label in STATUS.items() if status is not EmploymentStatus.unemployed},
+    "unemployed_willing": _l("有意愿未就业"),
+    "not_willing": _l("无就业意愿"),
+}
 OPENING_KIND = {
     OpeningKind.enterprise: _l("企业岗位"),
     OpeningKind.workshop: _l("车间岗位"),
