@@ -169,6 +169,16 @@ def missing_writes(database_url: str, prefix: str, acknowledged: list[str]) -> l
     return [code for code in acknowledged if code not in stored]
 
 
+def check_acknowledged(database_url: str, prefix: str, acknowledged: list[str], failures: list[str]) -> None:
+    """Print how many acknowledged writes are stored; a missing one, or none acknowledged, is a failure."""
+    missing = missing_writes(database_url, prefix, acknowledged)
+    log(f"  acknowledged writes in the database: {len(acknowledged) - len(missing)} of {len(acknowledged)}")
+    if missing:
+        failures.append(f"{len(missing)} acknowledged writes are missing, e.g. {missing[:3]}")
+    if not acknowledged:
+        failures.append("no write was acknowledged at all")
+
+
 # --- a service to break -------------------------------------------------------------------------------
 
 
@@ -228,15 +238,7 @@ def run_under_load(
         bad = outcomes.server_errors(allowed)
         if bad:
             failures.append(f"answers that should not happen: {bad}")
-        missing = missing_writes(database_url, load.prefix, outcomes.acknowledged)
-        log(
-            f"  acknowledged writes in the database: {len(outcomes.acknowledged) - len(missing)} of "
-            f"{len(outcomes.acknowledged)}"
-        )
-        if missing:
-            failures.append(f"{len(missing)} acknowledged writes are missing, e.g. {missing[:3]}")
-        if not outcomes.acknowledged:
-            failures.append("no write was acknowledged at all")
+        check_acknowledged(database_url, load.prefix, outcomes.acknowledged, failures)
     finally:
         server.stop()
     return failures, outcomes
@@ -460,13 +462,7 @@ def sqlite_disk_full(args: argparse.Namespace) -> bool:
                 failures.append(f"answers other than a clean 503: {bad}")
             if not outcomes.problem_codes.get("503 storage_full"):
                 failures.append("no writer saw 503 storage_full while the disk was full")
-            missing = missing_writes(database_url, load.prefix, outcomes.acknowledged)
-            log(
-                f"  acknowledged writes in the database: {len(outcomes.acknowledged) - len(missing)} of "
-                f"{len(outcomes.acknowledged)}"
-            )
-            if missing:
-                failures.append(f"{len(missing)} acknowledged writes are missing")
+            check_acknowledged(database_url, load.prefix, outcomes.acknowledged, failures)
         finally:
             server.stop()
         failures += integrity(database_url)
