@@ -147,3 +147,13 @@ def test_the_login_limit_is_shared_by_every_worker_through_redis(county, make_ap
     blocked = workers[0].post("/login", data={"name": "cadre", "password": PASSWORD})
     assert blocked.status_code == 429
     assert "请求过于频繁" in blocked.get_data(as_text=True)
+
+
+def test_an_app_with_login_limits_off_does_not_turn_them_off_for_the_next(county, make_app):
+    """The limiter is one object for every app: an app built with limits off must not leave them off."""
+    make_app(RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False)
+    client = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_KEY_PREFIX=f"jobmatch-test-{uuid.uuid4().hex}").test_client()
+    statuses = [
+        client.post("/login", data={"name": "cadre", "password": "wrong-password!"}).status_code for _ in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
