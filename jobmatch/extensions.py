@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -29,7 +30,39 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Requests that only read: GET and HEAD (no route changes data on them).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+class Session(FlaskSession):
+    """The request's session; on PostgreSQL a reading request runs its statements without a transaction.
+
+    Read committed gives each statement its own snapshot either way, so readers see the same rows;
+    what changes is the cost: no BEGIN and ROLLBACK round trips, and psycopg keeps its prepared
+    statements (a ROLLBACK throws them all away), so PostgreSQL plans a busy query once per
+    connection instead of on every request.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if bind is None and isinstance(engine, Engine) and _reading_request() and engine.dialect.name == "postgresql":
+            return _autocommit(engine)
+        return engine
+
+
+def _reading_request() -> bool:
+    return has_request_context() and request.method in READ_METHODS
+
+
+def _autocommit(engine: Engine) -> Engine:
+    """The engine's autocommit twin (the same pool), kept on the engine so the session sees one bind."""
+    twin = engine.__dict__.get("_autocommit_twin")
+    if twin is None:
+        twin = engine.__dict__["_autocommit_twin"] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return twin
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 
 

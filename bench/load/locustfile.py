@@ -10,6 +10,11 @@
 LOAD_FIXTURE names the JSON written by bench/load/fixture.py; LOAD_MAX_REQUESTS stops the run
 after that many requests (the time bound is Locust's --run-time). Each simulated cadre and
 manager takes its own account, in turn; managers never share a workshop.
+
+LOAD_RATE (requests per second for all users together) paces every person instead: each asks
+at most LOAD_RATE / LOAD_USERS times a second, so latencies are measured at that arrival rate
+rather than at saturation. LOAD_MIX=ceiling replaces the mix with GET /healthz alone: what the
+load generator and gunicorn manage on this machine with no application work behind them.
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ import os
 import random
 import re
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, constant_throughput, events, task
 
 FIXTURE = json.loads(open(os.environ["LOAD_FIXTURE"]).read())  # noqa: SIM115
 MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "0"))
 # Each simulated person waits this long between requests (0: as fast as the service answers).
 THINK_S = float(os.environ.get("LOAD_THINK_S", "0"))
+RATE = float(os.environ.get("LOAD_RATE", "0"))
+USERS = int(os.environ.get("LOAD_USERS", "1"))
+CEILING = os.environ.get("LOAD_MIX") == "ceiling"
 STATUSES = ["present"] * 17 + ["half_day", "leave", "absent"]
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -55,9 +63,14 @@ def _keep(environment, **_kwargs) -> None:
     _environment = environment
 
 
+def pace():
+    """How long a person waits between requests: paced to LOAD_RATE, or THINK_S seconds."""
+    return constant_throughput(RATE / USERS) if RATE else constant(THINK_S)
+
+
 class TokenUser(FastHttpUser):
     abstract = True
-    wait_time = constant(THINK_S)
+    wait_time = pace()
 
     def bearer(self, token: str) -> None:
         self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -67,6 +80,7 @@ class TokenUser(FastHttpUser):
 
 
 class Cadre(TokenUser):
+    abstract = CEILING
     weight = 10
 
     def on_start(self) -> None:
@@ -93,6 +107,7 @@ class Cadre(TokenUser):
 
 
 class Manager(TokenUser):
+    abstract = CEILING
     weight = 6
 
     def on_start(self) -> None:
@@ -123,6 +138,7 @@ class Manager(TokenUser):
 
 
 class Bureau(TokenUser):
+    abstract = CEILING
     weight = 6
 
     def on_start(self) -> None:
@@ -144,8 +160,9 @@ class Bureau(TokenUser):
 class Login(FastHttpUser):
     """Someone opens the login page, signs in and lands on the home page."""
 
+    abstract = CEILING
     weight = 1
-    wait_time = constant(max(THINK_S, 0.5))
+    wait_time = pace() if RATE else constant(max(THINK_S, 0.5))
 
     @task
     def login(self) -> None:
@@ -166,3 +183,14 @@ class Login(FastHttpUser):
                 answer.failure(f"login answered {answer.status_code}")
                 return
         self.client.get("/", name="GET / (home)")
+
+
+class Ceiling(FastHttpUser):
+    """LOAD_MIX=ceiling: the cheapest answer the service has, as fast as it comes."""
+
+    abstract = not CEILING
+    wait_time = pace()
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="GET /healthz")

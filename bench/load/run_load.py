@@ -11,6 +11,8 @@ Exit status: 1 when any request failed (or, with --check-targets, when a target 
 
     .venv/bin/python bench/load/run_load.py                              # full form: 60 s, 64 users
     .venv/bin/python bench/load/run_load.py --run-time 30 --users 16     # short form
+    .venv/bin/python bench/load/run_load.py --users 100 --rate 60        # latencies at 60 requests/s
+    .venv/bin/python bench/load/run_load.py --ceiling                    # GET /healthz alone: the harness's limit
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--run-time", type=int, default=60, help="seconds of load")
     parser.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests")
     parser.add_argument("--think", type=float, default=0.0, help="seconds each person waits between requests")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="requests/s offered by all people together, paced (0: no pacing)"
+    )
+    parser.add_argument(
+        "--ceiling", action="store_true", help="GET /healthz alone instead of the mix (the load generator's limit)"
+    )
     parser.add_argument("--cadres", type=int, default=30, help="cadre accounts (three villages each)")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where figures are written")
     parser.add_argument("--check-targets", action="store_true", help=f"fail below {TARGET_RPS} req/s or p95 too slow")
@@ -145,7 +153,9 @@ def run(args: argparse.Namespace) -> dict:
         warm(server, fixture, rounds=4 * args.workers * args.threads)
         load_before = os.getloadavg()[0]
         log(
-            f"==> locust: {args.users} users, {args.run_time} s, at most {args.max_requests} requests "
+            f"==> locust ({'GET /healthz alone' if args.ceiling else 'busy morning'}"
+            f"{f', paced to {args.rate:g} req/s' if args.rate else ''}): "
+            f"{args.users} users, {args.run_time} s, at most {args.max_requests} requests "
             f"(load average {load_before:.1f} on {os.cpu_count()} CPUs)"
         )
         started = time.monotonic()
@@ -173,7 +183,8 @@ def run(args: argparse.Namespace) -> dict:
             ],
             env=env
             | {"LOAD_FIXTURE": str(fixture_path), "LOAD_MAX_REQUESTS": str(args.max_requests)}
-            | {"LOAD_THINK_S": str(args.think)},
+            | {"LOAD_THINK_S": str(args.think), "LOAD_RATE": str(args.rate), "LOAD_USERS": str(args.users)}
+            | {"LOAD_MIX": "ceiling" if args.ceiling else "morning"},
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -188,7 +199,14 @@ def run(args: argparse.Namespace) -> dict:
         "when": stamp,
         "database": args.database_url.split("://")[0],
         "gunicorn": {"workers": args.workers, "threads": args.threads, "keep_alive_s": args.keep_alive},
-        "locust": {"users": args.users, "run_time_s": args.run_time, "think_s": args.think, "elapsed_s": elapsed},
+        "mix": "GET /healthz alone" if args.ceiling else "busy morning",
+        "locust": {
+            "users": args.users,
+            "run_time_s": args.run_time,
+            "think_s": args.think,
+            "rate_offered": args.rate or None,
+            "elapsed_s": elapsed,
+        },
         "note": "load generator (Locust FastHttpUser) on the same machine as the service",
         "cpus": os.cpu_count(),
         "load_average_before": load_before,

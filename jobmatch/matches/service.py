@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -33,14 +34,25 @@ def models_dir() -> Path:
 
 
 def serving_model() -> ranker.Model:
-    """The promoted ranker, loaded once per process and reloaded when another is promoted."""
-    state = ranker.serving_state(models_dir())
+    """The promoted ranker, loaded once per process and reloaded when another is promoted.
+
+    The serving file is read again only when its modification time changes (a stat per match).
+    """
+    directory = models_dir()
+    try:
+        seen = (directory / ranker.SERVING_FILE).stat()
+        stamp = (seen.st_mtime_ns, seen.st_size)
+    except FileNotFoundError:
+        stamp = None
     cache = current_app.extensions.setdefault("ranker_cache", {})
-    version = state["serving"] or ranker.PRIOR_VERSION
+    if "model" in cache and cache.get("stamp") == stamp:
+        return cache["model"]
+    version = ranker.serving_state(directory)["serving"] or ranker.PRIOR_VERSION
     if cache.get("version") != version:
-        cache["model"] = ranker.serving_model(models_dir())
+        cache["model"] = ranker.serving_model(directory)
         cache["version"] = version
         metrics.ranker_serving(cache["model"].version)
+    cache["stamp"] = stamp
     return cache["model"]
 
 
@@ -68,8 +80,18 @@ def laborer_query(laborer: Laborer, catalogue: cat.Catalogue) -> engine.LaborerQ
         household_public_welfare=bool(t.household_public_welfare[row]) and not bool(t.employed[row]),
         past_referrals=int(t.past_referrals[row]),
         past_hires=int(t.past_hires[row]),
-        skills=skill_engine.profile_skills(laborer.skills_raw or laborer.skills),
+        skills=_profile(_skills_key(laborer.skills_raw or laborer.skills), skill_engine.dictionary()),
     )
+
+
+def _skills_key(skills: str | list[str] | None) -> str | tuple[str, ...]:
+    return skills if isinstance(skills, str) else tuple(skills or ())
+
+
+@functools.lru_cache(maxsize=8192)
+def _profile(skills: str | tuple[str, ...], dictionary: skill_engine.SkillDictionary) -> skill_engine.LaborerSkills:
+    """A laborer's written skills scored against the dictionary, kept per process (many share the same words)."""
+    return skill_engine.profile_skills(skills, dictionary)
 
 
 def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -> dict:
@@ -247,7 +269,7 @@ def matches_for_opening(opening: Opening, limit: int, visible: sa.Select) -> dic
         row = t.row_of[laborer_id]
         age = int((date.today().toordinal() - t.birth_ordinal[row]) // engine.DAYS_PER_YEAR)
         fit = skill_engine.skill_fit(
-            skill_engine.profile_skills(laborer.skills_raw or laborer.skills), _required(opening)
+            _profile(_skills_key(laborer.skills_raw or laborer.skills), skill_engine.dictionary()), _required(opening)
         )
         items.append(
             {

@@ -244,8 +244,11 @@ def load(directory: Path, version: str) -> TrainedModel:
     return TrainedModel(version, joblib.load(blob), card)
 
 
+SERVING_FILE = "serving.json"
+
+
 def serving_state(directory: Path) -> dict:
-    path = directory / "serving.json"
+    path = directory / SERVING_FILE
     if not path.exists():
         return {"serving": None, "history": []}
     return json.loads(path.read_text(encoding="utf-8"))
@@ -253,7 +256,7 @@ def serving_state(directory: Path) -> dict:
 
 def _write_serving(directory: Path, state: dict) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "serving.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+    (directory / SERVING_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
 
 
 def serving_model(directory: Path) -> Model:
