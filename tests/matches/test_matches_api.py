@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from jobmatch.accounts import tokens
 from jobmatch.accounts.service import get_user
+from jobmatch.matching import ranker
 from jobmatch.posts.service import save_opening
 from tests import factories
+from tests.matching.test_engine import _training_set
 
 
 def _post(title: str, skills: list[str], **kw) -> int:
@@ -158,3 +161,20 @@ def test_a_batch_proposal_gives_each_place_once_and_only_to_laborers_in_scope(as
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8-sig").startswith("劳动力编号,姓名")
     assert as_role("manager").post("/api/v1/assignments", json={"region": factories.COUNTY_CODE}).status_code == 403
+
+
+def test_a_promoted_ranker_serves_the_next_match_and_a_rollback_the_one_after(app, as_role, county):
+    _post("缝纫工", ["缝纫"])
+    cadre = as_role("cadre")
+    url = f"/api/v1/laborers/{county['east'][0].id}/matches"
+    assert cadre.get(url).get_json()["model_version"] == "prior-1"
+    directory = Path(app.config["MODELS_DIR"])
+    ranker.save(ranker.train(_training_set(), "t-promoted", ranker.PriorModel()), directory)
+    try:
+        # The worker reads serving.json again only when it changes: the next match uses the new model.
+        ranker.promote(directory, "t-promoted")
+        assert cadre.get(url).get_json()["model_version"] == "t-promoted"
+        ranker.rollback(directory)
+        assert cadre.get(url).get_json()["model_version"] == "prior-1"
+    finally:
+        (directory / ranker.SERVING_FILE).unlink(missing_ok=True)
