@@ -88,7 +88,7 @@ def _skills_key(skills: str | list[str] | None) -> str | tuple[str, ...]:
     return skills if isinstance(skills, str) else tuple(skills or ())
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)  # about 6 KB each: at most ~25 MB per worker
 def _profile(skills: str | tuple[str, ...], dictionary: skill_engine.SkillDictionary) -> skill_engine.LaborerSkills:
     """A laborer's written skills scored against the dictionary, kept per process (many share the same words)."""
     return skill_engine.profile_skills(skills, dictionary)
