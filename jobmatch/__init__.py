@@ -102,6 +102,9 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch import cli, ops
 
     ops.init_app(app)
+    from jobmatch.monitoring import schedule
+
+    schedule.init_app(app)
 
     cli.register(app)
     return app
