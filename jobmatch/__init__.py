@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from apiflask import APIFlask
+from flask.json.provider import DefaultJSONProvider
 
 from jobmatch import config as config_module
 from jobmatch import crypto
@@ -13,6 +16,16 @@ from jobmatch.extensions import db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 API_VERSION = "1.0.0"
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Dates in ISO 8601 (2026-04-01) wherever a free-form answer holds one, not HTTP dates."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 def create_app(test_config: dict | None = None) -> APIFlask:
@@ -31,6 +44,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.load(app.instance_path, test_config))
     # Chinese stays readable in JSON, and fields keep the order the schemas give them.
+    app.json = JSONProvider(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
@@ -88,6 +102,9 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch import cli, ops
 
     ops.init_app(app)
+    from jobmatch.monitoring import schedule
+
+    schedule.init_app(app)
 
     cli.register(app)
     return app

@@ -58,6 +58,13 @@ def load_demo(seed: int, if_empty: bool) -> None:
     from jobmatch.matches.codes import backfill
 
     backfill()
+    # The alerts inbox is not empty on the first visit: today's run happens now, not at the first check.
+    from jobmatch.monitoring import service as monitoring
+
+    run = monitoring.run_daily("demo")
+    if run is not None:
+        raised = sum(n for counts in run.raised.values() for n in counts.values())
+        click.echo(f"今日预警已生成 / today's alerts raised: {raised}")
     if db.engine.dialect.name == "postgresql":
         # Thousands of rows arrived at once: without fresh statistics the planner picks nested loops
         # for a few minutes, until autovacuum notices (a county list took 70 ms instead of 2).
@@ -235,9 +242,12 @@ def run_alerts(as_of) -> None:
     from jobmatch.monitoring import service as monitoring
 
     g.actor_id = None
-    made = monitoring.run(as_of.date() if as_of else None)
+    day = as_of.date() if as_of else None
+    made = monitoring.run(day)
+    closed = monitoring.close_settled(day)
     db.session.commit()
     click.echo(f"预警新增 / alerts raised: {sum(made.values())} " + " ".join(f"{k}={v}" for k, v in made.items()))
+    click.echo(f"自动关闭 / alerts closed: {sum(closed.values())} " + " ".join(f"{k}={v}" for k, v in closed.items()))
 
 
 def _database_url() -> str:

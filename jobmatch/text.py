@@ -70,3 +70,41 @@ def pinyin_key(value: str) -> str:
     from pypinyin import lazy_pinyin
 
     return " ".join(lazy_pinyin(normalize(value)))
+
+
+# A name's search key holds a few pinyin spellings; the column that stores it has room for this many characters.
+NAME_KEY_LENGTH = 255
+_LATIN = re.compile(r"[a-z]+")
+
+
+def name_search_key(name: str | None) -> str:
+    """Pinyin spellings of a name, full and initials, space-separated: 覃平 → "tanping qinping yanping tp qp yp".
+
+    Cadres type names in pinyin or initials on a phone. The first character is a surname, often read
+    differently from the same character elsewhere (覃 is Tán as a surname, Qín otherwise), so every reading
+    of it is kept; later characters take their usual reading. Stored at write time beside the name.
+    """
+    from pypinyin import Style, pinyin
+
+    text = normalize(name).replace(" ", "").lower()
+    if not text:
+        return ""
+    readings = [
+        [r for r in options if _LATIN.fullmatch(r)] or [options[0]]
+        for options in pinyin(text, Style.NORMAL, heteronym=True)
+    ]
+    first, rest = readings[0], [options[0] for options in readings[1:]]
+    full = ["".join([reading, *rest]) for reading in first]
+    initials = ["".join(part[0] for part in [reading, *rest]) for reading in first]
+    key = ""
+    for token in dict.fromkeys(full + initials):
+        if len(key) + len(token) + 1 > NAME_KEY_LENGTH:
+            break
+        key = f"{key} {token}" if key else token
+    return key
+
+
+def search_letters(q: str) -> str | None:
+    """The query as pinyin letters ("tan ping" → "tanping", "TP" → "tp"), or None if it is not pinyin."""
+    letters = normalize(q).replace(" ", "").lower()
+    return letters if letters and _LATIN.fullmatch(letters) else None

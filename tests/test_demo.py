@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from stdnum.cn import ric
 
-from jobmatch import demo
+from jobmatch import demo, idnumbers
 from jobmatch.extensions import db
 from jobmatch.geo import division_prefix, haversine_km
 from jobmatch.people.models import Household, Laborer, Region
@@ -79,8 +79,12 @@ def check_laborers(today: date) -> dict[int, Laborer]:
     laborers = {lab.id: lab for lab in all_of(Laborer)}
     assert 4500 <= len(laborers) <= 5500
     seen: set[str] = set()
+    areas_before_2000: set[str] = set()
     for lab in laborers.values():
-        assert ric.validate(lab.id_number) == lab.id_number
+        assert idnumbers.parse(lab.id_number).number == lab.id_number
+        assert idnumbers.area_in_county(lab.id_number[:6], "361125")
+        if lab.birth_date.year < 2000:
+            areas_before_2000.add(lab.id_number[:6])
         assert lab.id_number not in seen
         seen.add(lab.id_number)
         assert ric.get_birth_date(lab.id_number) == lab.birth_date
@@ -96,6 +100,8 @@ def check_laborers(today: date) -> dict[int, Laborer]:
     assert "缝纫" in {s for lab in laborers.values() for s in lab.skills}
     share = sum(lab.phone is not None for lab in laborers.values()) / len(laborers)
     assert 0.8 <= share <= 0.9
+    # People born before Hengfeng's code changed in 2000 carry the old code or, registered late, the new one.
+    assert areas_before_2000 == {"362325", "361125"}
     return laborers
 
 

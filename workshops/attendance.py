@@ -415,22 +415,27 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
         )
     result = _write(AttendanceKind.workshop, day, cleaned, employments, workshop.id, reason)
     signals = absences.detect(workshop.id, day, [e["laborer_id"] for e in cleaned])
-    _alert_village(signals)
+    _alert_village(signals, {e["laborer_id"] for e in cleaned if e["status"] in AT_WORK})
     db.session.commit()
     return result
 
 
-def _alert_village(signals: list) -> None:
-    """A long absence reaches the village's cadre at once, as an alert (the scheduled run would find it later)."""
-    if not signals:
-        return
+# Days that count as at work: they end a long absence.
+AT_WORK = (AttendanceStatus.present, AttendanceStatus.half_day, AttendanceStatus.home_piecework)
+
+
+def _alert_village(signals: list, at_work: set[int]) -> None:
+    """A long absence reaches the village's cadre at once, as an alert, and a return to work closes it
+    (the daily run would find both later)."""
     # Monitoring reads the workshops' signals, so it is imported here rather than at the top.
     from jobmatch.monitoring import service as monitoring
 
-    households = db.session.scalars(
-        sa.select(Laborer.household_id).where(Laborer.id.in_({s.laborer_id for s in signals}))
-    ).all()
-    for household_id in set(households):
+    households = set(monitoring.households_absent_until_now(at_work)) if at_work else set()
+    if signals:
+        households |= set(
+            db.session.scalars(sa.select(Laborer.household_id).where(Laborer.id.in_({s.laborer_id for s in signals})))
+        )
+    for household_id in households:
         monitoring.after_event(household_id)
 
 

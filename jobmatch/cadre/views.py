@@ -21,6 +21,7 @@ from jobmatch.extensions import db
 from jobmatch.geo import DIVISION_CODE
 from jobmatch.i18n import current_language
 from jobmatch.matches import service as matches_service
+from jobmatch.monitoring import goal as household_goal
 from jobmatch.monitoring import indicators
 from jobmatch.people import queries as people_queries
 from jobmatch.people import service as people
@@ -104,10 +105,15 @@ def households():
         "region": _village_arg(),
         "category": _coded("category", HouseholdCategory),
         "risk_level": _coded("risk_level", RiskLevel),
+        "goal": _coded("goal", household_goal.Goal),
     }
+    today = china_today()
     query = people_queries.households(filters).options(selectinload(Household.laborers))
+    if filters["goal"]:
+        query = query.where(household_goal.condition(household_goal.Goal(filters["goal"]), today))
     page = crud.page_of(query, _page_number(), PAGE_SIZE)
-    return render_template("cadre/households.html", page=page, filters=filters, villages=_villages())
+    goals = household_goal.of_households([h.id for h in page["items"]], today)
+    return render_template("cadre/households.html", page=page, filters=filters, villages=_villages(), goals=goals)
 
 
 @bp.get("/households/<int:household_id>")
@@ -116,7 +122,8 @@ def household(household_id: int):
     """A household and its members / 农户详情"""
     found = _in_scope(Household, household_id, "Household", "农户")
     members = db.session.execute(people_queries.laborers({"household_code": found.code})).scalars().all()
-    return render_template("cadre/household.html", household=found, members=members)
+    goal = household_goal.of_households([found.id], china_today())[found.id]
+    return render_template("cadre/household.html", household=found, members=members, goal=goal)
 
 
 # --- laborers ----------------------------------------------------------------------------------------------------

@@ -164,6 +164,23 @@ def transition_alert(alert_id: int, data: dict):
     return service.transition(alert_id, data)
 
 
+class AlertRunOut(Schema):
+    day = Date()
+    trigger = String(metadata={"description": "schedule（每日自动）, demo, cli"})
+    started_at = DateTime()
+    finished_at = DateTime(allow_none=True)
+    raised = Dict(metadata={"description": "新增预警，按类型 / alerts raised, by kind"})
+    closed = Dict(metadata={"description": "自动关闭的预警，按类型 / alerts closed by events, by kind"})
+
+
+@bp.get("/alerts/runs")
+@bp.auth_required(token_auth, roles=MONITORING_STAFF)
+@bp.output(AlertRunOut(many=True))
+def list_alert_runs():
+    """The daily runs of the alert rules, newest first / 预警规则每日自动运行记录"""
+    return service.latest_runs()
+
+
 class FindingOut(Schema):
     check = String()
     zh = String()

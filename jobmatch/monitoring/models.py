@@ -95,3 +95,21 @@ class AlertEvent(Stamped, db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+class AlertRun(Stamped, db.Model):
+    """One day's run of the alert rules: at most one per day across every worker and server.
+
+    The unique day is the lock: the worker whose insert succeeds runs the rules, the others skip.
+    """
+
+    __tablename__ = "alert_runs"
+
+    day: Mapped[date] = mapped_column(unique=True)
+    # "schedule" (the daily run), "demo" (right after the demo county loads) or "cli".
+    trigger: Mapped[str] = mapped_column(sa.String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Alerts raised and closed by the run, by kind.
+    raised: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    closed: Mapped[dict] = mapped_column(sa.JSON, default=dict)

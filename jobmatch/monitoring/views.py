@@ -70,6 +70,7 @@ def inbox():
         status_labels=STATUS_LABELS,
         allowed=service.ALLOWED_NEXT,
         status=status,
+        last_run=next(iter(service.latest_runs(1)), None),
     )
 
 

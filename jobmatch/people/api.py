@@ -209,6 +209,10 @@ class LaborerOut(Schema):
     latitude = Float(allow_none=True)
     longitude = Float(allow_none=True)
     has_health_note = mm.Function(lambda p: bool(p.health_note))
+    notices = mm.Function(
+        lambda p: [n.as_dict() for n in service.laborer_notices(p)],
+        metadata={"description": "提醒（不阻止保存）/ notices that do not block saving"},
+    )
     registered_on = Date()
     created_at = DateTime()
     updated_at = DateTime()

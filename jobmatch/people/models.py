@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from jobmatch import text
 from jobmatch.crypto import EncryptedText, blind_index
 from jobmatch.extensions import db
 from jobmatch.modelbase import Stamped, enum_column
@@ -44,11 +45,18 @@ class Household(Stamped, db.Model):
     category: Mapped[HouseholdCategory] = mapped_column(enum_column(HouseholdCategory))
     risk_level: Mapped[RiskLevel] = mapped_column(enum_column(RiskLevel), default=RiskLevel.low)
     head_name: Mapped[str | None] = mapped_column(sa.String(64))
+    # Pinyin spellings of the head's name for search (text.name_search_key), kept in step by the validator.
+    head_name_key: Mapped[str] = mapped_column(sa.String(text.NAME_KEY_LENGTH), default="")
 
     village: Mapped[Region] = relationship()
     laborers: Mapped[list[Laborer]] = relationship(back_populates="household")
 
     __table_args__ = (sa.Index("ix_households_updated_at", "updated_at"),)
+
+    @validates("head_name")
+    def _key_head_name(self, key: str, value: str | None) -> str | None:
+        self.head_name_key = text.name_search_key(value)
+        return value
 
 
 class Laborer(Stamped, db.Model):
@@ -58,6 +66,8 @@ class Laborer(Stamped, db.Model):
 
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # Pinyin spellings of the name for search (text.name_search_key), kept in step by the validator.
+    name_key: Mapped[str] = mapped_column(sa.String(text.NAME_KEY_LENGTH), default="")
     # Encrypted at rest; the blind index enforces uniqueness and serves exact lookups.
     id_number: Mapped[str] = mapped_column("id_number_encrypted", EncryptedText)
     id_number_index: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -85,6 +95,11 @@ class Laborer(Stamped, db.Model):
     __table_args__ = (sa.Index("ix_laborers_updated_at", "updated_at"),)
 
     household: Mapped[Household] = relationship(back_populates="laborers")
+
+    @validates("name")
+    def _key_name(self, key: str, value: str) -> str:
+        self.name_key = text.name_search_key(value)
+        return value
 
     @validates("id_number")
     def _index_id_number(self, key: str, value: str) -> str:

@@ -26,6 +26,20 @@ def contains(column, q: str | None) -> sa.ColumnElement[bool] | None:
     return column.contains(text.normalize(q), autoescape=True)
 
 
+def name_matches(name_column, key_column, q: str) -> sa.ColumnElement[bool]:
+    """A name typed as characters (spaces ignored: 王 秀英), as pinyin (tan ping) or as initials (tp).
+
+    Pinyin matches the start of one of the name's stored spellings (text.name_search_key), so `tp`
+    finds 覃平 but `ping` does not find every 平.
+    """
+    letters = text.search_letters(q)
+    by_characters = name_column.contains(text.normalize(q).replace(" ", ""), autoescape=True)
+    if letters is None:
+        return by_characters
+    spelling = (" " + key_column).contains(" " + letters, autoescape=True)
+    return sa.or_(by_characters, spelling)
+
+
 def where_all(query: sa.Select, *conditions) -> sa.Select:
     for condition in conditions:
         if condition is not None:
@@ -54,7 +68,9 @@ def households(f: dict) -> sa.Select:
         in_region(f.get("region")),
         Household.category == f["category"] if f.get("category") else None,
         Household.risk_level == f["risk_level"] if f.get("risk_level") else None,
-        sa.or_(contains(Household.code, q), contains(Household.head_name, q)) if q else None,
+        sa.or_(contains(Household.code, q), name_matches(Household.head_name, Household.head_name_key, q))
+        if q
+        else None,
     )
 
 
@@ -75,7 +91,10 @@ def laborers(f: dict) -> sa.Select:
         Laborer.labor_capacity == f["labor_capacity"] if f.get("labor_capacity") else None,
         Laborer.willingness == f["willingness"] if f.get("willingness") else None,
         Laborer.employment_status == f["employment_status"] if f.get("employment_status") else None,
-        sa.or_(contains(Laborer.name, q), Laborer.id_number_index == blind_index(text.normalize_digits(q)))
+        sa.or_(
+            name_matches(Laborer.name, Laborer.name_key, q),
+            Laborer.id_number_index == blind_index(text.normalize_digits(q)),
+        )
         if q
         else None,
     )

@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
-from jobmatch import crud, text
+from jobmatch import crud, idnumbers, text
 from jobmatch.accounts import audit
 from jobmatch.accounts.scope import restrict
 from jobmatch.crypto import blind_index
@@ -214,29 +212,34 @@ def save_household(
 
 
 def parse_id_number(raw: str, errors: Collector, today: date | None = None) -> tuple[str, date, Sex] | None:
-    """Validate a resident ID number; return it with the birth date and sex it encodes."""
+    """Validate a resident ID number; return it with the birth date and sex it encodes.
+
+    Any area code that exists or existed is accepted whatever the birth date (see jobmatch.idnumbers).
+    """
     today = today or date.today()
-    number = text.normalize_digits(str(raw))
     try:
-        number = ric.validate(number)
-    except InvalidLength:
+        parsed = idnumbers.parse(text.normalize_digits(str(raw)))
+    except idnumbers.InvalidLength:
         errors.add("id_number", "invalid_length", "身份证号应为 18 位", "ID number must have 18 characters")
         return None
-    except InvalidFormat:
+    except idnumbers.InvalidFormat:
         errors.add("id_number", "invalid_format", "身份证号前 17 位须为数字", "the first 17 characters must be digits")
         return None
-    except InvalidChecksum:
+    except idnumbers.InvalidChecksum:
         errors.add("id_number", "invalid_checksum", "身份证号校验位错误，请核对", "ID number check digit is wrong")
         return None
-    except InvalidComponent:
+    except idnumbers.InvalidBirthDate:
+        errors.add("id_number", "invalid_birth_date", "身份证号中的出生日期无效", "the birth date is not a date")
+        return None
+    except idnumbers.UnknownArea:
         errors.add(
             "id_number",
-            "invalid_component",
-            "身份证号中的出生日期或地区码无效",
-            "the birth date or area code in the ID number is not valid",
+            "unknown_area",
+            "身份证号前 6 位不是现有或曾有的行政区划代码",
+            "the first 6 digits are not a division code that exists or existed",
         )
         return None
-    birth = ric.get_birth_date(number)
+    number, birth = parsed.number, parsed.birth_date
     if birth > today:
         errors.add(
             "id_number",
@@ -254,8 +257,7 @@ def parse_id_number(raw: str, errors: Collector, today: date | None = None) -> t
             f"age {age} is outside working age {WORKING_AGE_MIN}–{WORKING_AGE_MAX}",
         )
         return None
-    sex = Sex.male if int(number[16]) % 2 else Sex.female
-    return number, birth, sex
+    return number, birth, parsed.sex
 
 
 def laborer_by_id_number(number: str) -> Laborer | None:
@@ -264,6 +266,26 @@ def laborer_by_id_number(number: str) -> Laborer | None:
     if answers is not None and index in answers.laborers:
         return answers.laborers[index]
     return db.session.execute(sa.select(Laborer).where(Laborer.id_number_index == index)).scalar_one_or_none()
+
+
+def laborer_notices(laborer: Laborer) -> list[FieldError]:
+    """What a cadre should check but may keep: an ID number issued outside the laborer's county.
+
+    People move and marry across counties, so this is a notice, never a refusal; an earlier code of
+    the same county (362325 for Hengfeng, now 361125) is not outside it.
+    """
+    number = laborer.id_number
+    village = laborer.household.village if laborer.household is not None else None
+    if not number or village is None or idnumbers.area_in_county(number[:6], village.code[:6]):
+        return []
+    return [
+        FieldError(
+            "id_number",
+            "area_outside_county",
+            "身份证号的地区码不属于本县，请核对是否外县迁入",
+            "the ID number was issued outside this county: check whether the person moved in",
+        )
+    ]
 
 
 def _clean_laborer(data: dict, errors: Collector, obj: Laborer | None) -> dict:

@@ -460,6 +460,7 @@ def _hire(referral: Referral, hired_at: datetime) -> Employment:
     )
     _obsolete_other_referrals(laborer.id, referral.id, hired_at)
     sync_employment_status(laborer)
+    _after_work_changed(laborer.household_id)
     return job
 
 
@@ -509,11 +510,15 @@ def _end(job: Employment, end_date: date, reason: OutcomeReason | None, note: st
         {"end_date": end_date.isoformat(), "end_reason": reason.value if reason else None},
     )
     sync_employment_status(job.laborer)
-    # The rules this ending may trigger (employment ended, a monitored household's last job) run now;
-    # `flask alerts run` on a schedule covers the rest (30 days without work, long absences).
+    _after_work_changed(job.laborer.household_id)
+
+
+def _after_work_changed(household_id: int) -> None:
+    """Alerts follow a household's work at once: an ending raises "employment ended" (and a monitored
+    household's last job), a start closes "no one employed"; the daily run covers the rest."""
     from jobmatch.monitoring import service as monitoring
 
-    monitoring.after_event(job.laborer.household_id)
+    monitoring.after_event(household_id)
 
 
 def end_employment(employment_id: int, data: dict) -> Employment:
@@ -617,6 +622,7 @@ def _create_employment(data: dict) -> Employment:
     )
     _obsolete_other_referrals(laborer.id, None, start_of_day(start))
     sync_employment_status(laborer)
+    _after_work_changed(laborer.household_id)
     return job
 
 

@@ -55,3 +55,12 @@ def test_api_keeps_to_scope(town, as_role):
     cadre = as_role("cadre").get(f"/api/v1/consistency?as_of={TODAY}").get_json()
     assert cadre["counts"] == {"status_without_work": 1, "migrant_on_public_welfare": 0, "two_places": 0}
     assert as_role("manager").get("/api/v1/consistency").status_code == 403
+
+
+def test_dates_in_the_report_are_iso_8601(town, as_role):
+    employ(town["w1"], "local_enterprise", date(2026, 5, 5), date(2026, 5, 15))
+    db.session.commit()
+    body = as_role("bureau").get(f"/api/v1/consistency?region={factories.COUNTY_CODE}&as_of={TODAY}").get_json()
+    (finding,) = [item for item in body["items"] if item["check"] == "two_places"]
+    assert finding["detail"]["from"] == "2026-05-05"
+    assert finding["detail"]["until"] == "2026-05-15"
