@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from jobmatch import labels
 from jobmatch.accounts.scope import get_in_scope, restrict
@@ -19,6 +20,7 @@ from jobmatch.i18n import message
 from jobmatch.monitoring import indicators, service
 from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.people.service import age_on
 from jobmatch.vocab import RegionLevel
 from workshops.settings import today as china_today
 
@@ -50,22 +52,29 @@ def inbox():
     if status not in (None, *(s.value for s in AlertStatus)):
         status = None
     alerts = db.session.execute(service.alerts({"status": status}).limit(200)).scalars().all()
+    household_ids = {a.household_id for a in alerts}
     households = {
         h.id: h
-        for h in db.session.execute(sa.select(Household).where(Household.id.in_({a.household_id for a in alerts})))
+        for h in db.session.execute(
+            sa.select(Household).where(Household.id.in_(household_ids)).options(joinedload(Household.village))
+        )
         .scalars()
         .all()
     }
-    laborers = dict(
-        db.session.execute(
-            sa.select(Laborer.id, Laborer.name).where(Laborer.id.in_({a.laborer_id for a in alerts if a.laborer_id}))
-        ).all()
-    )
+    members: dict[int, list[Laborer]] = {}
+    for laborer in db.session.execute(
+        sa.select(Laborer).where(Laborer.household_id.in_(household_ids)).order_by(Laborer.id)
+    ).scalars():
+        members.setdefault(laborer.household_id, []).append(laborer)
+    laborers = {m.id: m.name for group in members.values() for m in group}
     return render_template(
         "monitoring/inbox.html",
         alerts=alerts,
         households=households,
+        members=members,
         laborers=laborers,
+        age_of=lambda laborer: age_on(laborer.birth_date, china_today()),
+        labels=labels,
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,
         allowed=service.ALLOWED_NEXT,

@@ -39,3 +39,23 @@ def test_bureau_indicator_page_with_trend(town, make_app):
     page = response.get_data(as_text=True)
     assert "就业指标" in page and "月度趋势" in page and "外出务工" in page
     assert client.get("/monitoring/indicators?region=110101000000").status_code == 404
+
+
+def test_an_alert_card_shows_the_household_what_the_rule_saw_and_a_way_to_matches(town, make_app):
+    from jobmatch.people.models import Household
+
+    idle_household = db.session.get(Household, town["idle"].household_id)
+    idle_household.head_name = "闲户主"
+    db.session.commit()
+    service.run(TODAY)
+    db.session.commit()
+    page = _login(make_app, "cadre").get("/monitoring/alerts").get_data(as_text=True)
+    (alert,) = db.session.execute(
+        sa.select(Alert).where(Alert.household_id == idle_household.id, Alert.kind == "no_one_employed")
+    ).scalars()
+    card = page[page.index(f'id="alert-{alert.id}"') :].split('<li class="alert-card')[0]
+    assert "户主 闲户主" in card and f'href="/households/{idle_household.id}"' in card
+    assert "城东村" in card and "低风险" in card
+    assert "无人就业天数" in card and f"<dd>{alert.detail['days_without_work']}</dd>" in card
+    # The willing member without work gets one tap to their matches.
+    assert "闲丁" in card and f'href="/laborers/{town["idle"].id}/matches"' in card and "找岗位" in card
