@@ -123,8 +123,13 @@ def save_sheet(workshop_id: int):
         errors.raise_if_any()
         result = attendance.save_workshop_sheet(workshop, day, entries, form.reason.data)
     except Problem as problem:
+        # A missing reason is one error for the sheet, shown at the reason box, not one per worker.
+        reason_errors = [e for e in problem.errors if e.code == "reason_required"]
+        if reason_errors:
+            form.reason.errors = [message(reason_errors[0])]
         for error in problem.errors:
-            flash(_who(error.field, entries) + message(error), "error")
+            if error.code != "reason_required":
+                flash(_who(error.field, entries) + message(error), "error")
         return _render_sheet(workshop, day, form, submitted, status=problem.status)
     changed = result.created + result.updated
     saved = _("已保存：%(changed)s 人有变化，%(unchanged)s 人未变", changed=changed, unchanged=result.unchanged)

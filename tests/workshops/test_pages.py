@@ -111,3 +111,36 @@ def test_another_workshops_page_is_not_found_for_a_manager(client, county, other
     _login(client, "manager")
     assert client.get(f"/workshops/{other_shop.id}/attendance").status_code == 404
     assert client.get(f"/workshops/{other_shop.id}/check-in").status_code == 404
+
+
+def test_a_past_day_without_a_reason_is_one_error_at_the_reason_box_on_top(client, county, shop):
+    from datetime import date
+
+    from jobmatch.placements.models import Employment
+    from jobmatch.vocab import EmploymentKind
+    from tests import factories
+
+    factories.household(code="H-WEST-9", village_code=factories.OTHER_VILLAGE_CODE)
+    workers = [county["west"].id]
+    for n in range(3):
+        laborer = factories.laborer(household_code="H-WEST-9", name=f"车工{n}", sequence=41 + 2 * n)
+        db.session.add(
+            Employment(
+                laborer_id=laborer.id, kind=EmploymentKind.workshop, workshop_id=shop.id, start_date=date(2026, 3, 1)
+            )
+        )
+        workers.append(laborer.id)
+    db.session.commit()
+    _login(client, "manager")
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    url = f"/workshops/{shop.id}/attendance"
+    page = client.get(f"{url}?date={yesterday}").get_data(as_text=True)
+    assert page.index('name="reason"') < page.index('class="worker')
+    data = {"csrf_token": _csrf(client, url), "date": yesterday, "laborer": [str(w) for w in workers]}
+    response = client.post(url, data=data | {f"status-{w}": "absent" for w in workers})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert page.count("补记或修改往日考勤须填写原因") == 2  # the box's label and its one error
+    assert re.search(r'<p class="field-error" id="reason-error">补记或修改往日考勤须填写原因</p>', page)
+    assert page.index('id="reason-error"') < page.index('class="worker')
+    assert _statuses() == {}
