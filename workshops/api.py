@@ -233,6 +233,9 @@ class WorkerMonthOut(Schema):
     leave_days = Integer()
     absent_days = Integer()
     estimated_wage = Float(allow_none=True)
+    pieces_missing = Boolean(
+        metadata={"description": "piece work with no piece count written this month: wage unknown / 未填件数"}
+    )
     months_in_a_row = Integer(metadata={"description": "months in a row with work here, up to 12 / 连续就业月数"})
 
 

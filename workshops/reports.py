@@ -71,10 +71,21 @@ def _money(value: Decimal) -> Decimal:
 
 
 def estimate_wage(
-    days: Decimal, pieces: int, wage: Decimal | None, unit: WageUnit | None, working_days: int
+    days: Decimal,
+    pieces: int,
+    wage: Decimal | None,
+    unit: WageUnit | None,
+    working_days: int,
+    pieces_recorded: bool = True,
 ) -> Decimal | None:
-    """The month's wage from the employment's rate: per day, per piece, or a monthly wage for the days worked."""
+    """The month's wage from the employment's rate: per day, per piece, or a monthly wage for the days worked.
+
+    None when it cannot be known: no rate, or piece work with no piece count written on any day
+    (未填件数 — not ¥0.00, which would read as a month's work for nothing).
+    """
     if wage is None or unit is None:
+        return None
+    if unit == WageUnit.piece and not pieces_recorded:
         return None
     if unit == WageUnit.day:
         return _money(wage * days)
@@ -98,6 +109,8 @@ class WorkerMonth:
     leave_days: int = 0
     absent_days: int = 0
     wage: Decimal | None = None
+    # Piece work whose piece counts were never written this month: the wage is unknown, not zero.
+    pieces_missing: bool = False
     marks: dict[int, str] = field(default_factory=dict)
     months_in_a_row: int = 0
     id_number: str | None = None
@@ -122,6 +135,7 @@ class WorkerMonth:
             "leave_days": self.leave_days,
             "absent_days": self.absent_days,
             "estimated_wage": float(self.wage) if self.wage is not None else None,
+            "pieces_missing": self.pieces_missing,
             "months_in_a_row": self.months_in_a_row,
         }
 
@@ -154,6 +168,7 @@ def worker_months(
             sa.func.sum(_case({AttendanceStatus.absent: 1})),
             wage,
             unit,
+            sa.func.count(Attendance.pieces),
         )
         .join(Employment, Employment.id == Attendance.employment_id)
         .outerjoin(Opening, Opening.id == Employment.opening_id)
@@ -180,6 +195,8 @@ def worker_months(
         days = Decimal(int(row[5])) / 2
         pieces = int(row[7])
         rate, rate_unit = row[10], row[11]
+        pieces_recorded = int(row[12]) > 0
+        piece_work = _unit(rate_unit) == WageUnit.piece
         out.append(
             WorkerMonth(
                 workshop_id=row[0],
@@ -192,7 +209,8 @@ def worker_months(
                 pieces=pieces,
                 leave_days=int(row[8]),
                 absent_days=int(row[9]),
-                wage=estimate_wage(days, pieces, _decimal(rate), _unit(rate_unit), working_days),
+                wage=estimate_wage(days, pieces, _decimal(rate), _unit(rate_unit), working_days, pieces_recorded),
+                pieces_missing=piece_work and days > 0 and not pieces_recorded,
             )
         )
     if not by_name:

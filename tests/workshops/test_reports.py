@@ -227,3 +227,21 @@ def test_days_without_a_sheet_do_not_break_or_make_a_run(as_role, county, shop):
     db.session.expire_all()
     signal = db.session.execute(sa.select(EmploymentInterruption)).scalar_one()
     assert signal.absent_days == 5 and signal.first_absent_day == spread[0]
+
+
+def test_piece_work_without_piece_counts_is_not_a_zero_wage(as_role, county, shop, client):
+    manager = as_role("manager")
+    counted, uncounted = hire(shop, 2, wage="0.5", unit=WageUnit.piece)
+    _log_days(manager, shop, [counted], APRIL_DAYS[:3], pieces=100)
+    _log_days(manager, shop, [uncounted], APRIL_DAYS[:3])
+    summary = manager.get(f"/api/v1/workshops/{shop.id}/attendance/summary?month=2026-04").json
+    workers = {w["laborer_name"]: w for w in summary["workers"]}
+    assert workers[counted.name]["estimated_wage"] == 150.0 and workers[counted.name]["pieces_missing"] is False
+    assert workers[uncounted.name]["estimated_wage"] is None and workers[uncounted.name]["pieces_missing"] is True
+    # The manager's month page says so instead of ¥0.00.
+    from tests.workshops.test_pages import _login
+
+    _login(client, "manager")
+    page = client.get(f"/workshops/{shop.id}/attendance/month?month=2026-04").get_data(as_text=True)
+    row = page[page.index(uncounted.name) :].split("</tr>")[0]
+    assert "未填件数" in row and "0.00" not in row
