@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 from sqlalchemy.exc import OperationalError
 
 from jobmatch.accounts import service as accounts
@@ -373,3 +374,22 @@ def test_a_lower_headcount_and_a_hire_into_the_last_place_at_the_same_moment_nev
     headcount, left, hired = _places(opening.id)
     assert hired <= headcount and left == headcount - hired
     assert (headcount, left, hired) == ((3, 0, 3) if outcome == (422, 200) else (2, 0, 2))
+
+
+def test_the_migration_puts_right_the_places_left_that_clients_had_set(app, county):
+    two_hired, none_hired, overfilled = (make_opening(headcount=n) for n in (5, 4, 3))
+    laborer_ids = _laborers(4)
+    _hire(_interviewed(laborer_ids[:2], two_hired.id) + _interviewed(laborer_ids[2:], overfilled.id))
+    ids = two_hired.id, none_hired.id, overfilled.id
+    downgrade(revision="0008")
+    try:
+        # What PATCH remaining_headcount and a headcount below the hires used to leave behind.
+        for opening_id, headcount, remaining in zip(ids, (5, 4, 1), (5, 1, 1), strict=True):
+            db.session.execute(
+                sa.text("UPDATE openings SET headcount = :h, remaining_headcount = :r WHERE id = :id"),
+                {"h": headcount, "r": remaining, "id": opening_id},
+            )
+        db.session.commit()
+    finally:
+        upgrade()
+    assert [_places(opening_id) for opening_id in ids] == [(5, 3, 2), (4, 4, 0), (1, 0, 2)]
