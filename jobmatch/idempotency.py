@@ -15,6 +15,10 @@ live for KEY_LIFETIME. For one (user, key):
 
 The key is reserved (a committed row) before the work starts, so two requests racing
 with one key make one record: the unique (user, key) constraint lets only one in.
+
+An expired key is never honoured (reads look only at keys younger than KEY_LIFETIME);
+the rows themselves are deleted by a sweep that each worker runs at most once every
+SWEEP_INTERVAL, through the index on created_at, never by every request.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -35,11 +41,15 @@ from jobmatch.errors import Conflict, FieldError, ValidationFailed
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
 
+logger = logging.getLogger(__name__)
+
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_CHARS = 64
 # How long a key is remembered (a client retries within minutes; a day is generous).
 KEY_LIFETIME = timedelta(hours=24)
+# How often a worker deletes expired keys (a keyed write starts the sweep when it is due).
+SWEEP_INTERVAL_S = 60.0
 # How long a retry waits for the first request with its key to finish, and how often it looks.
 WAIT_FOR_FIRST_S = 10.0
 POLL_INTERVAL_S = 0.05
@@ -78,10 +88,52 @@ def _replay(record: IdempotentRequest) -> Response:
     return response
 
 
+def _expired() -> sa.ColumnElement[bool]:
+    return IdempotentRequest.created_at < utcnow() - KEY_LIFETIME
+
+
 def _find(user_id: int, key: str) -> IdempotentRequest | None:
+    """The user's live record of the key; an expired one is as good as gone, swept or not."""
     return db.session.execute(
-        sa.select(IdempotentRequest).where(IdempotentRequest.user_id == user_id, IdempotentRequest.key == key)
+        sa.select(IdempotentRequest).where(
+            IdempotentRequest.user_id == user_id, IdempotentRequest.key == key, sa.not_(_expired())
+        )
     ).scalar_one_or_none()
+
+
+def sweep_expired() -> int:
+    """Delete every expired key (found through the index on created_at); how many went."""
+    deleted = db.session.execute(sa.delete(IdempotentRequest).where(_expired())).rowcount
+    db.session.commit()
+    return deleted
+
+
+class _Sweeper:
+    """This worker's clock for the sweep: due at start, then once every SWEEP_INTERVAL_S."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.next_at = 0.0
+        self.lock = threading.Lock()
+
+    def claim(self) -> bool:
+        """True for the one caller that should sweep now."""
+        now = self.clock()
+        with self.lock:
+            if now < self.next_at:
+                return False
+            self.next_at = now + SWEEP_INTERVAL_S
+            return True
+
+
+sweeper = _Sweeper()
+
+
+def _sweep_when_due() -> None:
+    if sweeper.claim():
+        swept = sweep_expired()
+        if swept:
+            logger.info("idempotency keys expired and deleted: %d", swept)
 
 
 def _earlier_answer(user_id: int, key: str, fingerprint: str) -> Response | None:
@@ -109,11 +161,6 @@ def _earlier_answer(user_id: int, key: str, fingerprint: str) -> Response | None
 
 def _reserve(user_id: int, key: str, fingerprint: str) -> IdempotentRequest | Response:
     """Reserve the key (committed), or the answer of the request that holds it."""
-    db.session.execute(
-        sa.delete(IdempotentRequest).where(
-            IdempotentRequest.user_id == user_id, IdempotentRequest.created_at < utcnow() - KEY_LIFETIME
-        )
-    )
     earlier = _earlier_answer(user_id, key, fingerprint)
     if earlier is not None:
         return earlier
@@ -125,10 +172,24 @@ def _reserve(user_id: int, key: str, fingerprint: str) -> IdempotentRequest | Re
         # Another request with this key reserved it first: its answer is ours.
         db.session.rollback()
         earlier = _earlier_answer(user_id, key, fingerprint)
-        if earlier is None:  # it failed and released the key in the meantime
-            return _reserve(user_id, key, fingerprint)
-        return earlier
+        if earlier is not None:
+            return earlier
+        # It failed and released the key in the meantime, or the row is an expired key not swept yet.
+        renewed = _renew_expired(user_id, key, fingerprint)
+        return renewed if renewed is not None else _reserve(user_id, key, fingerprint)
     return record
+
+
+def _renew_expired(user_id: int, key: str, fingerprint: str) -> IdempotentRequest | None:
+    """Take over the expired, unswept row of this key for a new request (committed), if there is one."""
+    renewed = db.session.execute(
+        sa.update(IdempotentRequest)
+        .where(IdempotentRequest.user_id == user_id, IdempotentRequest.key == key, _expired())
+        .values(request_hash=fingerprint, status_code=None, response=None, created_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return _find(user_id, key) if renewed.rowcount == 1 else None
 
 
 def _release(record_id: int) -> None:
@@ -150,6 +211,7 @@ def idempotent(view: Callable) -> Callable:
         if not 1 <= len(key) <= MAX_KEY_CHARS:
             raise _key_error("bad_length", f"长度须为 1–{MAX_KEY_CHARS}", f"must be 1–{MAX_KEY_CHARS} characters")
         user_id = g.user.id
+        _sweep_when_due()
         reserved = _reserve(user_id, key, _fingerprint())
         if isinstance(reserved, Response):
             return reserved

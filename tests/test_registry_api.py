@@ -124,12 +124,13 @@ def test_a_negative_headcount_is_refused(api):
     assert db.session.execute(sa.select(sa.func.count()).select_from(Opening)).scalar_one() == 0
 
 
-def test_remaining_headcount_cannot_exceed_headcount(api):
+def test_remaining_headcount_is_computed_and_never_set_by_a_client(api):
     created = api.post("/api/v1/openings", json=_opening(employer_id=_employer(api))).get_json()
-    response = api.patch(f"/api/v1/openings/{created['id']}", json={"remaining_headcount": 6})
-    assert response.status_code == 422
-    assert _errors(response)["remaining_headcount"]["code"] == "above_headcount"
-    assert api.patch(f"/api/v1/openings/{created['id']}", json={"remaining_headcount": 2}).status_code == 200
+    for value in (6, 2):
+        response = api.patch(f"/api/v1/openings/{created['id']}", json={"remaining_headcount": value})
+        assert response.status_code == 422
+        assert _errors(response)["remaining_headcount"]["code"] == "read_only"
+    assert api.get(f"/api/v1/openings/{created['id']}").get_json()["remaining_headcount"] == 5
 
 
 def test_public_welfare_posts_default_to_sixty_and_extend_to_sixty_five_at_most(api):

@@ -418,7 +418,7 @@ def save_attendance_sheet(workshop_id: int, query: dict, data: dict):
     day = query.get("date") or settings.today()
 
     result = attendance.save_workshop_sheet(workshop, day, data["entries"], data.get("reason"))
-    return _save_answer(result, attendance.workshop_sheet(workshop, day))
+    return _save_answer(result, result.sheet)
 
 
 @bp.post("/workshops/<int:workshop_id>/check-in")

@@ -9,6 +9,12 @@ Refusals (nothing is written): a future day or bad fields (422); a day after the
 fact without a reason (422); a laborer not employed there that day, a closed month,
 or a laborer already recorded at another workshop that day (409; the last is also
 flagged for the anomaly report).
+
+Saves of one sheet run one after another: a save first holds the workshop's row (the
+laborers' rows for public-welfare days) until it commits, and decides what changed
+only then. So the same sheet saved N times at once gives N answers, one row per worker
+and one history entry per real change; the writes themselves are a few set-wise
+statements, and the answer is built from what was written, not read again.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch import text
 from jobmatch.accounts import audit
@@ -27,7 +34,7 @@ from jobmatch.accounts.scope import county_of, restrict
 from jobmatch.crud import flush_or_conflict
 from jobmatch.errors import Collector, Conflict, FieldError
 from jobmatch.extensions import db
-from jobmatch.modelbase import current_actor_id
+from jobmatch.modelbase import current_actor_id, utcnow
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment
 from jobmatch.vocab import EmploymentKind, RegionLevel
@@ -150,6 +157,7 @@ def workshop_employments(workshop_id: int, day: date) -> dict[int, Employment]:
     """Each laborer employed at the workshop on the day, with that employment (the latest if several)."""
     rows = db.session.execute(
         sa.select(Employment)
+        .options(joinedload(Employment.laborer))
         .where(Employment.workshop_id == workshop_id, _current(day))
         .order_by(Employment.start_date, Employment.id)
     ).scalars()
@@ -180,21 +188,20 @@ def _saved(kind: AttendanceKind, day: date, laborer_ids: set[int], workshop_id: 
     return {a.laborer_id: a for a in db.session.execute(query).scalars()}
 
 
-def _elsewhere(day: date, laborer_ids: set[int], workshop_id: int) -> dict[int, str]:
-    """Laborers already recorded at another workshop that day, with that workshop's name."""
-    if not laborer_ids:
-        return {}
+def _workshop_day(day: date, laborer_ids: set[int], workshop_id: int) -> tuple[dict[int, Attendance], dict[int, str]]:
+    """In one query: the workshop's saved day, and which of these laborers another workshop recorded that day."""
     rows = db.session.execute(
-        sa.select(Attendance.laborer_id, Workshop.name)
+        sa.select(Attendance, Workshop.name)
         .join(Workshop, Workshop.id == Attendance.workshop_id)
         .where(
             Attendance.kind == AttendanceKind.workshop,
             Attendance.day == day,
-            Attendance.laborer_id.in_(laborer_ids),
-            Attendance.workshop_id != workshop_id,
+            sa.or_(Attendance.workshop_id == workshop_id, Attendance.laborer_id.in_(laborer_ids)),
         )
-    )
-    return dict(rows.all())
+    ).all()
+    saved = {row.laborer_id: row for row, _ in rows if row.workshop_id == workshop_id}
+    elsewhere = {row.laborer_id: name for row, name in rows if row.workshop_id != workshop_id}
+    return saved, elsewhere
 
 
 def _laborers(ids: set[int]) -> dict[int, Laborer]:
@@ -206,10 +213,19 @@ def _laborers(ids: set[int]) -> dict[int, Laborer]:
 def _sheet(
     kind: AttendanceKind, day: date, employments: dict[int, Employment], workshop: Workshop | None
 ) -> list[SheetEntry]:
-    workshop_id = workshop.id if workshop else None
-    saved = _saved(kind, day, set(employments), workshop_id)
-    elsewhere = _elsewhere(day, set(employments), workshop_id) if workshop_id is not None else {}
-    laborers = _laborers(set(employments) | set(saved))
+    if workshop is not None:
+        saved, elsewhere = _workshop_day(day, set(employments), workshop.id)
+    else:
+        saved, elsewhere = _saved(kind, day, set(employments), None), {}
+    return _entries(employments, saved, elsewhere)
+
+
+def _entries(
+    employments: dict[int, Employment], saved: dict[int, Attendance], elsewhere: dict[int, str]
+) -> list[SheetEntry]:
+    """The sheet's lines in pinyin order of the workers' names."""
+    laborers = {lid: e.laborer for lid, e in employments.items() if "laborer" in e.__dict__}
+    laborers |= _laborers((set(employments) | set(saved)) - set(laborers))
     entries = [
         SheetEntry(laborers[lid], employments.get(lid), saved.get(lid), elsewhere.get(lid))
         for lid in set(employments) | set(saved)
@@ -379,6 +395,27 @@ class SaveResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # A workshop's sheet as saved (what workshop_sheet would answer), built from what was written.
+    sheet: dict[str, Any] | None = None
+
+
+def _hold(model: type, ids: set[int]) -> None:
+    """Hold these rows until commit, so saves of the same sheet run one after another.
+
+    PostgreSQL locks the rows (in id order, so two saves never wait on each other crosswise); SQLite has one
+    writer at a time, and an UPDATE that changes nothing takes its lock before anything is read.
+    """
+    if not ids:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update())
+    else:
+        db.session.execute(
+            sa.update(model)
+            .where(model.id == min(ids))
+            .values(updated_at=model.updated_at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reason: str | None = None) -> SaveResult:
@@ -388,15 +425,18 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
     cleaned = _clean_entries(entries, errors)
     reason = _clean_reason(reason, errors)
     errors.raise_if_any()
+    workshop_id, workshop_name = workshop.id, workshop.name
+    _hold(Workshop, {workshop_id})
     if is_closed(workshop, day):
         raise _closed_error()
-    employments = workshop_employments(workshop.id, day)
+    employments = workshop_employments(workshop_id, day)
     problems = [
         _not_employed(i, "本车间", "this workshop") for i, e in enumerate(cleaned) if e["laborer_id"] not in employments
     ]
     if problems:
         raise Conflict(problems, "Not employed here", "不是本车间当天在岗人员")
-    elsewhere = _elsewhere(day, {e["laborer_id"] for e in cleaned}, workshop.id)
+    saved, on_sheet = _workshop_day(day, set(employments), workshop_id)
+    elsewhere = {e["laborer_id"]: on_sheet[e["laborer_id"]] for e in cleaned if e["laborer_id"] in on_sheet}
     if elsewhere:
         _flag_two_places(workshop, day, elsewhere)
         raise Conflict(
@@ -413,9 +453,16 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
             "Already recorded elsewhere",
             "同一人同一天不能在两个车间出勤",
         )
-    result = _write(AttendanceKind.workshop, day, cleaned, employments, workshop.id, reason)
-    signals = absences.detect(workshop.id, day, [e["laborer_id"] for e in cleaned])
-    _alert_village(signals, {e["laborer_id"] for e in cleaned if e["status"] in AT_WORK})
+    result = _write(AttendanceKind.workshop, day, cleaned, employments, workshop_id, reason, saved)
+    result.sheet = _sheet_out(day, _entries(employments, saved, on_sheet), closed=False) | {
+        "workshop_id": workshop_id,
+        "workshop_name": workshop_name,
+    }
+    # Only a worker absent or on leave today can start or extend a long absence; one at work may end one.
+    not_working = [e["laborer_id"] for e in cleaned if e["status"] in absences.NOT_WORKING]
+    _alert_village(
+        absences.detect(workshop_id, day, not_working), {e["laborer_id"] for e in cleaned if e["status"] in AT_WORK}
+    )
     db.session.commit()
     return result
 
@@ -446,6 +493,7 @@ def save_public_welfare_sheet(day: date, entries: list[dict], reason: str | None
     cleaned = _clean_entries(entries, errors)
     reason = _clean_reason(reason, errors)
     errors.raise_if_any()
+    _hold(Laborer, {e["laborer_id"] for e in cleaned})
     employments = public_welfare_employments(day)
     problems = [
         _not_employed(i, "公益性岗位", "a public-welfare post")
@@ -456,7 +504,8 @@ def save_public_welfare_sheet(day: date, entries: list[dict], reason: str | None
         raise Conflict(problems, "Not employed here", "不是当天在岗的公益性岗位人员")
     if _closed_laborers([employments[e["laborer_id"]].laborer for e in cleaned], day):
         raise _closed_error()
-    result = _write(AttendanceKind.public_welfare, day, cleaned, employments, None, reason)
+    saved = _saved(AttendanceKind.public_welfare, day, {e["laborer_id"] for e in cleaned}, None)
+    result = _write(AttendanceKind.public_welfare, day, cleaned, employments, None, reason, saved)
     db.session.commit()
     return result
 
@@ -475,9 +524,14 @@ def _write(
     employments: dict[int, Employment],
     workshop_id: int | None,
     reason: str | None,
+    saved: dict[int, Attendance],
 ) -> SaveResult:
-    """Write what changed, with its history and audit; refuse late changes without a reason."""
-    saved = _saved(kind, day, {e["laborer_id"] for e in entries}, workshop_id)
+    """Write what changed, with its history and audit; refuse late changes without a reason.
+
+    `saved` holds the day's rows as read under the sheet's hold; they are updated in place (in memory) to
+    what was written, so the caller can answer from them. New days, changed days, their history and their
+    audit events are one statement each.
+    """
     late = day < settings.today()
     result = SaveResult(day)
     changes: list[tuple[Attendance | None, dict, dict | None, str | None]] = []
@@ -503,49 +557,89 @@ def _write(
             0, FieldError("reason", "reason_required", "补记或修改往日考勤须填写原因", "a reason is required")
         )
         missing_reason.raise_if_any()
+    if not changes:
+        return result
 
-    actor = current_actor_id()
-    written: list[tuple[Attendance, dict | None, dict, str | None]] = []
-    for row, entry, before, entry_reason in changes:
-        fields = {k: entry[k] for k in ("status", "hours", "pieces", "note")}
+    actor, now = current_actor_id(), utcnow()
+    fields = ("status", "hours", "pieces", "note")
+    new = [entry for row, entry, _, _ in changes if row is None]
+    ids = {row.laborer_id: row.id for row, _, _, _ in changes if row is not None}
+    if new:
+        insert = sa.insert(Attendance).values(
+            [
+                {
+                    "laborer_id": entry["laborer_id"],
+                    "employment_id": employments[entry["laborer_id"]].id,
+                    "workshop_id": workshop_id,
+                    "kind": kind,
+                    "day": day,
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by_id": actor,
+                    "updated_by_id": actor,
+                }
+                | {k: entry[k] for k in fields}
+                for entry in new
+            ]
+        )
+        try:
+            inserted = db.session.execute(insert.returning(Attendance.laborer_id, Attendance.id))
+        except IntegrityError as exc:
+            # The same laborer and day written meanwhile by another sheet (another workshop): refused whole.
+            db.session.rollback()
+            raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")]) from exc
+        ids |= {laborer_id: row_id for laborer_id, row_id in inserted}
+        result.created = len(new)
+    changed = [(row, entry) for row, entry, _, _ in changes if row is not None]
+    if changed:
+        table = Attendance.__table__
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values({k: sa.bindparam(f"new_{k}") for k in fields} | {"updated_by_id": actor, "updated_at": now}),
+            [{"row_id": row.id} | {f"new_{k}": entry[k] for k in fields} for row, entry in changed],
+        )
+        result.updated = len(changed)
+    db.session.execute(
+        sa.insert(AttendanceChange.__table__),
+        [
+            {
+                "attendance_id": ids[entry["laborer_id"]],
+                "laborer_id": entry["laborer_id"],
+                "workshop_id": workshop_id,
+                "day": day,
+                "changed_at": now,
+                "changed_by_id": actor,
+                "late": late,
+                "reason": entry_reason,
+                "before": before,
+                "after": _values(entry),
+            }
+            for _, entry, before, entry_reason in changes
+        ],
+    )
+    audit.record_many(
+        "attendance",
+        [
+            (
+                "create" if before is None else "update",
+                ids[entry["laborer_id"]],
+                {"day": day.isoformat(), "from": before, "to": _values(entry)}
+                | ({"reason": entry_reason} if entry_reason else {}),
+            )
+            for _, entry, before, entry_reason in changes
+        ],
+    )
+    # What the answer shows: the rows as written (never flushed: the statements above wrote them).
+    for row, entry, _, _ in changes:
         if row is None:
-            row = Attendance(
-                laborer_id=entry["laborer_id"],
-                employment_id=employments[entry["laborer_id"]].id,
-                workshop_id=workshop_id,
-                kind=kind,
-                day=day,
-                **fields,
-            )
-            db.session.add(row)
-            result.created += 1
+            row = Attendance(laborer_id=entry["laborer_id"], employment_id=employments[entry["laborer_id"]].id)
+            row.id = ids[entry["laborer_id"]]
+            saved[entry["laborer_id"]] = row
         else:
-            for key, value in fields.items():
-                setattr(row, key, value)
-            result.updated += 1
-        written.append((row, before, _values(entry), entry_reason))
-    # A concurrent save of the same laborer and day loses here with a 409, not a second row.
-    flush_or_conflict()
-    for row, before, after, entry_reason in written:
-        db.session.add(
-            AttendanceChange(
-                attendance_id=row.id,
-                laborer_id=row.laborer_id,
-                workshop_id=row.workshop_id,
-                day=day,
-                changed_by_id=actor,
-                late=late,
-                reason=entry_reason,
-                before=before,
-                after=after,
-            )
-        )
-        audit.record(
-            "create" if before is None else "update",
-            "attendance",
-            row.id,
-            {"day": day.isoformat(), "from": before, "to": after} | ({"reason": entry_reason} if entry_reason else {}),
-        )
+            db.session.expunge(row)
+        for key in fields:
+            setattr(row, key, entry[key])
     return result
 
 

@@ -10,7 +10,7 @@ from flask import has_request_context, request
 
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
-from jobmatch.modelbase import current_actor_id
+from jobmatch.modelbase import current_actor_id, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,31 @@ def record(action: str, entity_type: str, entity_id: int, changes: dict | None =
     # The log names the action and the record, never the values (they may be personal).
     logger.info("audit %s %s#%s by user %s", action, entity_type, entity_id, event.actor_id)
     return event
+
+
+def record_many(entity_type: str, events: list[tuple[str, int, dict]]) -> None:
+    """Write many events (action, entity id, changes) in one statement, in the caller's transaction."""
+    if not events:
+        return
+    actor = current_actor_id()
+    remote_addr = request.remote_addr if has_request_context() else None
+    db.session.execute(
+        sa.insert(AuditEvent.__table__),
+        [
+            {
+                "occurred_at": utcnow(),
+                "actor_id": actor,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "changes": changes,
+                "remote_addr": remote_addr,
+            }
+            for action, entity_id, changes in events
+        ],
+    )
+    for action, entity_id, _ in events:
+        logger.info("audit %s %s#%s by user %s", action, entity_type, entity_id, actor)
 
 
 def search(

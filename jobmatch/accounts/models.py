@@ -107,4 +107,8 @@ class IdempotentRequest(db.Model):
     response: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotent_requests_user_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key", name="uq_idempotent_requests_user_key"),
+        # Keys expire KEY_LIFETIME after created_at; the sweep finds them through this index.
+        sa.Index("ix_idempotent_requests_created_at", "created_at"),
+    )

@@ -109,8 +109,13 @@ class OpeningIn(Schema):
     required_skills = List(String(validate=Length(max=64)), validate=Length(max=20))
     age_min = Integer()
     age_max = Integer()
-    headcount = Integer(required=True)
-    remaining_headcount = Integer()
+    headcount = Integer(required=True, metadata={"description": "招聘人数：不能少于目前在岗人数"})
+    remaining_headcount = Integer(
+        metadata={
+            "description": "只读：剩余名额 = 招聘人数 − 在岗人数，填写即被拒绝（422 read_only）"
+            " / read-only: headcount less the people hired now; sending it is refused"
+        }
+    )
     wage_min = mm.Decimal(places=2, allow_none=True, allow_nan=False)
     wage_max = mm.Decimal(places=2, allow_none=True, allow_nan=False)
     wage_unit = coded(WageUnit)
@@ -145,7 +150,7 @@ class OpeningOut(Schema):
     age_min = Integer()
     age_max = Integer()
     headcount = Integer()
-    remaining_headcount = Integer()
+    remaining_headcount = Integer(metadata={"description": "剩余名额 = 招聘人数 − 在岗人数"})
     filled = Boolean(metadata={"description": "已满员：剩余名额为 0"})
     wage_min = Float(allow_none=True)
     wage_max = Float(allow_none=True)

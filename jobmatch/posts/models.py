@@ -88,7 +88,12 @@ class Opening(Stamped, db.Model):
 
     @property
     def filled(self) -> bool:
-        """Every place is taken (已满员); hires decrement remaining_headcount, leavers give places back."""
+        """Every place is taken (已满员).
+
+        remaining_headcount is the headcount less the people employed in the post now, kept by the services
+        alone: a hire takes a place and a leaver gives it back (placements/service.py), a new headcount
+        recomputes it (posts/service.py), each under the opening's row lock.
+        """
         return self.remaining_headcount == 0
 
     __table_args__ = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from functools import partial
 
 import sqlalchemy as sa
 from stdnum.cn import uscc
@@ -18,6 +19,7 @@ from jobmatch.geo import check_coordinates
 from jobmatch.matches.codes import opening_skill_codes
 from jobmatch.people.models import Region
 from jobmatch.people.service import WORKING_AGE_MAX, WORKING_AGE_MIN, resolve_region
+from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import OpeningKind, RegionLevel
 from workshops.models import Workshop
@@ -129,7 +131,6 @@ def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:
         "age_min",
         "age_max",
         "headcount",
-        "remaining_headcount",
         "wage_min",
         "wage_max",
         "wage_unit",
@@ -155,12 +156,37 @@ def _clean_opening(data: dict, errors: Collector, obj: Opening | None) -> dict:
                 out[key] = data[key]
         elif key in data:
             out[key] = None
-    if obj is None and "headcount" in out and "remaining_headcount" not in out:
-        out["remaining_headcount"] = out["headcount"]
+    if "remaining_headcount" in data:
+        errors.add(
+            "remaining_headcount",
+            "read_only",
+            "剩余名额由系统计算（招聘人数减去在岗人数），不能直接填写；请修改招聘人数",
+            "remaining places are computed (headcount less the people hired now) and cannot be set; change headcount",
+        )
     return out
 
 
-def _check_opening(state: dict, errors: Collector, obj: Opening | None) -> dict:
+def hold_places(opening: Opening) -> int:
+    """Hold the opening's row until commit and count the people it employs now (its places taken).
+
+    The row is held first (an UPDATE: SQLite's write lock, PostgreSQL's row lock), so no hire can take a place
+    between the count and the write of the new headcount; a hire waits on the same row (placements/service.py).
+    """
+    db.session.execute(
+        sa.update(Opening)
+        .where(Opening.id == opening.id)
+        .values(headcount=Opening.headcount, updated_at=Opening.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(Employment)
+        .where(Employment.opening_id == opening.id, Employment.end_date.is_(None))
+    ).scalar_one()
+
+
+def _check_opening(state: dict, errors: Collector, obj: Opening | None, hired: int | None = None) -> dict:
+    """The rules across fields; `hired` (the people employed now) is given when the headcount is set or changed."""
     code = state.get("code")
     if code and (obj is None or obj.code != code) and opening_by_code(code) is not None:
         raise Conflict([FieldError("code", "duplicate", "岗位编号已存在", "an opening with this post code exists")])
@@ -184,17 +210,20 @@ def _check_opening(state: dict, errors: Collector, obj: Opening | None) -> dict:
     if age_min is not None and age_max is not None and age_max < age_min:
         errors.add("age_max", "range_reversed", "最高年龄不能小于最低年龄", "age_max must not be below age_min")
 
+    derived: dict = {}
     require_positive(state, errors, "headcount")
-    remaining, headcount = state.get("remaining_headcount"), state.get("headcount")
-    if remaining is not None and remaining < 0:
-        errors.add("remaining_headcount", "out_of_range", "剩余名额不能为负", "remaining headcount cannot be negative")
-    elif remaining is not None and headcount is not None and remaining > headcount:
-        errors.add(
-            "remaining_headcount",
-            "above_headcount",
-            "剩余名额不能超过招聘人数",
-            "remaining headcount cannot exceed headcount",
-        )
+    headcount = state.get("headcount")
+    if hired is not None and isinstance(headcount, int) and not errors.has("headcount"):
+        if headcount < hired:
+            errors.add(
+                "headcount",
+                "below_hired",
+                f"招聘人数不能少于目前在岗的 {hired} 人",
+                f"headcount cannot be below the {hired} people employed in this post now",
+            )
+        else:
+            # Places left are derived, never written by a client: the headcount less the people hired now.
+            derived["remaining_headcount"] = headcount - hired
 
     wage_min, wage_max = state.get("wage_min"), state.get("wage_max")
     if wage_min is not None and wage_min < 0:
@@ -211,15 +240,15 @@ def _check_opening(state: dict, errors: Collector, obj: Opening | None) -> dict:
     if state.get("latitude") is None and not errors.has("latitude") and not errors.has("longitude"):
         region = db.session.get(Region, state["region_id"]) if state.get("region_id") else None
         if region is not None and region.latitude is not None:
-            return {"latitude": region.latitude, "longitude": region.longitude}
-        if not errors.has("region_code"):
+            derived |= {"latitude": region.latitude, "longitude": region.longitude}
+        elif not errors.has("region_code"):
             errors.add(
                 "region_code",
                 "site_required",
                 "请填写工作地点：区划代码或经纬度",
                 "give the site: a region code or coordinates",
             )
-    return {}
+    return derived
 
 
 def save_opening(
@@ -230,12 +259,16 @@ def save_opening(
         defaults["age_max"] = PUBLIC_WELFARE_AGE_MAX_DEFAULT
     if obj is None and not data.get("code"):
         defaults["code"] = new_opening_code()
+    # A new headcount is judged against the people hired now, counted while the row is held.
+    hired = 0 if obj is None else None
+    if obj is not None and data.get("headcount") not in (None, obj.headcount):
+        hired = hold_places(obj)
     return crud.save(
         Opening,
         obj,
         data,
         _clean_opening,
-        _check_opening,
+        partial(_check_opening, hired=hired),
         ("kind", "title", "headcount"),
         defaults,
         commit=commit,

@@ -357,8 +357,8 @@ def _opening_row(data: dict, batch: Batch) -> tuple[str, Any]:
     _resolve_post_owners(data, errors, batch.lookups)
     if errors:
         raise Problem(422, "Invalid input", "输入数据有误", errors)
-    if existing is not None:
-        data.pop("remaining_headcount", None)  # hires and leavers keep it
+    # 剩余名额 is not read: places left are the headcount less the people hired now, kept by the service.
+    data.pop("remaining_headcount", None)
     return _upsert(posts.save_opening, data, existing, batch)
 
 

@@ -1,7 +1,7 @@
 """pinyin search keys for laborers' and household heads' names
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-06 14:20:00
 
 """
@@ -13,7 +13,7 @@ from jobmatch.text import NAME_KEY_LENGTH, name_search_key
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0008'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
@@ -38,7 +38,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('households', schema=None) as batch_op:
-        batch_op.drop_column('head_name_key')
-    with op.batch_alter_table('laborers', schema=None) as batch_op:
-        batch_op.drop_column('name_key')
+    # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch rebuild of households would drop a table
+    # that laborers still reference.
+    op.execute("ALTER TABLE households DROP COLUMN head_name_key")
+    op.execute("ALTER TABLE laborers DROP COLUMN name_key")

@@ -107,10 +107,10 @@ def test_an_opening_posted_through_one_worker_is_matched_by_another_within_a_sec
         seen = created["id"] in [i["opening"]["id"] for i in worker_b.get(url, headers=cadre).get_json()["items"]]
         time.sleep(0.1)
     assert seen, "worker B did not see the new opening within a second"
-    # filling it through worker A takes it out of worker B's matches just as fast
+    # closing it through worker A takes it out of worker B's matches just as fast
     worker_a.patch(
         f"/api/v1/openings/{created['id']}",
-        json={"remaining_headcount": 0},
+        json={"status": "closed"},
         headers={"Authorization": f"Bearer {bureau_token}"},
     )
     time.sleep(0.6)

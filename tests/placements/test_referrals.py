@@ -162,7 +162,9 @@ def test_an_open_referral_for_the_same_pair_is_not_made_twice(as_role, county, o
 def test_closed_and_filled_openings_take_no_referrals(as_role, county):
     cadre = as_role("cadre")
     closed = make_opening(status="closed")
-    filled = make_opening(headcount=3, remaining_headcount=0)
+    filled = make_opening(headcount=3)
+    filled.remaining_headcount = 0  # three hired
+    db.session.commit()
     for opening, code in ((closed, "opening_closed"), (filled, "opening_filled")):
         response = cadre.post("/api/v1/referrals", json={"laborer_id": county["east"][0].id, "opening_id": opening.id})
         assert response.status_code == 409

@@ -202,7 +202,7 @@ def test_bureau_edits_and_closes_an_opening(county, make_app):
     assert (saved.title, saved.headcount, saved.remaining_headcount, saved.status.value) == (
         "电子厂普工(夜班)",  # stored normalised (NFKC), as through the API
         6,
-        5,
+        6,  # nobody hired yet: every place is left
         "closed",
     )
     refused = client.post(f"/openings/{post.id}/edit", data=data | {"headcount": "0"})

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
+from jobmatch import idempotency
 from jobmatch.accounts.models import IdempotentRequest
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
@@ -92,6 +96,88 @@ def test_a_key_older_than_a_day_is_forgotten(api):
     later = _post(api, "/api/v1/households", HOUSEHOLD | {"code": "H1009"}, "old-key")
     assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers
     assert _count(IdempotentRequest) == 1
+
+
+@pytest.fixture
+def sweep_not_due(monkeypatch):
+    """This worker's sweep has just run: the next one is not due during the test."""
+    monkeypatch.setattr(idempotency.sweeper, "next_at", math.inf)
+
+
+def _age(*keys: str, hours: float = 25) -> None:
+    db.session.execute(
+        sa.update(IdempotentRequest)
+        .where(IdempotentRequest.key.in_(keys))
+        .values(created_at=utcnow() - timedelta(hours=hours))
+    )
+    db.session.commit()
+
+
+@contextmanager
+def _statements():
+    """The SQL statements run while the block runs (all connections of the app's engine)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+EMPLOYER = {"name": "横峰县鑫达服饰有限公司", "kind": "enterprise"}
+
+
+def test_an_expired_key_is_not_honoured_even_before_the_sweep(api, sweep_not_due):
+    first = _post(api, "/api/v1/employers", EMPLOYER, "day-old")
+    assert _post(api, "/api/v1/households", HOUSEHOLD, "day-old-2").status_code == 201
+    _age("day-old", "day-old-2")
+
+    same = _post(api, "/api/v1/employers", EMPLOYER, "day-old")
+    other = _post(api, "/api/v1/households", HOUSEHOLD | {"code": "H1010"}, "day-old-2")
+
+    assert same.status_code == 201 and "Idempotent-Replayed" not in same.headers
+    assert same.get_json()["id"] != first.get_json()["id"] and _count(Employer) == 2
+    assert other.status_code == 201 and "Idempotent-Replayed" not in other.headers  # not key_reused
+    # the renewed keys replay their new answers
+    assert _post(api, "/api/v1/employers", EMPLOYER, "day-old").get_json()["id"] == same.get_json()["id"]
+    assert _count(IdempotentRequest) == 2
+
+
+def test_the_sweep_deletes_the_expired_keys_and_keeps_the_others(api, sweep_not_due):
+    for i in range(4):
+        assert _post(api, "/api/v1/employers", EMPLOYER | {"name": f"企业{i}"}, f"key-{i}").status_code == 201
+    _age("key-0", "key-1")
+    _age("key-2", hours=23)
+
+    assert idempotency.sweep_expired() == 2
+
+    kept = db.session.execute(sa.select(IdempotentRequest.key).order_by(IdempotentRequest.key)).scalars().all()
+    assert kept == ["key-2", "key-3"]
+    assert _post(api, "/api/v1/employers", EMPLOYER | {"name": "企业2"}, "key-2").headers["Idempotent-Replayed"]
+
+
+def test_a_keyed_post_runs_no_delete_and_each_worker_sweeps_at_most_once_a_minute(api, monkeypatch):
+    assert _post(api, "/api/v1/employers", EMPLOYER, "warm-up").status_code == 201  # the sweep due at start
+    _age("warm-up")
+
+    with _statements() as seen:
+        for i in range(3):
+            assert _post(api, "/api/v1/employers", EMPLOYER | {"name": f"企业{i}"}, f"key-{i}").status_code == 201
+    assert seen and not [s for s in seen if s.lstrip().upper().startswith("DELETE")], seen
+    assert _count(IdempotentRequest) == 4  # the expired key waits for the sweep (and is never honoured)
+
+    a_minute_later = idempotency.sweeper.next_at + 1
+    monkeypatch.setattr(idempotency.sweeper, "clock", lambda: a_minute_later)
+    with _statements() as seen:
+        assert _post(api, "/api/v1/employers", EMPLOYER, "after-a-minute").status_code == 201
+        assert _post(api, "/api/v1/employers", EMPLOYER | {"name": "企业9"}, "right-after").status_code == 201
+    deletes = [s for s in seen if s.lstrip().upper().startswith("DELETE")]
+    assert len(deletes) == 1 and "created_at" in deletes[0]
+    assert _count(IdempotentRequest, IdempotentRequest.key == "warm-up") == 0
 
 
 def test_a_key_that_is_too_long_is_a_field_error(api):
