@@ -191,9 +191,8 @@ class LaborerOut(Schema):
     id = Integer()
     name = String()
     id_number = PersonalField(mask_id_number)
-    birth_date = Date()
+    # Age only: birth date and sex beside the masked number would narrow it to a handful of people.
     age = mm.Function(lambda p: service.age_on(p.birth_date, service.date.today()))
-    sex = String()
     household_id = Integer()
     household_code = mm.Function(lambda p: p.household.code)
     village_code = mm.Function(lambda p: p.household.village.code)
@@ -261,6 +260,9 @@ class LaborerPersonalOut(Schema):
     id = Integer()
     name = String()
     id_number = String()
+    # Only beside the full number (audited) do the birth date and sex it encodes appear.
+    birth_date = Date()
+    sex = String()
     phone = String(allow_none=True)
     health_note = String(allow_none=True)
 
