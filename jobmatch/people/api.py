@@ -247,6 +247,24 @@ def list_laborers(query: dict):
     return page_of(queries.laborers(query), query["page"], query["per_page"])
 
 
+class LaborerSearch(LaborerQuery):
+    """The list's filters, sent as a JSON body."""
+
+
+class LaborerFound(LaborerOut):
+    """A laborer in a search's answer (the same fields as the list)."""
+
+
+@bp.post("/laborers/search")
+@bp.auth_required(token_auth)
+@bp.input(LaborerSearch, arg_name="query")
+@bp.output(page_schema(LaborerFound, "LaborerSearchPage"))
+def search_laborers(query: dict):
+    """Search laborers with the query in the body, e.g. by a full ID number, which then stays out of URLs and
+    access logs / 按身份证号等条件查找劳动力（条件放在请求体中）"""
+    return page_of(queries.laborers(query), query["page"], query["per_page"])
+
+
 @bp.patch("/laborers/<int:laborer_id>")
 @bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
 @bp.input(LaborerPatch, arg_name="data")
