@@ -146,6 +146,8 @@ def test_no_api_answer_beside_a_masked_number_carries_birth_date_or_sex(as_role,
         ("cadre", "update", as_role("cadre").patch(f"/api/v1/laborers/{people[0].id}", json={"name": "东甲"}))
     )
     people.append(db.session.get(Laborer, created.get_json()["id"]))
+    # The audit trail of those changes names the fields that changed, not the values.
+    answers.append(("admin", "audit", as_role("admin").get("/api/v1/audit-events?entity_type=laborers&per_page=100")))
     shown = 0
     for role, url, response in answers:
         if response.status_code in (403, 404):
@@ -153,7 +155,8 @@ def test_no_api_answer_beside_a_masked_number_carries_birth_date_or_sex(as_role,
         assert response.status_code in (200, 201), (role, url, response.status_code)
         text = response.get_data(as_text=True)
         shown += len(MASKED_ID.findall(text))
-        assert not (_keys(response.get_json()) & REBUILDING_KEYS), (role, url)
+        if url != "audit":  # the trail names changed fields ("birth_date": "(changed)"), never their values
+            assert not (_keys(response.get_json()) & REBUILDING_KEYS), (role, url)
         _assert_no_rebuilding_detail(text, people, (role, url))
     # The matrix did look at masked numbers: lists, records, matches, create and update.
     assert shown > 20
