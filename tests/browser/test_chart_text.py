@@ -50,3 +50,17 @@ def test_titles_and_place_names_in_chart_tooltips_show_as_text(page, county):
     assert TOWNSHIP in shown  # the township's bars
     assert [t for t in tips if t["elements"]] == []
     assert page.locator("[data-chart] a[href=x], [data-chart] img[src=x]").count() == 0
+
+
+def test_no_script_writes_html_and_the_map_tooltip_escapes_what_it_adds():
+    """Read without a browser: pages' scripts put user data into the page as text only."""
+    from pathlib import Path
+
+    scripts = Path(__file__).resolve().parents[2] / "static" / "js"
+    for script in scripts.glob("*.js"):
+        source = script.read_text(encoding="utf-8")
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+            assert sink not in source, (script.name, sink)
+    dashboard = (scripts / "dashboard.js").read_text(encoding="utf-8")
+    assert "echarts.format.encodeHTML" in dashboard
+    assert 'text(p.seriesName) + "<br>" + text(d[2])' in dashboard
