@@ -230,8 +230,10 @@ def assign_run(region_code: str, out_path: str | None) -> None:
             f"households without work covered {f['households_covered']:>5}"
         )
     if out_path:
-        with open(out_path, "w", encoding="utf-8", newline="") as fh:
-            fh.write(assignment.to_csv(proposal))
+        from jobmatch.ops.files import write_private
+
+        # Names and villages of laborers: readable by the file's owner only.
+        write_private(out_path, assignment.to_csv(proposal))
         click.echo(f"proposal written to {out_path} (for cadres to confirm one by one)")
 
 

@@ -113,11 +113,11 @@ def _local_data_key(instance_path: str, env: str) -> str:
 
 
 def engine_options(url: str) -> dict:
-    """Connection settings that suit each backend."""
+    """Connection settings that suit each backend; SQL parameters (personal data) never reach an error or a log."""
     if url.startswith("sqlite"):
         # Wait for the single writer instead of failing at once.
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"timeout": 15}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def _subsidy_rules(value: str | list | None) -> list[dict]:

@@ -20,8 +20,9 @@ from jobmatch.accounts import audit
 from jobmatch.errors import Collector, Conflict, FieldError
 from jobmatch.extensions import db
 
-# Personal fields: the audit trail records that they changed, never their values.
-PERSONAL_FIELDS = frozenset({"id_number", "phone", "health_note", "contact_phone"})
+# Personal fields (with the birth date and sex the ID number encodes): the audit trail records that they
+# changed, never their values.
+PERSONAL_FIELDS = frozenset({"id_number", "phone", "health_note", "contact_phone", "birth_date", "sex"})
 
 CleanFn = Callable[[dict, Collector, Any], dict]
 # A check may return values it derives (e.g. a site's coordinates from its region).

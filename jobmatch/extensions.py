@@ -16,6 +16,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from jobmatch.ops.files import make_private
+
 # Stable constraint names, so migrations can drop and rename them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,10 +78,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
     WAL lets readers go on while one writer writes; the busy timeout makes a writer wait its turn
     instead of failing. The driver opens a transaction only at a request's first write, so a
-    request holds no read snapshot that another worker's commit could make stale.
+    request holds no read snapshot that another worker's commit could make stale. The file
+    holds personal data: it is made readable by its owner only (SQLite gives its -wal and
+    -shm files the same mode).
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
+        for _, _, path in cursor.execute("PRAGMA database_list").fetchall():
+            if path:
+                for file in (path, f"{path}-wal", f"{path}-shm"):
+                    make_private(file)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":

@@ -610,7 +610,8 @@ def reissue_employment_code(laborer_id: int):
 
 
 def _card_payload(code: str) -> str:
-    return url_for("workshop_pages.scan", code=codes.display_code(code), _external=True)
+    """The check-in address a card's QR code carries: the configured public address, not the request's Host."""
+    return settings.public_base_url() + url_for("workshop_pages.scan", code=codes.display_code(code))
 
 
 @bp.get("/laborers/<int:laborer_id>/employment-code/card.png")

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from jobmatch import text
+from jobmatch import sheets, text
 from jobmatch.accounts import audit
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.api.common import mask_id_number
@@ -407,12 +407,14 @@ def export_workbook(workshop: Workshop, month: date) -> bytes:
     sheet.title = "考勤表"
     width = len(headers)
     title = f"{workshop.name} {month.year}年{month.month}月 考勤表"
-    sheet.append([title])
+    sheet.append(sheets.row([title]))
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(size=16, bold=True)
     sheet["A1"].alignment = CENTER
     operator = workshop.operator.name if workshop.operator else ""
-    sheet.append([f"经营主体：{operator}    所在村：{workshop.village.name}    用工方式：{_wage_mode(workshop)}"])
+    sheet.append(
+        sheets.row([f"经营主体：{operator}    所在村：{workshop.village.name}    用工方式：{_wage_mode(workshop)}"])
+    )
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     sheet.append(headers)
     header_row = sheet.max_row
@@ -421,15 +423,17 @@ def export_workbook(workshop: Workshop, month: date) -> bytes:
         totals.add(worker)
         day_marks = marks.get(worker.laborer_id, {})
         sheet.append(
-            [number, worker.name, mask_id_number(ids.get(worker.laborer_id)), LABELS_ZH[worker.category.value]]
-            + [day_marks.get(d, "") for d in range(1, days_in_month + 1)]
-            + [
-                float(worker.days),
-                float(worker.hours),
-                worker.pieces,
-                float(worker.wage) if worker.wage is not None else None,
-                "",
-            ]
+            sheets.row(
+                [number, worker.name, mask_id_number(ids.get(worker.laborer_id)), LABELS_ZH[worker.category.value]]
+                + [day_marks.get(d, "") for d in range(1, days_in_month + 1)]
+                + [
+                    float(worker.days),
+                    float(worker.hours),
+                    worker.pieces,
+                    float(worker.wage) if worker.wage is not None else None,
+                    "",
+                ]
+            )
         )
     sheet.append(
         ["合计", f"{totals.workers} 人", "", ""]
@@ -476,7 +480,7 @@ def export_workbook(workshop: Workshop, month: date) -> bytes:
         ("计件数合计", totals.pieces),
         ("估算工资合计（元）", float(totals.estimated_wages)),
     ):
-        summary.append([label, value])
+        summary.append(sheets.row([label, value]))
     summary.column_dimensions["A"].width = 20
     summary.column_dimensions["B"].width = 24
 

@@ -53,6 +53,19 @@ def setting(name: str) -> int | Decimal | None:
     return int(value)
 
 
+# Where people reach the service (https://jobmatch.example.gov.cn): employment cards' QR codes lead
+# there. Set PUBLIC_BASE_URL in production; the address is never taken from a request's Host header,
+# which whoever sends the request chooses.
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+
+def public_base_url() -> str:
+    """PUBLIC_BASE_URL: app config, else the environment (PUBLIC_BASE_URL, JOBMATCH_PUBLIC_BASE_URL); no trailing /."""
+    value = current_app.config.get("PUBLIC_BASE_URL") if has_app_context() else None
+    value = value or os.environ.get("PUBLIC_BASE_URL") or os.environ.get("JOBMATCH_PUBLIC_BASE_URL")
+    return (value or DEFAULT_PUBLIC_BASE_URL).rstrip("/")
+
+
 def today() -> date:
     """Today in China: attendance is recorded by China's calendar day whatever the server's time zone."""
     return datetime.now(UTC).astimezone(CHINA_TZ).date()

@@ -7,6 +7,8 @@ errors next to the fields, in the page's language. Scope is the API's: another v
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -39,6 +41,9 @@ STAFF = ("admin", "bureau", "cadre")
 PAGE_SIZE = 20
 MATCH_LIMIT = 10
 MAX_QUERY_CHARS = 64
+# A search holding six digits or more is an ID number (or part of one): it travels in a POST body, never in a
+# URL, where browser history, proxies and access logs would keep it.
+NUMBER_QUERY = re.compile(r"\d{6,}")
 
 
 @bp.context_processor
@@ -64,13 +69,14 @@ def _page_number() -> int:
 
 
 def _coded(name: str, enum: type) -> str | None:
-    """A filter from the query string if it is one of the enum's values (anything else is ignored)."""
-    value = request.args.get(name) or None
+    """A filter from the query string (or a search form's body) if it is one of the enum's values (anything else is
+    ignored)."""
+    value = request.values.get(name) or None
     return value if value in enum.__members__ else None
 
 
 def _village_arg() -> str | None:
-    code = text.normalize_digits(request.args.get("village") or "")
+    code = text.normalize_digits(request.values.get("village") or "")
     return code if DIVISION_CODE.match(code) else None
 
 
@@ -129,18 +135,32 @@ def household(household_id: int):
 # --- laborers ----------------------------------------------------------------------------------------------------
 
 
-@bp.get("/laborers")
+def _number_query(q: str) -> bool:
+    return bool(NUMBER_QUERY.search(text.normalize_digits(q)))
+
+
+@bp.route("/laborers", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def laborers():
     """Laborers / 劳动力"""
     filters = {
-        "q": (request.args.get("q") or "")[:MAX_QUERY_CHARS],
+        "q": (request.values.get("q") or "")[:MAX_QUERY_CHARS],
         "region": _village_arg(),
         "employment_status": _coded("employment_status", EmploymentStatus),
         "willingness": _coded("willingness", Willingness),
     }
+    by_number = _number_query(filters["q"])
+    if request.method == "GET" and by_number:
+        # An ID number in an address (a link, an old bookmark) is not searched: the form sends it in the body.
+        flash(_("按身份证号查找请在搜索框中输入：号码不会出现在网址中。"))
+        return redirect(url_for("cadre_pages.laborers"))
+    if request.method == "POST" and not by_number:
+        # A name search keeps an address of its own (the back button, a bookmark).
+        kept = {"q": filters["q"], "village": filters["region"]}
+        kept |= {"employment_status": filters["employment_status"], "willingness": filters["willingness"]}
+        return redirect(url_for("cadre_pages.laborers", **{k: v for k, v in kept.items() if v}), 303)
     page = crud.page_of(people_queries.laborers(filters), _page_number(), PAGE_SIZE)
-    return render_template("cadre/laborers.html", page=page, filters=filters, villages=_villages())
+    return render_template("cadre/laborers.html", page=page, filters=filters, by_number=by_number, villages=_villages())
 
 
 def _profile(laborer_id: int, step_forms: dict[int, StepForm] | None = None, status: int = 200):

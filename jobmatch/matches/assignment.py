@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import sqlalchemy as sa
 
-from jobmatch import text
+from jobmatch import sheets, text
 from jobmatch.accounts.scope import restrict
 from jobmatch.extensions import db
 from jobmatch.matches.index import index
@@ -114,15 +114,17 @@ def to_csv(proposal: dict) -> str:
     writer.writerow(CSV_HEADERS)
     for item in proposal["items"]:
         writer.writerow(
-            [
-                item["laborer_id"],
-                item["laborer_name"],
-                item["village"],
-                item["household_code"],
-                "是" if item["household_without_work"] else "否",
-                item["opening_id"],
-                item["opening_title"],
-                item["chance"],
-            ]
+            sheets.row(
+                [
+                    item["laborer_id"],
+                    item["laborer_name"],
+                    item["village"],
+                    item["household_code"],
+                    "是" if item["household_without_work"] else "否",
+                    item["opening_id"],
+                    item["opening_title"],
+                    item["chance"],
+                ]
+            )
         )
     return out.getvalue()

@@ -18,6 +18,7 @@ from statistics import median
 
 import sqlalchemy as sa
 
+from jobmatch import sheets
 from jobmatch.accounts.scope import restrict
 from jobmatch.errors import FieldError, ValidationFailed
 from jobmatch.extensions import db
@@ -367,7 +368,7 @@ def workbook(region: Region, got: dict) -> bytes:
         ("其中监测户 Monitored", got["workshop_absorption"]["monitored"]),
     ]
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(sheets.row(row))
     sheet.column_dimensions["A"].width = 48
     sheet.column_dimensions["B"].width = 24
     out = io.BytesIO()

@@ -2,7 +2,8 @@
 
 SQLite: `create` copies the live file page by page with `sqlite3.Connection.backup`
 (consistent while the service keeps writing), into a temporary file that is checked
-(`PRAGMA integrity_check`) and then renamed into place. `restore` checks the backup
+(`PRAGMA integrity_check`) and then renamed into place. Backups are created 0600 (owner
+only) and a failed one leaves no `.partial` file behind. `restore` checks the backup
 the same way and copies it over the live database with the same API, so connections
 that stay open see the restored data rather than a half-written file.
 
@@ -24,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
+
+from jobmatch.ops.files import create_private, make_private
 
 # Pages copied per step of an online SQLite backup: small steps let the service write in between.
 SQLITE_PAGES_PER_STEP = 1024
@@ -119,25 +122,37 @@ def _sqlite_create(live: Path, target: Path) -> BackupInfo:
         raise BackupError(f"no database at {live}")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{live}?mode=ro", uri=True)
-    copy = sqlite3.connect(partial)
+    create_private(partial)
     try:
-        _copy(source, copy)
-    finally:
-        copy.close()
-        source.close()
-    try:
+        source = sqlite3.connect(f"file:{live}?mode=ro", uri=True)
+        try:
+            copy = sqlite3.connect(partial)
+            try:
+                _copy(source, copy)
+                # The copy takes the live file's WAL mode; a backup is one self-contained file, and
+                # checking it read-only would otherwise leave -wal and -shm files beside it.
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+        finally:
+            source.close()
         info = _sqlite_check(partial)
-    except BackupError:
+        partial.rename(target)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"the backup failed: {exc}. 备份失败。") from exc
+    except BaseException:
+        # Also an interrupted copy (Ctrl-C, a full disk): nothing half-written stays behind.
         partial.unlink(missing_ok=True)
         raise
-    partial.rename(target)
     return BackupInfo(target, info.size_bytes, info.tables, info.revision)
 
 
 def _sqlite_restore(source: Path, live: Path) -> BackupInfo:
     info = _sqlite_check(source)
     live.parent.mkdir(parents=True, exist_ok=True)
+    if not live.exists():
+        create_private(live)
     backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     target = sqlite3.connect(live, timeout=30)
     try:
@@ -181,13 +196,19 @@ def _pg_create(url: URL, target: Path) -> BackupInfo:
     dsn, env = _pg_connection(url)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # pg_dump writes into the file made here, so the dump is the owner's only from its first byte.
+    create_private(partial)
     try:
         _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={dsn}"], env)
+        make_private(partial)
         tables = _pg_table_count(partial)
-    except BackupError:
+        partial.rename(target)
+    except subprocess.TimeoutExpired as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump took longer than {PG_DUMP_TIMEOUT_S} s. 备份超时。") from exc
+    except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    partial.rename(target)
     return BackupInfo(target, target.stat().st_size, tables, None)
 
 

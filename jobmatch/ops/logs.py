@@ -25,7 +25,16 @@ from flask import Flask, Response, g, has_request_context, request
 REQUEST_ID_HEADER = "X-Request-ID"
 # A request ID from a proxy is kept only if it looks like one (it is echoed into logs and headers).
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-PERSONAL_DATA = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
+# Resident ID numbers (18 characters, or 15 digits for first-generation cards) and mobile
+# numbers (with or without +86), also when written in groups with spaces or hyphens
+# (`362325 1975 0101 777X`, `138-0013-8000`). Any run of 15 to 18 such digits goes:
+# redacting a little too much is cheaper than a leak.
+PERSONAL_DATA = re.compile(
+    r"(?<!\d)"
+    r"(?:\d(?:[ -]?\d){13,16}[ -]?[\dXx]"  # ID numbers, 15 to 18 characters
+    r"|(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d){8})"  # mobile numbers
+    r"(?!\d)"
+)
 REDACTED = "<redacted>"
 FORMATS = ("json", "text")
 

@@ -8,6 +8,7 @@ import click
 from flask import g
 
 from jobmatch.errors import Problem
+from jobmatch.ops.files import write_private
 from jobmatch.rosters import exports, service
 
 import_group = click.Group("import", help="Import rosters (.xlsx, .csv) / 导入名册")
@@ -33,7 +34,7 @@ def _run_import(kind: str, path: str, dry_run: bool, report: str | None) -> None
             reasons = "; ".join(f"{e.field}: {e.zh} / {e.en}" for e in fate.errors)
             click.echo(f"  第 {fate.row} 行 row {fate.row}: {reasons}")
     if report:
-        Path(report).write_bytes(service.report_workbook(result))
+        write_private(report, service.report_workbook(result))
         click.echo(f"报告 / report: {report}")
 
 
@@ -79,7 +80,7 @@ def _export_command(kind: str, help_text: str) -> click.Command:
     def command(file: str, masked: bool) -> None:
         g.actor_id = None
         fmt = "csv" if file.lower().endswith(".csv") else "xlsx"
-        Path(file).write_bytes(exports.export_roster(kind, fmt, masked))
+        write_private(file, exports.export_roster(kind, fmt, masked))
         click.echo(f"已导出 / exported: {file}")
 
     return command

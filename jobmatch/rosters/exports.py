@@ -1,7 +1,8 @@
 """Exporting rosters with the headers the import reads, so an exported file imports back unchanged.
 
 ID numbers and phones are written in full only for roles that may reveal them
-(admin, bureau, cadre) and for the command line; every export is audited.
+(admin, bureau, cadre) and for the command line; every export is audited. Cells go
+through `jobmatch.sheets`, so no typed text becomes a formula (the import reads it back as typed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from jobmatch import sheets
 from jobmatch.accounts import audit
 from jobmatch.accounts.scope import restrict
 from jobmatch.api.common import mask_id_number, mask_phone
@@ -167,6 +169,8 @@ def export_rows(kind: str, masked: bool) -> tuple[list[str], list[list]]:
 def export_roster(kind: str, fmt: str, masked: bool) -> bytes:
     """An .xlsx or .csv (UTF-8 with BOM, so Excel opens it) of a roster; recorded in the audit trail."""
     headers, rows = export_rows(kind, masked)
+    # Names and titles as typed: text that a spreadsheet would run as a formula is kept as text.
+    rows = [sheets.row(row) for row in rows]
     audit.record("export", kind, 0, {"rows": len(rows), "format": fmt, "masked": masked})
     db.session.commit()
     if fmt == "csv":

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.cell_range import CellRange
 
+from jobmatch import sheets
 from jobmatch.errors import FieldError, Problem
 from jobmatch.rosters.headers import Column, header_index, header_key
 
@@ -207,6 +208,7 @@ def _table(raw_rows: list[list], columns: tuple[Column, ...]) -> Table:
     for offset, row in enumerate(raw_rows[position + 1 :], start=position + 2):
         if all(_blank(v) for v in row):
             continue
-        cells = list(row[:width]) + [None] * (width - len(row))
+        # Text our own exports kept from becoming a formula ('=…) is read as it was typed.
+        cells = [sheets.unescape(v) for v in row[:width]] + [None] * (width - len(row))
         table.rows.append((offset, cells))
     return table

@@ -27,7 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.datetime import from_excel
 
-from jobmatch import text
+from jobmatch import sheets, text
 from jobmatch.accounts.scope import current_scope, restrict
 from jobmatch.crud import column_state, finish_deferred
 from jobmatch.errors import Collector, FieldError, Problem
@@ -624,7 +624,7 @@ def report_workbook(result: ImportResult) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("导入结果")
     extra = ["结果 / result", "字段 / field", "原因", "reason"]
-    header = [WriteOnlyCell(sheet, value=h) for h in result.table.headers + extra]
+    header = [WriteOnlyCell(sheet, value=sheets.cell(h)) for h in result.table.headers + extra]
     for cell in header:
         cell.font = HEADER_FONT
     sheet.append(header)
@@ -633,15 +633,16 @@ def report_workbook(result: ImportResult) -> bytes:
         bad = {e.field for e in fate.errors}
         out = []
         for value, field_name in zip(cells, fields_of, strict=True):
-            cell = WriteOnlyCell(sheet, value=None if value is UNCOMPUTED else _plain(value))
+            cell = WriteOnlyCell(sheet, value=None if value is UNCOMPUTED else sheets.cell(_plain(value)))
             if field_name is not None and field_name in bad:
                 cell.fill = BAD_FILL
                 cell.font = BAD_FONT
             out.append(cell)
         out.append(WriteOnlyCell(sheet, value=f"{FATE_ZH[fate.fate]} / {fate.fate}"))
-        out.append(WriteOnlyCell(sheet, value="; ".join(e.field for e in fate.errors)))
-        out.append(WriteOnlyCell(sheet, value="；".join(e.zh for e in fate.errors)))
-        out.append(WriteOnlyCell(sheet, value="; ".join(e.en for e in fate.errors)))
+        # Reasons may quote what was typed.
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(e.field for e in fate.errors))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(e.zh for e in fate.errors))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(e.en for e in fate.errors))))
         sheet.append(out)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -2,6 +2,10 @@
 // numbers in <script type="application/json" id="dashboard-data">. Each box keeps its table of the same
 // numbers in a <details>: open without JavaScript; here it closes once the chart is drawn, and opening it
 // shows the table in place of the chart.
+//
+// Names and titles are user data: ECharts puts a tooltip's formatter result into the page as HTML,
+// so every formatter here is either a template (which ECharts escapes) or escapes with text() what
+// it adds; a title such as <a href=x>bad</a> shows as those characters, never as a link.
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-data");
@@ -14,6 +18,9 @@
   var drawn = [];
 
   function narrow() { return window.innerWidth < 640; }
+
+  // Text for a tooltip's HTML: < > & " ' as entities.
+  function text(value) { return window.echarts.format.encodeHTML(String(value)); }
 
   function shown(value, percent) {
     if (value === null || value === undefined) { return "—"; }
@@ -80,9 +87,9 @@
         trigger: "item",
         formatter: function (p) {
           var d = p.data;
-          var text = p.seriesName + "<br>" + d[2];
-          if (d.length > 3) { text += "<br>" + spec.households + ": " + d[3]; }
-          return text;
+          var lines = text(p.seriesName) + "<br>" + text(d[2]);
+          if (d.length > 3) { lines += "<br>" + text(spec.households) + ": " + text(d[3]); }
+          return lines;
         }
       },
       xAxis: { type: "value", scale: true, name: spec.x, nameLocation: "middle", nameGap: 24,

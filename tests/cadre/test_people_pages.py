@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from jobmatch.api.common import mask_id_number
@@ -9,6 +11,7 @@ from jobmatch.extensions import db
 from jobmatch.people.models import Laborer
 from jobmatch.placements import service as placements
 from tests import factories
+from tests.accounts.conftest import as_role  # noqa: F401  (fixture)
 from tests.cadre.conftest import field_error, input_value
 
 
@@ -38,7 +41,7 @@ def test_laborers_are_found_by_name_or_full_id_number_with_the_id_masked(log_in,
     html = client.get("/laborers?q=东甲").get_data(as_text=True)
     assert "东甲" in html and "东乙" not in html
     assert mask_id_number(east_a.id_number) in html and east_a.id_number not in html
-    by_id = client.get(f"/laborers?q={east_b.id_number.lower()}").get_data(as_text=True)
+    by_id = client.post("/laborers", data={"q": east_b.id_number.lower()}).get_data(as_text=True)
     assert "东乙" in by_id and "东甲" not in by_id
     # Another village's laborer is not found, even by name.
     assert "没有符合条件的劳动力" in client.get("/laborers?q=西丙").get_data(as_text=True)
@@ -192,3 +195,48 @@ def test_an_edit_that_clears_the_name_is_refused_and_changes_nothing(log_in, cou
     assert field_error(response.get_data(as_text=True), "name") == "不能为空"
     db.session.expire_all()
     assert db.session.get(Laborer, east_a.id).willingness.value == "county"
+
+
+def test_a_search_by_id_number_travels_in_the_body_never_in_the_address(log_in, county):
+    """Browser history, proxies and access logs keep addresses: an ID number stays out of them."""
+    client = log_in("cadre")
+    east_a, east_b = county["east"]
+    page = client.get("/laborers").get_data(as_text=True)
+    assert re.search(r'<form method="post" class="searchbar"', page)
+    number = east_b.id_number
+    for typed in (number, number.lower(), f"{number[:6]} {number[6:14]} {number[14:]}", number[:14]):
+        found = client.post("/laborers", data={"q": typed})
+        assert found.status_code == 200, typed  # answered in place: no redirect carries it into an address
+        html = found.get_data(as_text=True)
+        assert typed not in html and number not in html  # not echoed into the page or its links either
+    assert "东乙" in client.post("/laborers", data={"q": number}).get_data(as_text=True)
+    # An ID number in an address is not searched (and not kept): the list comes back with a hint.
+    refused = client.get(f"/laborers?q={number}")
+    assert refused.status_code == 302 and number not in refused.headers["Location"]
+    shown = client.get(f"/laborers?q={number}", follow_redirects=True).get_data(as_text=True)
+    assert "按身份证号查找请在搜索框中输入" in shown and number not in shown
+    # A name keeps its own address (a bookmark, the back button), filters too.
+    by_name = client.post("/laborers", data={"q": "东甲", "willingness": "county"})
+    assert by_name.status_code == 303
+    assert by_name.headers["Location"] == "/laborers?q=%E4%B8%9C%E7%94%B2&willingness=county"
+    assert "东甲" in client.get(by_name.headers["Location"]).get_data(as_text=True)
+    # Scope holds for a search in the body: another village's laborer is not found by number.
+    elsewhere = client.post("/laborers", data={"q": county["west"].id_number}).get_data(as_text=True)
+    assert "没有符合条件的劳动力" in elsewhere
+
+
+def test_the_api_searches_by_id_number_in_a_post_body_within_scope(as_role, county):  # noqa: F811
+    east_b, west = county["east"][1], county["west"]
+    cadre = as_role("cadre")
+    found = cadre.post("/api/v1/laborers/search", json={"q": east_b.id_number.lower()})
+    assert found.status_code == 200
+    assert [item["name"] for item in found.get_json()["items"]] == ["东乙"]
+    assert east_b.id_number not in found.get_data(as_text=True)
+    assert cadre.post("/api/v1/laborers/search", json={"q": west.id_number}).get_json()["items"] == []
+    assert (
+        as_role("bureau").post("/api/v1/laborers/search", json={"q": west.id_number}).get_json()["pagination"]["total"]
+        == 1
+    )
+    bad = cadre.post("/api/v1/laborers/search", json={"q": "x" * 65, "per_page": 1000})
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    assert {e["field"] for e in bad.get_json()["errors"]} == {"q", "per_page"}

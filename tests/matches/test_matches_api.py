@@ -160,6 +160,7 @@ def test_a_batch_proposal_gives_each_place_once_and_only_to_laborers_in_scope(as
     result = runner.invoke(args=["assign", "run", "--region", factories.COUNTY_CODE, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8-sig").startswith("劳动力编号,姓名")
+    assert out.stat().st_mode & 0o777 == 0o600  # names and villages: the owner's only
     assert as_role("manager").post("/api/v1/assignments", json={"region": factories.COUNTY_CODE}).status_code == 403
 
 

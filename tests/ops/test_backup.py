@@ -140,3 +140,101 @@ def test_postgres_restore_through_the_command_replaces_the_data(postgres_only, r
     restored = runner.invoke(args=["backup", "restore", str(dump), "--yes"])
     assert restored.exit_code == 0, restored.output
     assert _counts(db.engine) == before
+
+
+# --- who may read the files ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_umask():
+    """The usual umask (022), which would leave new files readable by every account on the machine."""
+    import os
+
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_backups_are_readable_by_their_owner_only(open_umask, registry, runner, tmp_path):
+    """On either backend (pg_dump where the run is on PostgreSQL)."""
+    if db.engine.dialect.name == "postgresql" and not backup.shutil.which("pg_dump"):
+        pytest.skip("pg_dump not installed")
+    target = tmp_path / "nightly.backup"
+    made = runner.invoke(args=["backup", "create", str(target)])
+    assert made.exit_code == 0, made.output
+    assert _mode(target) == 0o600
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def _failing_copy(error: BaseException):
+    def copy(source, target):
+        target.execute("CREATE TABLE half (x)")  # something written before the failure
+        raise error
+
+    return copy
+
+
+@pytest.mark.parametrize("error", [sqlite3.OperationalError("database or disk is full"), KeyboardInterrupt()])
+def test_a_failed_sqlite_backup_leaves_no_partial_file(sqlite_only, registry, tmp_path, monkeypatch, error):
+    monkeypatch.setattr(backup, "_copy", _failing_copy(error))
+    target = tmp_path / "nightly.sqlite3"
+    with pytest.raises((backup.BackupError, KeyboardInterrupt)):
+        backup.create(str(db.engine.url), target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_postgres_dump_leaves_no_partial_file(tmp_path, monkeypatch):
+    """pg_dump fails half-way (the server goes away): neither the dump nor its .partial stays."""
+
+    def half_dump(args, env):
+        Path(next(a for a in args if a.startswith("--file=")).removeprefix("--file=")).write_bytes(b"PGDMP half")
+        raise backup.BackupError("pg_dump failed: connection lost")
+
+    monkeypatch.setattr(backup, "_run", half_dump)
+    monkeypatch.setattr(backup, "_pg_tool", lambda name: name)
+    with pytest.raises(backup.BackupError):
+        backup.create("postgresql+psycopg://jobmatch@127.0.0.1:9/jobmatch", tmp_path / "nightly.dump")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_sqlite_database_file_is_readable_by_its_owner_only(open_umask, make_app, tmp_path):
+    path = tmp_path / "jobmatch.sqlite3"
+    other = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with other.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE t (x)"))
+            conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+        db.engine.dispose()
+    assert _mode(path) == 0o600
+    for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        assert not extra.exists() or _mode(extra) == 0o600
+
+
+def test_an_existing_database_file_open_to_others_is_closed_at_the_next_connection(make_app, tmp_path):
+    path = tmp_path / "jobmatch.sqlite3"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)
+    other = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with other.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.remove()
+        db.engine.dispose()
+    assert _mode(path) == 0o600
+
+
+def test_cli_exports_and_import_reports_are_readable_by_their_owner_only(open_umask, registry, runner, tmp_path):
+    exported, earlier = tmp_path / "laborers.csv", tmp_path / "laborers.xlsx"
+    earlier.write_bytes(b"an older export")
+    earlier.chmod(0o644)
+    for target in (exported, earlier):
+        out = runner.invoke(args=["export", "laborers", str(target)])
+        assert out.exit_code == 0, out.output
+        assert _mode(target) == 0o600, target
+    report = tmp_path / "report.xlsx"
+    out = runner.invoke(args=["import", "laborers", str(exported), "--report", str(report)])
+    assert out.exit_code == 0, out.output
+    assert _mode(report) == 0o600

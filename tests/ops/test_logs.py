@@ -79,3 +79,92 @@ def test_the_json_formatter_redacts_anything_shaped_like_an_id_number_or_phone()
     )
     line = json.loads(logs.JsonFormatter().format(record))
     assert line["message"] == "lookup <redacted> / <redacted>" and line["level"] == "WARNING"
+
+
+def _grouped_forms(number: str) -> list[str]:
+    """One ID number as people write it: whole, in groups with spaces or hyphens, lower-case x."""
+    return [
+        number,
+        f"{number[:6]} {number[6:10]} {number[10:14]} {number[14:]}",
+        f"{number[:6]}-{number[6:14]}-{number[14:]}",
+        number[:-1] + number[-1].lower(),
+    ]
+
+
+# A first-generation (15-digit) card: area, birth date as YYMMDD, sequence; and its grouped form.
+FIRST_GENERATION_IDS = ("362325750101771", "362325 750101 771")
+PHONES = ("13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "+8613800138000", "86-138-0013-8000")
+
+
+@pytest.fixture
+def json_stderr_logger():
+    """A logger writing JSON to stderr as production does, kept apart from the test run's own log file."""
+    logger = logging.getLogger("jobmatch.test-redaction")
+    handler = logs.StderrHandler()
+    handler.setFormatter(logs.JsonFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    yield logger
+    logger.removeHandler(handler)
+    logger.propagate = True
+
+
+def test_every_written_form_of_an_id_number_or_phone_is_redacted_in_messages_and_exceptions(json_stderr_logger, capsys):
+    number = factories.id_number(factories.years_ago(51), 7)
+    secrets = [*_grouped_forms(number), *FIRST_GENERATION_IDS, *PHONES]
+    capsys.readouterr()
+    for secret in secrets:
+        json_stderr_logger.warning("lookup %s failed", secret)
+        json_stderr_logger.info(f"message built in place: {secret}.")
+        try:
+            raise ValueError(f"no laborer with ID number {secret}")
+        except ValueError:
+            json_stderr_logger.exception("import row failed")
+    captured = capsys.readouterr().err
+    lines = _json_lines(captured)
+    assert len(lines) == 3 * len(secrets)
+    for secret in secrets:
+        assert secret not in captured, secret
+    # Nothing of a number is left beside the mark (no "+86", no last group).
+    for warning, built, failure in zip(lines[0::3], lines[1::3], lines[2::3], strict=True):
+        assert warning["message"] == "lookup <redacted> failed"
+        assert built["message"] == "message built in place: <redacted>."
+        assert failure["exception"].endswith("ValueError: no laborer with ID number <redacted>")
+
+
+def test_ordinary_numbers_in_log_lines_are_kept():
+    record = logging.LogRecord(
+        "jobmatch.x",
+        logging.INFO,
+        __file__,
+        1,
+        "batch %s: %s/%s rows, %s ms, on 2026-11-29 16:40",
+        (3, 1500, 50000, 115.9),
+        None,
+    )
+    line = json.loads(logs.JsonFormatter().format(record))
+    assert line["message"] == "batch 3: 1500/50000 rows, 115.9 ms, on 2026-11-29 16:40"
+
+
+def test_a_database_error_is_logged_without_its_sql_parameters(json_app, capsys):
+    """Names and other parameters of a failed statement stay out of the error and the log."""
+    import sqlalchemy as sa
+
+    from jobmatch.extensions import db
+
+    name, note = "王秀英", "腰椎间盘突出"
+    capsys.readouterr()
+    with json_app.app_context():
+        try:
+            db.session.execute(
+                sa.text("INSERT INTO no_such_table (name, note) VALUES (:name, :note)"), {"name": name, "note": note}
+            )
+        except sa.exc.DBAPIError as error:
+            db.session.rollback()
+            logging.getLogger("jobmatch.test-database").exception("statement failed")
+            assert name not in str(error) and note not in str(error)
+    captured = capsys.readouterr().err
+    [line] = [line for line in _json_lines(captured) if line["logger"] == "jobmatch.test-database"]
+    assert "no_such_table" in line["exception"]
+    assert name not in captured and note not in captured

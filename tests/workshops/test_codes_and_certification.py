@@ -98,3 +98,21 @@ def test_a_new_workshop_cannot_start_certified(as_role, county):
         },
     )
     assert response.status_code == 409
+
+
+def test_the_card_leads_to_the_configured_address_whatever_host_the_request_names(app, as_role, county, monkeypatch):
+    """A request's Host header is the caller's choice: a card printed from it could send workers elsewhere."""
+    carried = []
+    monkeypatch.setattr(codes, "card_png", lambda payload, code: carried.append(payload) or b"png")
+    monkeypatch.setattr(codes, "card_pdf", lambda payload, *rest: carried.append(payload) or b"%PDF")
+    manager, west = as_role("manager"), county["west"]
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    for configured, expected in ((None, "http://127.0.0.1:8000"), ("https://jobmatch.example.gov.cn/", None)):
+        app.config["PUBLIC_BASE_URL"] = configured
+        expected = expected or configured.rstrip("/")
+        for card in ("card.png", "card.pdf"):
+            url = f"/api/v1/laborers/{west.id}/employment-code/{card}"
+            assert manager.client.get(url, headers=manager.headers | forged).status_code == 200
+        code = db.session.execute(sa.select(EmploymentCode.code)).scalar_one()
+        assert carried[-2:] == [f"{expected}/scan?code={codes.display_code(code)}"] * 2
+    assert not any("evil" in payload for payload in carried)
