@@ -75,6 +75,16 @@ class JsonFormatter(logging.Formatter):
         return PERSONAL_DATA.sub(REDACTED, json.dumps(line, ensure_ascii=False, default=str))
 
 
+class TextFormatter(logging.Formatter):
+    """A readable line for development, redacted as the JSON lines are (exception text included)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return PERSONAL_DATA.sub(REDACTED, super().format(record))
+
+
 def log_format(config: dict) -> str:
     """json in production unless told otherwise; text elsewhere."""
     chosen = (config.get("LOG_FORMAT") or "").lower()
@@ -91,15 +101,21 @@ class StderrHandler(logging.StreamHandler):
         super().emit(record)
 
 
-def install_json_handler() -> None:
-    """One JSON handler on the root logger (not one per app made in this process)."""
+def install_handler(fmt: str = "json") -> None:
+    """One redacting handler on the root logger (not one per app made in this process), JSON or text.
+
+    With it on the root, Flask adds no handler of its own, so every record — the app's, SQLAlchemy's,
+    an exception's traceback — passes the redaction, in development as in production.
+    """
     root = logging.getLogger()
     if any(isinstance(h, StderrHandler) for h in root.handlers):
         return
     handler = StderrHandler()
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)
-    if root.level > logging.INFO or root.level == logging.NOTSET:
+    # JSON lines (production) keep the INFO records (one per request); development text keeps Python's
+    # default threshold, so commands such as `flask demo load` are not drowned in audit lines.
+    if fmt == "json" and (root.level > logging.INFO or root.level == logging.NOTSET):
         root.setLevel(logging.INFO)
 
 
@@ -123,8 +139,9 @@ def _finish(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     fmt = log_format(app.config)
     app.config["LOG_FORMAT"] = fmt
-    if fmt == "json":
-        install_json_handler()
+    if fmt == "json" or not app.testing:
+        # Tests of text logs make their own handler; the run's log file is scanned for personal data at the end.
+        install_handler(fmt)
 
     @app.before_request
     def _begin() -> None:

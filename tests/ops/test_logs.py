@@ -168,3 +168,29 @@ def test_a_database_error_is_logged_without_its_sql_parameters(json_app, capsys)
     [line] = [line for line in _json_lines(captured) if line["logger"] == "jobmatch.test-database"]
     assert "no_such_table" in line["exception"]
     assert name not in captured and note not in captured
+
+
+def test_development_text_logs_are_redacted_too(capsys):
+    """A development app logs readable text through the same redaction (before, only JSON was redacted)."""
+    logger = logging.getLogger("jobmatch.test-text-redaction")
+    root = logging.getLogger()
+    before = list(root.handlers)
+    logs.install_handler("text")
+    (handler,) = [h for h in root.handlers if h not in before]
+    assert isinstance(handler.formatter, logs.TextFormatter)
+    # Moved onto a logger of its own, so the test run's log file never sees the numbers written here.
+    root.removeHandler(handler)
+    logger.addHandler(handler)
+    logger.propagate = False
+    capsys.readouterr()
+    number = factories.id_number(factories.years_ago(40), 9)
+    logger.warning("lookup %s failed", number)
+    try:
+        raise ValueError(f"no laborer with phone {PHONES[3]}")
+    except ValueError:
+        logger.exception("import row failed")
+    captured = capsys.readouterr().err
+    logger.removeHandler(handler)
+    logger.propagate = True
+    assert "lookup <redacted> failed" in captured and "ValueError: no laborer with phone <redacted>" in captured
+    assert number not in captured and "138" not in captured
