@@ -171,6 +171,12 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         if manager:
             return Workshop.id.in_(scope.workshop_ids)
         return Workshop.village_id.in_(_regions_in_counties(scope))
+    if manager and model is Employment:
+        # Work at their workshop: not their workers' jobs elsewhere.
+        return Employment.workshop_id.in_(scope.workshop_ids)
+    if manager and model in (Referral, SubsidyClaim):
+        # Referrals and subsidy claims are the placement staff's (GET /referrals refuses managers).
+        return sa.false()
     if model in (Referral, Employment, EmploymentCode, SubsidyClaim):
         return model.laborer_id.in_(sa.select(Laborer.id).where(condition(Laborer, scope)))
     if model in (Attendance, AttendanceFlag):
