@@ -229,8 +229,14 @@ def test_every_export_answers_as_its_list_does(client, make_app, county, world):
             assert not traces_of_b("\n".join(rows)), (role, kind)
 
 
-def test_a_batch_assignment_proposes_only_posts_in_scope(client, make_app, county, world):
-    """The batch proposal (a POST that only reads) keeps to the caller's posts and laborers."""
+@pytest.mark.parametrize("a_posts_open", [True, False])
+def test_a_batch_assignment_proposes_only_posts_in_scope(client, make_app, county, world, admin_api, a_posts_open):
+    """The batch proposal (a POST that only reads) keeps to the caller's posts and laborers, also when
+    the only open posts near their laborers are another county's."""
+    if not a_posts_open:
+        for key in ("opening", "workshop_opening"):
+            closed = admin_api.patch(f"/api/v1/openings/{world['a'][key].id}", json={"status": "closed"})
+            assert closed.status_code == 200, closed.get_json()
     clients = _clients(county, make_app, client)
     for role in ("bureau", "cadre"):
         for region in (county["county"].code, county["township"].code, B_COUNTY):
