@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from jobmatch.accounts import audit
-from jobmatch.errors import Collector, Conflict, FieldError
+from jobmatch.accounts import audit, scope
+from jobmatch.errors import Collector, Conflict, FieldError, Problem
 from jobmatch.extensions import db
 
 # Personal fields (with the birth date and sex the ID number encodes): the audit trail records that they
@@ -67,6 +67,7 @@ def save(
             if data.get(name) in (None, ""):
                 errors.add(name, "required", "必填", "required")
     values = clean(data, errors, obj)
+    scope.check_scope_fields(model, obj, data, values)
     state = (defaults or {}) | (column_state(obj) if obj is not None else {}) | values
     values |= check(state, errors, obj) or {}
     errors.raise_if_any()
@@ -90,10 +91,21 @@ def save(
         return obj
     if action == "create" or changes:
         flush_or_conflict(rollback=commit)
+        if action == "create":
+            _created_in_scope(model, obj, rollback=commit)
         audit.record(action, model.__tablename__, obj.id, changes)
     if commit:
         db.session.commit()
     return obj
+
+
+def _created_in_scope(model: type, obj: Any, rollback: bool) -> None:
+    try:
+        scope.check_created_in_scope(model, obj)
+    except Problem:
+        if rollback:
+            db.session.rollback()
+        raise
 
 
 def finish_deferred(deferred: list) -> None:

@@ -67,8 +67,10 @@ def test_a_village_must_lie_inside_its_township(api):
     assert _errors(response)["code"]["code"] == "outside_parent"
 
 
-def test_a_duplicate_region_code_is_a_conflict(api):
-    response = api.post("/api/v1/regions", json={"code": factories.COUNTY_CODE, "name": "又一个县", "level": "county"})
+def test_a_duplicate_region_code_is_a_conflict(api, admin_api):
+    response = admin_api.post(
+        "/api/v1/regions", json={"code": factories.COUNTY_CODE, "name": "又一个县", "level": "county"}
+    )
     assert response.status_code == 409
 
 

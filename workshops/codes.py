@@ -21,6 +21,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from jobmatch.accounts import audit
+from jobmatch.accounts.scope import restrict
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
 from jobmatch.people.models import Laborer
@@ -97,15 +98,17 @@ def reissue_code(laborer: Laborer) -> EmploymentCode:
 
 
 def laborer_for_code(raw: str) -> Laborer | None:
-    """The laborer whose live code this is, or None (unknown or revoked)."""
+    """The laborer whose live code this is, or None (unknown, revoked, or outside the user's scope)."""
     code = normalize_code(raw)
     if len(code) != CODE_LENGTH:
         return None
-    return db.session.execute(
+    query = (
         sa.select(Laborer)
         .join(EmploymentCode, EmploymentCode.laborer_id == Laborer.id)
         .where(EmploymentCode.code == code, EmploymentCode.revoked_at.is_(None))
-    ).scalar_one_or_none()
+    )
+    # Only a worker the user may see: a manager's own workers, never another workshop's.
+    return db.session.execute(restrict(query, Laborer)).scalar_one_or_none()
 
 
 # --- the printable card -----------------------------------------------------------------

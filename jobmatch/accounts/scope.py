@@ -8,16 +8,16 @@ workers. Out-of-scope records behave as if they did not exist (404).
 
 from __future__ import annotations
 
-import time
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import g, has_app_context
 from sqlalchemy.orm import aliased
 
-from jobmatch.accounts.models import User
-from jobmatch.errors import NotFound
+from jobmatch.accounts.models import User, user_regions, workshop_managers
+from jobmatch.errors import FieldError, NotFound, Problem
 from jobmatch.extensions import db
 from jobmatch.monitoring.models import Alert
 from jobmatch.people.models import Household, Laborer, Region
@@ -54,23 +54,55 @@ def county_of(region: Region) -> Region | None:
     return region
 
 
+@functools.cache
+def _assigned_regions() -> sa.Select:
+    """A user's regions, each with its parent and grandparent (a village's township and county).
+
+    Built once: making the aliases costs more than running the query.
+    """
+    region, parent, grand = aliased(Region), aliased(Region), aliased(Region)
+    return (
+        sa.select(region.id, region.level, region.code, parent.id, parent.level, parent.code)
+        .add_columns(grand.id, grand.level, grand.code)
+        .select_from(user_regions)
+        .join(region, region.id == user_regions.c.region_id)
+        .outerjoin(parent, parent.id == region.parent_id)
+        .outerjoin(grand, grand.id == parent.parent_id)
+        .where(user_regions.c.user_id == sa.bindparam("user_id"))
+    )
+
+
 def scope_of(user: User | None) -> Scope:
+    """The user's scope as the database has it now: one query, no cache.
+
+    Reading it on every request costs one indexed query; a cached copy would need every worker
+    and server to learn at once of each change to a region, a role or an assignment.
+    """
     if user is None or user.role == Role.admin:
         return EVERYTHING
-    if user.role == Role.bureau:
-        counties = [r for r in user.regions if r.level == RegionLevel.county]
-        return Scope(county_ids=frozenset(r.id for r in counties), county_prefixes=tuple(r.code[:6] for r in counties))
-    if user.role == Role.cadre:
-        villages = [r for r in user.regions if r.level == RegionLevel.village]
-        counties = {c.id: c for c in (county_of(v) for v in villages) if c is not None}
-        return Scope(
-            county_ids=frozenset(counties),
-            county_prefixes=tuple(c.code[:6] for c in counties.values()),
-            village_ids=frozenset(v.id for v in villages),
-        )
+    if user.id is None:
+        return NOTHING
     if user.role == Role.manager:
-        return Scope(workshop_ids=frozenset(w.id for w in user.workshops))
-    return NOTHING
+        query = sa.select(workshop_managers.c.workshop_id).where(workshop_managers.c.user_id == user.id)
+        return Scope(workshop_ids=frozenset(db.session.scalars(query)))
+    if user.role not in (Role.bureau, Role.cadre):
+        return NOTHING
+    rows = db.session.execute(_assigned_regions(), {"user_id": user.id}).all()
+    if user.role == Role.bureau:
+        counties = {row[0]: row[2] for row in rows if row[1] == RegionLevel.county}
+        return Scope(county_ids=frozenset(counties), county_prefixes=tuple(c[:6] for c in counties.values()))
+    villages = [row for row in rows if row[1] == RegionLevel.village]
+    counties = {}
+    for row in villages:
+        for ident, level, code in (row[3:6], row[6:9]):
+            if level == RegionLevel.county:
+                counties[ident] = code
+                break
+    return Scope(
+        county_ids=frozenset(counties),
+        county_prefixes=tuple(c[:6] for c in counties.values()),
+        village_ids=frozenset(row[0] for row in villages),
+    )
 
 
 def current_scope() -> Scope:
@@ -80,34 +112,10 @@ def current_scope() -> Scope:
     return EVERYTHING
 
 
-# A worker keeps each user's scope instead of reading their regions on every request. The key
-# holds the session version, which every change of role or scope raises (accounts.service);
-# entries expire anyway, so a village moved to another township is seen within a minute.
-SCOPE_CACHE_TTL_S = 60.0
-SCOPE_CACHE_SIZE = 4096
-
-
-def cached_scope_of(user: User) -> Scope:
-    """scope_of(user), kept per app and process for SCOPE_CACHE_TTL_S seconds."""
-    if not has_app_context() or user.id is None:
-        return scope_of(user)
-    cache: dict = current_app.extensions.setdefault("scope_cache", {})
-    key = (user.id, user.session_version, user.role)
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and now - hit[0] < SCOPE_CACHE_TTL_S:
-        return hit[1]
-    if len(cache) >= SCOPE_CACHE_SIZE:
-        cache.clear()
-    scope = scope_of(user)
-    cache[key] = (now, scope)
-    return scope
-
-
 def set_current_user(user: User) -> None:
     g.user = user
     g.actor_id = user.id
-    g.scope = cached_scope_of(user)
+    g.scope = scope_of(user)
 
 
 def _regions_in_counties(scope: Scope) -> sa.Select:
@@ -163,6 +171,12 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         if manager:
             return Workshop.id.in_(scope.workshop_ids)
         return Workshop.village_id.in_(_regions_in_counties(scope))
+    if manager and model is Employment:
+        # Work at their workshop: not their workers' jobs elsewhere.
+        return Employment.workshop_id.in_(scope.workshop_ids)
+    if manager and model in (Referral, SubsidyClaim):
+        # Referrals and subsidy claims are the placement staff's (GET /referrals refuses managers).
+        return sa.false()
     if model in (Referral, Employment, EmploymentCode, SubsidyClaim):
         return model.laborer_id.in_(sa.select(Laborer.id).where(condition(Laborer, scope)))
     if model in (Attendance, AttendanceFlag):
@@ -216,3 +230,82 @@ def get_in_scope(model: type, ident: int, what_en: str, what_zh: str):
     if obj is None:
         raise NotFound(what_en, what_zh)
     return obj
+
+
+# --- fields that decide who sees a record --------------------------------------------------------
+
+# Each model's columns that place a record in someone's scope, with the input field that sets them.
+# Only an admin changes them: anyone else could move a record (or a whole county) into their reach.
+SCOPE_FIELDS: dict[type, dict[str, str]] = {
+    Region: {"code": "code", "level": "level", "parent_id": "parent_code"},
+    Household: {"village_id": "village_code"},
+    Laborer: {"household_id": "household_code"},
+    Employer: {"county_id": "county_code"},
+    Opening: {"county_id": "county_code"},
+    Workshop: {"village_id": "village_code"},
+}
+
+
+def _admin_only(fields: list[str]) -> Problem:
+    return Problem(
+        403,
+        "Only an administrator may change this",
+        "只有系统管理员可以修改此项",
+        [
+            FieldError(
+                name,
+                "admin_only",
+                "该字段决定数据归属范围，只有系统管理员可以修改",
+                "this field decides who may see the record; only an administrator may change it",
+            )
+            for name in fields
+        ],
+    )
+
+
+def check_scope_fields(model: type, obj: Any | None, data: dict, values: dict) -> None:
+    """Refuse (403) a non-admin's change to a field that decides scope, before anything is written.
+
+    `data` is the input, `values` the columns cleaned from it. Sending a field with the value it
+    already has is no change (forms send every field back); any other value, also one that names
+    no record the user may see, is refused. New records may set these fields within the user's
+    scope (see check_created_in_scope), except that only an admin creates a county: counties are
+    what bureau scopes are made of.
+    """
+    if current_scope().everything:
+        return
+    if obj is None:
+        if model is Region and values.get("level") == RegionLevel.county:
+            raise _admin_only(["level"])
+        return
+    changed = [
+        name
+        for column, name in SCOPE_FIELDS.get(model, {}).items()
+        if (column in values and values[column] != getattr(obj, column))
+        or (name in data and name != column and column not in values)
+    ]
+    if changed:
+        raise _admin_only(changed)
+
+
+def check_created_in_scope(model: type, obj: Any) -> None:
+    """Refuse (403) a new record (flushed, not committed) that falls outside the creator's scope."""
+    clause = condition(model)
+    if clause is None:
+        return
+    if db.session.execute(sa.select(model.id).where(model.id == obj.id, clause)).first() is None:
+        fields = list(SCOPE_FIELDS.get(model, {}).values())[:1] or [""]
+        raise Problem(
+            403,
+            "Outside your scope",
+            "超出您的管辖范围",
+            [
+                FieldError(
+                    name,
+                    "out_of_scope",
+                    "新记录不在您的管辖范围内",
+                    "the new record would lie outside your scope",
+                )
+                for name in fields
+            ],
+        )

@@ -14,7 +14,7 @@ from jobmatch import sheets, text
 from jobmatch.accounts.scope import restrict
 from jobmatch.extensions import db
 from jobmatch.matches.index import index
-from jobmatch.matches.service import laborer_query, serving_model
+from jobmatch.matches.service import laborer_query, serving_model, visible_openings
 from jobmatch.matching import assign, engine
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.queries import in_region
@@ -48,13 +48,15 @@ def propose(region_code: str, per_laborer: int = CANDIDATES_PER_LABORER, progres
     opening_index: dict[int, int] = {}
     households, no_one_working = [], []
     t = catalogue.laborers.table
+    visible = visible_openings(catalogue)
     for n, laborer in enumerate(laborers):
         if progress:
             progress(n, len(laborers))
         if laborer.id not in t.row_of:
             catalogue = index().current(force=True)
+            visible = visible_openings(catalogue)
         q = laborer_query(laborer, catalogue)
-        found = engine.match_laborer(catalogue, q, model, today, per_laborer)
+        found = engine.match_laborer(catalogue, q, model, today, per_laborer, visible=visible)
         for row, chance in zip(found.rows.tolist(), found.chance.tolist(), strict=True):
             rows_l.append(n)
             rows_o.append(opening_index.setdefault(row, len(opening_index)))

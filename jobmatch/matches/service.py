@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from jobmatch.accounts.scope import condition, current_scope, restrict
 from jobmatch.extensions import db
 from jobmatch.matches.index import index, wage_per_month
 from jobmatch.matching import catalogue as cat
@@ -54,6 +55,33 @@ def serving_model() -> ranker.Model:
         metrics.ranker_serving(cache["model"].version)
     cache["stamp"] = stamp
     return cache["model"]
+
+
+# --- the caller's scope, as a mask over the engine's candidate rows -----------------------------------
+
+
+def visible_openings(catalogue: cat.Catalogue) -> engine.Visible | None:
+    """The catalogue's opening rows the current user may see (None: every row)."""
+    clause = condition(Opening)
+    if clause is None:
+        return None
+    ids = np.fromiter(db.session.scalars(sa.select(Opening.id).where(clause)), dtype=np.int64)
+    t = catalogue.openings.table
+    return lambda rows: np.isin(t.id[rows], ids)
+
+
+def visible_laborers(catalogue: cat.Catalogue) -> engine.Visible | None:
+    """The catalogue's laborer rows the current user may see (None: every row)."""
+    scope = current_scope()
+    if scope.everything:
+        return None
+    t = catalogue.laborers.table
+    if not scope.village_ids and not scope.workshop_ids:
+        # A bureau: its counties' laborers, whose villages' codes begin with the county's 6 digits.
+        counties = np.array([int(p) for p in scope.county_prefixes], dtype=np.int32)
+        return lambda rows: np.isin(t.county[rows], counties)
+    ids = np.fromiter(db.session.scalars(restrict(sa.select(Laborer.id), Laborer)), dtype=np.int64)
+    return lambda rows: np.isin(t.id[rows], ids)
 
 
 # --- laborer → openings ------------------------------------------------------------------------------
@@ -101,7 +129,9 @@ def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -
         catalogue = index().current(force=True)  # registered a moment ago
     query = laborer_query(laborer, catalogue)
     kinds = {cat.KIND[kind]} if kind else None
-    found = engine.match_laborer(catalogue, query, serving_model(), date.today().toordinal(), limit, kinds)
+    found = engine.match_laborer(
+        catalogue, query, serving_model(), date.today().toordinal(), limit, kinds, visible_openings(catalogue)
+    )
     ids = [int(catalogue.openings.table.id[r]) for r in found.rows]
     found_openings = sa.select(Opening).options(joinedload(Opening.region)).where(Opening.id.in_(ids))
     openings = {o.id: o for o in db.session.scalars(found_openings)}
@@ -248,14 +278,23 @@ def opening_query(opening: Opening, catalogue: cat.Catalogue) -> engine.OpeningQ
     )
 
 
-def matches_for_opening(opening: Opening, limit: int, visible: sa.Select) -> dict:
+def matches_for_opening(opening: Opening, limit: int, visible: sa.Select | None = None) -> dict:
     """The laborers (among those the caller may see) most likely to be hired here and stay."""
+    visible = restrict(sa.select(Laborer), Laborer) if visible is None else visible
     catalogue = index().current()
     if opening.id not in catalogue.openings.table.row_of:
         catalogue = index().current(force=True)  # posted a moment ago
     query = opening_query(opening, catalogue)
-    # Ask the engine for more than needed: some may lie outside the caller's villages.
-    found = engine.match_opening(catalogue, query, serving_model(), date.today().toordinal(), max(limit * 5, 50))
+    # The engine keeps to the caller's scope; more than needed are asked for in case the catalogue
+    # has not yet caught up with a laborer who moved out of it.
+    found = engine.match_opening(
+        catalogue,
+        query,
+        serving_model(),
+        date.today().toordinal(),
+        max(limit * 5, 50),
+        visible_laborers(catalogue),
+    )
     t = catalogue.laborers.table
     ids = [int(t.id[r]) for r in found.rows]
     allowed = {lab.id: lab for lab in db.session.scalars(visible.where(Laborer.id.in_(ids)))}

@@ -10,6 +10,7 @@ Pure engine code: arrays in, arrays out. Two stages, so the cost follows the can
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,8 @@ CONGESTION_WEIGHT = 0.5
 # A household with no one in work ranks as if its member's chance were this much higher.
 PRIORITY_BOOST = 0.2
 _PRIOR = PriorModel()
+# Which of the given candidate rows the caller may see (a boolean mask over them): the caller's scope.
+Visible = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -145,11 +148,19 @@ def _union(size: int, rows: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 
 def match_laborer(
-    catalogue: Catalogue, q: LaborerQuery, model: Model, today: int, limit: int = 10, kinds: set[int] | None = None
+    catalogue: Catalogue,
+    q: LaborerQuery,
+    model: Model,
+    today: int,
+    limit: int = 10,
+    kinds: set[int] | None = None,
+    visible: Visible | None = None,
 ) -> Matches:
-    """The openings most likely to give this laborer work that lasts."""
+    """The openings most likely to give this laborer work that lasts (among the `visible` rows, if given)."""
     t = catalogue.openings.table
     rows = opening_candidates(catalogue, q)
+    if visible is not None:
+        rows = rows[visible(rows)]
     if kinds is not None:
         rows = rows[np.isin(t.kind[rows], list(kinds))]
     # Rules that need no distance first: they are cheap and cut the rows the distance is computed for.
@@ -261,10 +272,15 @@ def laborer_candidates(catalogue: Catalogue, o: OpeningQuery, today: int) -> np.
     return np.flatnonzero(able & reach)
 
 
-def match_opening(catalogue: Catalogue, o: OpeningQuery, model: Model, today: int, limit: int = 10) -> Matches:
-    """The laborers most likely to be hired here and stay, priority households first among equals."""
+def match_opening(
+    catalogue: Catalogue, o: OpeningQuery, model: Model, today: int, limit: int = 10, visible: Visible | None = None
+) -> Matches:
+    """The laborers most likely to be hired here and stay, priority households first among equals
+    (among the `visible` rows, if given)."""
     t = catalogue.laborers.table
     rows = laborer_candidates(catalogue, o, today)
+    if visible is not None:
+        rows = rows[visible(rows)]
     distance = haversine_km(o.lat, o.lon, t.lat[rows], t.lon[rows])
     radius_ok = rules.within_radius(
         t.willingness[rows], t.county[rows], t.province[rows], distance, o.county, o.province, o.transfer

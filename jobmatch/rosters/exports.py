@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -24,6 +25,7 @@ from jobmatch import sheets
 from jobmatch.accounts import audit
 from jobmatch.accounts.scope import restrict
 from jobmatch.api.common import mask_id_number, mask_phone
+from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment, Referral
@@ -148,7 +150,14 @@ LISTINGS: dict[str, tuple[type, tuple[tuple[str, Callable[[Any], Any], bool], ..
 }
 
 
+# Listings whose API list is kept to some roles: the export answers the others as the list does (403).
+LISTING_ROLES = {"referrals": frozenset({Role.admin, Role.bureau, Role.cadre})}
+
+
 def _listing_rows(kind: str, masked: bool) -> tuple[list[str], list[list]]:
+    user = g.get("user") if has_app_context() else None
+    if user is not None and kind in LISTING_ROLES and user.role not in LISTING_ROLES[kind]:
+        raise Problem(403, "Your role may not read this list", "您的角色无权查看此名单")
     model, columns = LISTINGS[kind]
     records = db.session.execute(restrict(sa.select(model).order_by(model.id), model)).scalars()
     rows = [
