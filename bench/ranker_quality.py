@@ -14,6 +14,7 @@ Run: PYTHONPATH=. .venv/bin/python bench/ranker_quality.py [--skip-demo] [--skip
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -40,11 +41,12 @@ def main() -> None:
 
 def demo_county() -> None:
     folder = Path(tempfile.mkdtemp(prefix="jobmatch-quality-"))
+    print(f"demo county in {folder}")
     app = create_app(
         {
             "ENV_NAME": "testing",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
-            "DATA_KEY": new_key(),
+            "DATA_KEY": os.environ.get("JOBMATCH_QUALITY_DATA_KEY") or new_key(),
             "MODELS_DIR": str(folder / "models"),
         }
     )
@@ -57,6 +59,8 @@ def demo_county() -> None:
         started = time.perf_counter()
         trained = runner.invoke(args=["ranker", "train"])
         print(trained.stdout.strip())
+        if trained.exit_code != 0:
+            raise SystemExit(f"training failed: {trained.output}") from trained.exception
         print(f"(trained in {time.perf_counter() - started:.1f} s; files in {folder / 'models'})")
         promoted = runner.invoke(args=["ranker", "promote", trained.stdout.split()[1]])
         print(promoted.output.strip())

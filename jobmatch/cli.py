@@ -155,7 +155,7 @@ def ranker_train(promote_after: bool, if_none: bool) -> None:
         *metrics["baselines"].items(),
         (f"serving {metrics['serving']['version']}", metrics["serving"]),
     ]
-    click.echo("  laborer lists / 按劳动力排序列表:")
+    click.echo(f"  lists / 排序列表: {metrics['lists']}, {metrics['lists_measured']} measured")
     for name, m in rows:
         click.echo(
             f"  {name:<28} NDCG@10 {m['ndcg@10']:.3f}   top-3 precision {m['precision@3']:.3f}   AUC {m['auc']:.3f}"

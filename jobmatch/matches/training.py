@@ -122,9 +122,17 @@ def _opening_arrays(openings: list[Opening], site_codes: dict[int, str], diction
     }
 
 
-def training_set() -> ranker.TrainingSet:
-    """Features of every known outcome, as things stood on the day of the referral."""
+# Referrals younger than this are left out of training: their hires cannot be known to last yet, but
+# their refusals are, so the latest weeks would carry too many failures (and bias the calibration).
+SETTLED_DAYS = outcomes.LASTING_DAYS + 30
+
+
+def training_set(settled_by: date | None = None) -> ranker.TrainingSet:
+    """Features of every outcome settled by `settled_by` (default: SETTLED_DAYS ago), as things stood on the
+    day of the referral."""
+    settled = (settled_by or date.fromordinal(date.today().toordinal() - SETTLED_DAYS)).toordinal()
     rows = [{**row, "referred_on": local_date(row["referred_at"])} for row in outcomes.training_rows(db.session)]
+    rows = [row for row in rows if row["referred_on"].toordinal() <= settled]
     if not rows:
         raise ranker.ModelError("no recorded referral outcomes yet / 尚无推荐结果记录，无法训练")
     context = _Context(rows)
@@ -134,7 +142,7 @@ def training_set() -> ranker.TrainingSet:
     position = {o.id: i for i, o in enumerate(opening_list)}
     o = _opening_arrays(opening_list, {}, skill_engine.dictionary())
     columns: dict[str, list] = defaultdict(list)
-    labels, times, groups, opening_of, sexes = [], [], [], [], []
+    labels, times, groups, opening_of, sexes, cadre_lists = [], [], [], [], [], []
     for r in rows:
         laborer, household, village = context.laborers[r["laborer_id"]]
         i = position[r["opening_id"]]
@@ -158,6 +166,7 @@ def training_set() -> ranker.TrainingSet:
         groups.append(laborer.id)
         opening_of.append(r["opening_id"])
         sexes.append(laborer.sex.value)
+        cadre_lists.append(village.id * 10_000 + r["referred_on"].year * 12 + r["referred_on"].month)
     inputs = feature_engine.PairInputs(**{k: np.asarray(v) for k, v in columns.items()})
     return ranker.TrainingSet(
         features=feature_engine.compute(inputs),
@@ -165,6 +174,7 @@ def training_set() -> ranker.TrainingSet:
         times=np.asarray(times),
         groups=np.asarray(groups),
         openings=np.asarray(opening_of),
+        cadre_lists=np.asarray(cadre_lists),
         # For the parity table only: never features.
         audit={"sex": np.asarray(sexes), "age_band": age_bands(np.asarray(columns["age"]))},
     )
@@ -242,7 +252,10 @@ def backtest(model: ranker.Model | None = None, months: int = 3) -> dict:
     rows = [{**row, "referred_on": local_date(row["referred_at"])} for row in outcomes.training_rows(db.session)]
     if not rows:
         raise ranker.ModelError("no recorded referral outcomes yet / 尚无推荐结果记录，无法回测")
-    last = max(r["referred_on"] for r in rows)
+    lasting = [r["referred_on"] for r in rows if r["label"] == 1]
+    if not lasting:
+        raise ranker.ModelError("no lasting hire recorded yet / 尚无稳定就业记录，无法回测")
+    last = max(lasting)
     start = date.fromordinal(last.toordinal() - 30 * months)
     hires = [r for r in rows if r["label"] == 1 and r["referred_on"] >= start]
     # When each post was referred to: a post is on offer on a day when referred to near it.
@@ -254,7 +267,7 @@ def backtest(model: ranker.Model | None = None, months: int = 3) -> dict:
     ):
         referred_days[opening_id].append(local_date(first).toordinal())
     openings = list(db.session.scalars(sa.select(Opening).where(Opening.id.in_(list(referred_days)))))
-    site_codes = dict(db.session.execute(sa.select(Region.id, Region.code)))
+    site_codes = dict(db.session.execute(sa.select(Region.id, Region.code)).all())
     dictionary = skill_engine.dictionary()
     o = _opening_arrays(openings, site_codes, dictionary)
     days = [np.array(sorted(referred_days[op.id])) for op in openings]

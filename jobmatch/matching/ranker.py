@@ -101,6 +101,9 @@ PROMOTION_MARGIN = 0.0
 # Share of the referrals, the latest, held out to measure; of the rest, the latest share calibrates.
 HOLDOUT_SHARE = 0.25
 CALIBRATION_SHARE = 0.2
+# Fewer laborer lists than this in the hold-out (each with a lasting hire and a failure) measure nothing;
+# the card then measures the lists of referrals per village and month instead, and says so.
+MIN_LISTS = 30
 # The scores must mean what they say: mean predicted chance within this of the observed share.
 CALIBRATION_TOLERANCE = 0.05
 
@@ -264,6 +267,9 @@ class TrainingSet:
     times: np.ndarray  # referral dates as ordinals: the split is by time
     groups: np.ndarray  # the laborer of each referral: cadres read one list per laborer
     openings: np.ndarray | None = None  # the opening of each referral: lists of laborers, for parity
+    # The referrals a village's cadre made in a month: the lists measured when too few laborers have
+    # both a lasting hire and a failure among their later referrals (a young history).
+    cadre_lists: np.ndarray | None = None
     audit: dict[str, np.ndarray] = field(default_factory=dict)  # sex, age band: parity only, never features
 
 
@@ -342,7 +348,15 @@ def train(
             " / 推荐结果记录不足，无法训练"
         )
     X, y = data.features, data.labels
-    hold = (y[hold_idx], data.groups[hold_idx])
+    lists, lists_named = data.groups, "per laborer (each laborer's referrals in the hold-out, ranked by score)"
+    usable = sum(1 for _ in _lists(y[hold_idx], data.groups[hold_idx]))
+    if usable < MIN_LISTS and data.cadre_lists is not None:
+        lists = data.cadre_lists
+        lists_named = (
+            f"per village and month (only {usable} laborers have both a lasting hire and a failure in the"
+            f" hold-out; fewer than {MIN_LISTS})"
+        )
+    hold = (y[hold_idx], lists[hold_idx])
     baselines = {name: evaluate(s, *hold) for name, s in baseline_scores(X[hold_idx]).items()}
     serving_scores = serving.predict(X[hold_idx])
     serving_metrics = evaluate(serving_scores, *hold)
@@ -363,7 +377,8 @@ def train(
     # Refit the chosen kind on everything for serving; the card keeps the hold-out figures.
     final = candidate_estimators(seed)[best].fit(X, y, np.argsort(data.times, kind="stable"))
     holdout_metrics = {
-        "lists": "per laborer (each laborer's referrals in the hold-out, ranked by score)",
+        "lists": lists_named,
+        "lists_measured": sum(1 for _ in _lists(*hold)),
         "model": {k: v for k, v in metrics[best].items() if k != "calibration"},
         "calibration": metrics[best]["calibration"],
         "candidates": metrics,

@@ -66,7 +66,7 @@ def test_training_rebuilds_the_features_the_list_was_ranked_by_past_hires_includ
     served = _served_features(laborer, target)
     # The cadre refers the laborer to the post the list showed; the employer says no the same day.
     _referral(laborer.id, target, [(S.recommended, 0), (S.rejected, 0)])
-    data = training.training_set()
+    data = training.training_set(settled_by=utcnow().date() + timedelta(days=1))
     mine = np.flatnonzero((data.groups == laborer.id) & (data.openings == target))
     assert mine.size == 1
     rebuilt = data.features[mine[0]]
@@ -76,3 +76,19 @@ def test_training_rebuilds_the_features_the_list_was_ranked_by_past_hires_includ
     assert dict(zip(features.FEATURE_NAMES, rebuilt.tolist(), strict=True)) == pytest.approx(
         dict(zip(features.FEATURE_NAMES, served.tolist(), strict=True)), abs=1e-5
     )
+
+
+def test_backtest_replays_lasting_hires_and_reports_the_share_in_the_top_ten(app, county):
+    from jobmatch.matching import ranker
+
+    laborer, other = county["east"]
+    sewing = _post("缝纫工", ["缝纫"])
+    welding = _post("电焊工", ["电焊"], wage_min=2000, wage_max=2200)
+    # The laborer's hire at the sewing post lasted; the welding post was on offer then (referred to).
+    _referral(laborer.id, sewing, [(S.recommended, 200), (S.hired, 195)])
+    _referral(other.id, welding, [(S.recommended, 190), (S.rejected, 185)])
+    result = training.backtest(ranker.PriorModel(), months=3)
+    assert result["overall"] == {"lasting_hires": 1, "in_top10": 1.0}
+    assert result["by_kind"] == {"enterprise": {"lasting_hires": 1, "in_top10": 1.0}}
+    assert list(result["by_township"].values()) == [{"lasting_hires": 1, "in_top10": 1.0}]
+    assert result["model"] == ranker.PRIOR_VERSION
