@@ -162,8 +162,17 @@ def ranker_train(promote_after: bool, if_none: bool) -> None:
         *metrics["baselines"].items(),
         (f"serving {metrics['serving']['version']}", metrics["serving"]),
     ]
+    click.echo(f"  lists / 排序列表: {metrics['lists']}, {metrics['lists_measured']} measured")
     for name, m in rows:
-        click.echo(f"  {name:<28} AUC {m['auc']:.3f}   NDCG@10 {m['ndcg@10']:.3f}")
+        click.echo(
+            f"  {name:<28} NDCG@10 {m['ndcg@10']:.3f}   top-3 precision {m['precision@3']:.3f}   AUC {m['auc']:.3f}"
+        )
+    calibration = metrics["calibration"]
+    click.echo(
+        f"  calibration / 校准: mean predicted {calibration['mean_predicted']}, observed {calibration['observed']}"
+    )
+    for reason in card["promotion"]["reasons"]:
+        click.echo(f"  {reason['zh']} / {reason['en']}")
     if promote_after:
         try:
             training.promote(model.version)
@@ -193,6 +202,31 @@ def ranker_rollback() -> None:
 
     state = training.rollback()
     click.echo(f"serving: {state['serving'] or 'prior'}")
+
+
+@ranker_group.command("backtest")
+@click.option("--months", default=3, show_default=True, help="How many months of lasting hires to replay.")
+@click.option("--version", "version", default=None, help="A saved ranker (default: the serving one).")
+def ranker_backtest(months: int, version: str | None) -> None:
+    """Replay the last months: the share of lasting hires whose post the ranker would have put in the top 10."""
+    from jobmatch.matches import training
+    from jobmatch.matching import ranker
+
+    try:
+        model = ranker.load(training.models_dir(), version) if version else None
+        result = training.backtest(model, months)
+    except ranker.ModelError as error:
+        raise click.ClickException(str(error)) from error
+    overall = result["overall"]
+    click.echo(
+        f"backtest / 回测 of {result['model']}, {result['window']['from']} – {result['window']['to']}: "
+        f"{overall['in_top10']:.1%} of {overall['lasting_hires']} lasting hires were in the top 10"
+        " / 稳定就业岗位位于前十的比例"
+    )
+    for title, table in (("township / 乡镇", result["by_township"]), ("post kind / 岗位类型", result["by_kind"])):
+        click.echo(f"  by {title}:")
+        for name, row in table.items():
+            click.echo(f"    {name:<16} {row['in_top10']:>6.1%} of {row['lasting_hires']}")
 
 
 @ranker_group.command("status")

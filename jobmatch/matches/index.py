@@ -27,6 +27,7 @@ from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.features import WORKING_DAYS_PER_MONTH
 from jobmatch.modelbase import utcnow
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.placements import outcomes
 from jobmatch.placements.models import Employment, Referral
 from jobmatch.posts.models import Opening
 from jobmatch.vocab import EmploymentKind, OpeningStatus, ReferralState
@@ -38,7 +39,6 @@ OVERLAP = timedelta(seconds=5)
 # A deadline-less opening never expires.
 NO_DEADLINE = date.max.toordinal()
 OPEN_REFERRAL_STATES = (ReferralState.recommended, ReferralState.referred, ReferralState.interviewed)
-HIRED_STATES = (ReferralState.hired, ReferralState.left)
 CHUNK = 5_000
 
 
@@ -252,17 +252,10 @@ class MatchIndex:
         return out
 
     def _history(self, laborer_ids: list[int]) -> dict[int, tuple[int, int]]:
-        """Per laborer: referrals made and referrals that ended in a hire."""
-        rows = db.session.execute(
-            sa.select(
-                Referral.laborer_id,
-                sa.func.count(),
-                sa.func.sum(sa.case((Referral.state.in_(HIRED_STATES), 1), else_=0)),
-            )
-            .where(Referral.laborer_id.in_(laborer_ids))
-            .group_by(Referral.laborer_id)
-        ).all()
-        return {laborer_id: (int(n), int(hires or 0)) for laborer_id, n, hires in rows}
+        """Per laborer: referrals with a known outcome and lasting hires, as the ranker was trained on them."""
+        now = utcnow()
+        steps = outcomes.referral_steps(db.session, laborer_ids)
+        return {laborer_id: outcomes.past_outcomes(s, now) for laborer_id, s in steps.items()}
 
 
 def index() -> MatchIndex:

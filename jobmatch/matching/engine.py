@@ -195,6 +195,7 @@ def match_laborer(
     if len(rows) > SHORTLIST:
         keep = _top(PRIOR_SKILL_WEIGHT * fit - PRIOR_DISTANCE_WEIGHT * np.log1p(distance), SHORTLIST)
         rows, distance, fit = rows[keep], distance[keep], fit[keep]
+    required, missing = feature_engine.skill_counts(q.skills.credit, t.skills[rows])
     feats = feature_engine.compute(
         feature_engine.PairInputs(
             skill_fit=fit,
@@ -215,6 +216,8 @@ def match_laborer(
             pattern=t.pattern[rows],
             transfer=t.transfer[rows],
             wage_month=t.wage_month[rows],
+            skills_required=required,
+            skills_missing=missing,
         )
     )
     first, chance = _score(model, feats, limit)
@@ -228,20 +231,31 @@ def match_laborer(
 
 def laborer_skill_fit(catalogue: Catalogue, rows: np.ndarray, skill_rows: np.ndarray) -> np.ndarray:
     """Mean fit of many laborers to one opening's required skills, from their stored canonical readings."""
+    return laborer_skill_terms(catalogue, rows, skill_rows)[0]
+
+
+def laborer_skill_terms(
+    catalogue: Catalogue, rows: np.ndarray, skill_rows: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """Many laborers against one opening's required skills: mean fit, how many skills the post requires,
+    and how many of them each laborer lacks (credit below features.SKILL_HELD_CREDIT)."""
     t = catalogue.laborers.table
     required = skill_rows[skill_rows != skill_engine.NO_REQUIREMENT]
     if required.size == 0:
-        return np.full(len(rows), skill_engine.NO_REQUIREMENT_FIT, dtype=np.float32)
+        return np.full(len(rows), skill_engine.NO_REQUIREMENT_FIT, dtype=np.float32), 0, np.zeros(len(rows))
     credit = skill_engine.dictionary().credit
     codes, scores = t.skill_codes[rows], t.skill_scores[rows]
     known = codes >= 0
     total = np.zeros(len(rows), dtype=np.float32)
+    missing = np.zeros(len(rows), dtype=np.int32)
     for r in required:
         if r < 0:
-            continue  # a requirement outside the dictionary: no credit at this stage
-        gathered = np.where(known, credit[np.where(known, codes, 0), r] * scores, 0.0)
-        total += gathered.max(axis=1)
-    return total / len(required)
+            missing += 1  # a requirement outside the dictionary: no credit at this stage
+            continue
+        gathered = np.where(known, credit[np.where(known, codes, 0), r] * scores, 0.0).max(axis=1)
+        total += gathered
+        missing += gathered < feature_engine.SKILL_HELD_CREDIT
+    return total / len(required), int(required.size), missing
 
 
 def laborer_candidates(catalogue: Catalogue, o: OpeningQuery, today: int) -> np.ndarray:
@@ -306,11 +320,11 @@ def match_opening(
     ok = rules.combine(masks, len(rows))
     excluded = rules.explain_exclusions(masks, len(rows))
     rows, distance, ages = rows[ok], distance[ok], ages[ok]
-    fit = laborer_skill_fit(catalogue, rows, o.skill_rows)
+    fit, required, missing = laborer_skill_terms(catalogue, rows, o.skill_rows)
     if len(rows) > SHORTLIST:
         rough = PRIOR_SKILL_WEIGHT * fit - PRIOR_DISTANCE_WEIGHT * np.log1p(distance)
         keep = _top(rough, SHORTLIST)
-        rows, distance, ages, fit = rows[keep], distance[keep], ages[keep], fit[keep]
+        rows, distance, ages, fit, missing = rows[keep], distance[keep], ages[keep], fit[keep], missing[keep]
     feats = feature_engine.compute(
         feature_engine.PairInputs(
             skill_fit=fit,
@@ -331,6 +345,8 @@ def match_opening(
             pattern=o.pattern,
             transfer=o.transfer,
             wage_month=o.wage_month,
+            skills_required=required,
+            skills_missing=missing,
         )
     )
     first, chance = _score(model, feats, limit)

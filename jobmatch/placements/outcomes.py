@@ -25,7 +25,7 @@ that matters.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -94,3 +94,62 @@ def training_rows(session: Session, until: datetime | None = None) -> list[dict]
             )
     rows.sort(key=lambda r: (r["referred_at"], r["referral_id"]))
     return rows
+
+
+def referral_steps(session: Session, laborer_ids=None) -> dict[int, list[tuple]]:
+    """Per laborer, each referral's step times: (referred_at, hired_at, left_at, refused_at), oldest first.
+
+    All steps, whenever recorded: `past_outcomes` reads them as of a day. `laborer_ids` limits the laborers.
+    """
+    refused_at = sa.func.min(sa.case((ReferralEvent.to_state.in_(REFUSALS), ReferralEvent.occurred_at)))
+    query = (
+        sa.select(
+            Referral.laborer_id,
+            sa.func.min(ReferralEvent.occurred_at).label("referred_at"),
+            _first(ReferralState.hired).label("hired_at"),
+            _first(ReferralState.left).label("left_at"),
+            refused_at.label("refused_at"),
+        )
+        .join(ReferralEvent, ReferralEvent.referral_id == Referral.id)
+        .group_by(Referral.id, Referral.laborer_id)
+    )
+    if laborer_ids is not None:
+        query = query.where(Referral.laborer_id.in_(list(laborer_ids)))
+    out: dict[int, list[tuple]] = {}
+    for row in session.execute(query):
+        out.setdefault(row.laborer_id, []).append(
+            tuple(_aware(t) for t in (row.referred_at, row.hired_at, row.left_at, row.refused_at))
+        )
+    for steps in out.values():
+        steps.sort(key=lambda s: s[0])
+    return out
+
+
+def past_outcomes(steps: list[tuple], until: datetime) -> tuple[int, int]:
+    """(referrals with a known outcome, lasting hires) among those made before `until`, as known then.
+
+    The ranker's `past_hire_rate` reads these, when training (as of the day of each referral) and when
+    serving (as of now), so that both mean the same.
+    """
+    until = _aware(until)
+    labelled = lasting = 0
+    for referred_at, hired_at, left_at, refused_at in steps:
+        if referred_at >= until:
+            continue
+        value = label(
+            hired_at if hired_at is not None and hired_at <= until else None,
+            left_at if left_at is not None and left_at <= until else None,
+            refused_at is not None and refused_at <= until,
+            until,
+        )
+        if value is not None:
+            labelled += 1
+            lasting += value
+    return labelled, lasting
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes (stored as UTC): make them comparable with aware ones."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

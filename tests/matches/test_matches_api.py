@@ -46,7 +46,7 @@ def test_a_cadre_gets_explained_matches_for_a_laborer_in_their_village(as_role, 
     assert {"skill", "distance", "age", "wage"} <= kinds
     skill = next(r for r in first["reasons"] if r["kind"] == "skill")
     assert "会踩缝纫机" in skill["zh"] and "缝纫工" in skill["zh"] and "skill match" in skill["en"]
-    assert body["model_version"] == "prior-1"
+    assert body["model_version"] == ranker.PRIOR_VERSION
 
 
 def test_matches_outside_the_cadres_villages_are_not_found_and_managers_may_not_ask(as_role, county):
@@ -168,7 +168,7 @@ def test_a_promoted_ranker_serves_the_next_match_and_a_rollback_the_one_after(ap
     _post("缝纫工", ["缝纫"])
     cadre = as_role("cadre")
     url = f"/api/v1/laborers/{county['east'][0].id}/matches"
-    assert cadre.get(url).get_json()["model_version"] == "prior-1"
+    assert cadre.get(url).get_json()["model_version"] == ranker.PRIOR_VERSION
     directory = Path(app.config["MODELS_DIR"])
     ranker.save(ranker.train(_training_set(), "t-promoted", ranker.PriorModel()), directory)
     try:
@@ -176,6 +176,6 @@ def test_a_promoted_ranker_serves_the_next_match_and_a_rollback_the_one_after(ap
         ranker.promote(directory, "t-promoted")
         assert cadre.get(url).get_json()["model_version"] == "t-promoted"
         ranker.rollback(directory)
-        assert cadre.get(url).get_json()["model_version"] == "prior-1"
+        assert cadre.get(url).get_json()["model_version"] == ranker.PRIOR_VERSION
     finally:
         (directory / ranker.SERVING_FILE).unlink(missing_ok=True)
