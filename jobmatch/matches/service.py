@@ -163,7 +163,8 @@ def shortfall(found: int, limit: int, excluded: dict[str, int]) -> dict | None:
 def reasons(features: np.ndarray, distance_km: float, age: int, opening: Opening, fit, needs_flexible: bool) -> list:
     """What a cadre can read aloud: skill, distance, age, hours, household priority, pay."""
     out = []
-    if not opening.required_skills:
+    if not skill_engine.specific_requirements(_required(opening)):
+        # No skill asked for, or only general labour (普工, 杂工, 力工): open to everyone.
         out.append(_reason("skill", "岗位无特定技能要求", "no particular skill required"))
     elif fit.pairs and any(p.laborer_skill for p in fit.pairs):
         out.append(_reason("skill", "技能匹配：" + fit.explain("zh"), "skill match: " + fit.explain("en")))

@@ -211,10 +211,14 @@ class Catalogue:
 
 
 def opening_skill_row(required_codes: list[str | None], dictionary: skill_engine.SkillDictionary) -> np.ndarray:
-    """An opening's required skills as dictionary rows, padded to MAX_REQUIRED_SKILLS."""
+    """An opening's specific required skills as dictionary rows, padded to MAX_REQUIRED_SKILLS.
+
+    General labour (普工, 杂工, 力工) asks for no particular skill and is left out.
+    """
+    specific = [code for code in required_codes if not skill_engine.is_general_labour(code, dictionary)]
     rows = [
         dictionary.index.get(code, skill_engine.UNKNOWN_REQUIREMENT) if code else skill_engine.UNKNOWN_REQUIREMENT
-        for code in required_codes[:MAX_REQUIRED_SKILLS]
+        for code in specific[:MAX_REQUIRED_SKILLS]
     ]
     rows += [skill_engine.NO_REQUIREMENT] * (MAX_REQUIRED_SKILLS - len(rows))
     return np.asarray(rows, dtype=np.intp)
