@@ -54,7 +54,7 @@ def propose(region_code: str, per_laborer: int = CANDIDATES_PER_LABORER, progres
         if laborer.id not in t.row_of:
             catalogue = index().current(force=True)
         q = laborer_query(laborer, catalogue)
-        found = engine.match_laborer(catalogue, q, model, today, per_laborer)
+        found = engine.match_laborer(catalogue, q, model, today, per_laborer, collapse=False)
         for row, chance in zip(found.rows.tolist(), found.chance.tolist(), strict=True):
             rows_l.append(n)
             rows_o.append(opening_index.setdefault(row, len(opening_index)))
