@@ -8,16 +8,18 @@ from apiflask.fields import Boolean, Dict, Float, List, Nested, String
 from apiflask.validators import Length, Range
 
 from jobmatch.accounts.scope import get_in_scope, restrict
-from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, token_auth
+from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
 from jobmatch.errors import Conflict, FieldError
 from jobmatch.idempotency import idempotent
-from jobmatch.matches import assignment, service, synonyms, training
+from jobmatch.matches import assignment, service, settings, synonyms, training
+from jobmatch.matches.index import index
+from jobmatch.matching import rules
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.ranker import ModelError
 from jobmatch.people.api import LaborerOut
-from jobmatch.people.models import Laborer
+from jobmatch.people.models import Laborer, Region
 from jobmatch.posts.api import OpeningOut
 from jobmatch.posts.models import Opening
 from jobmatch.vocab import OpeningKind
@@ -54,6 +56,17 @@ class OpeningMatch(Schema):
     score = Float(metadata={"description": "chance of a hire that lasts 90 days (0–1)"})
     opening = Nested(OpeningOut)
     reasons = List(Nested(Reason))
+    similar_posts = Integer(
+        metadata={"description": "near-duplicates this entry stands for: same employer or workshop, same title, nearby"}
+    )
+    similar_opening_ids = List(Integer())
+
+
+class MarkedOpening(Schema):
+    opening = Nested(OpeningOut)
+    mark = String(metadata={"description": "held (the laborer works there now) or referred (an open referral)"})
+    zh = String()
+    en = String()
 
 
 class LaborerMatch(Schema):
@@ -63,11 +76,21 @@ class LaborerMatch(Schema):
     reasons = List(Nested(Reason))
 
 
+class MarkedLaborer(Schema):
+    laborer = Nested(LaborerOut)
+    mark = String(metadata={"description": "referred: an open referral to this post, not offered again"})
+    zh = String()
+    en = String()
+
+
 class LaborerMatches(Schema):
     laborer_id = Integer()
     model_version = String()
     candidates = Integer()
     items = List(Nested(OpeningMatch))
+    marked = List(
+        Nested(MarkedOpening), metadata={"description": "posts the laborer holds or is referred to: not offered again"}
+    )
     shortfall = Nested(Shortfall, allow_none=True)
 
 
@@ -76,6 +99,7 @@ class OpeningMatches(Schema):
     model_version = String()
     candidates = Integer()
     items = List(Nested(LaborerMatch))
+    marked = List(Nested(MarkedLaborer), metadata={"description": "laborers already referred to the post"})
     shortfall = Nested(Shortfall, allow_none=True)
 
 
@@ -97,6 +121,45 @@ def opening_matches(opening_id: int, query: dict):
     """The laborers who suit this opening (within your scope), with reasons / 为岗位匹配劳动力"""
     opening = get_in_scope(Opening, opening_id, "Opening", "岗位")
     return service.matches_for_opening(opening, query["limit"], restrict(sa.select(Laborer), Laborer))
+
+
+class MatchSettingsIn(Schema):
+    village_radius_km = Float(
+        required=True,
+        validate=Range(min=rules.MIN_VILLAGE_RADIUS_KM, max=rules.MAX_VILLAGE_RADIUS_KM),
+        metadata={"description": "how far work near home reaches for laborers willing to work near the village, km"},
+    )
+
+
+class MatchSettingsOut(Schema):
+    region_id = Integer()
+    region_code = String()
+    region_name = String()
+    village_radius_km = Float()
+    default_village_radius_km = Float()
+    is_default = Boolean()
+
+
+@bp.get("/regions/<int:region_id>/match-settings")
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@bp.output(MatchSettingsOut)
+def match_settings(region_id: int):
+    """A county's matching settings: the village radius / 县级匹配设置（本村就业半径）"""
+    return settings.county_settings(get_in_scope(Region, region_id, "Region", "行政区划"))
+
+
+@bp.patch("/regions/<int:region_id>/match-settings")
+@bp.auth_required(token_auth, roles=REGISTRY_EDITORS)
+@idempotent
+@bp.input(MatchSettingsIn, arg_name="data")
+@bp.output(MatchSettingsOut)
+def set_match_settings(region_id: int, data: dict):
+    """Set a county's village radius (its bureau or an admin) / 设置本县本村就业半径"""
+    county = get_in_scope(Region, region_id, "Region", "行政区划")
+    out = settings.set_village_radius(county, data["village_radius_km"])
+    if index().catalogue is not None:
+        index().current(force=True)  # this worker applies it now; the others at their next catch-up
+    return out
 
 
 class NormalizeQuery(Schema):

@@ -56,7 +56,7 @@ def propose(region_code: str, per_laborer: int = CANDIDATES_PER_LABORER, progres
             catalogue = index().current(force=True)
             visible = visible_openings(catalogue)
         q = laborer_query(laborer, catalogue)
-        found = engine.match_laborer(catalogue, q, model, today, per_laborer, visible=visible)
+        found = engine.match_laborer(catalogue, q, model, today, per_laborer, visible=visible, collapse=False)
         for row, chance in zip(found.rows.tolist(), found.chance.tolist(), strict=True):
             rows_l.append(n)
             rows_o.append(opening_index.setdefault(row, len(opening_index)))

@@ -8,6 +8,7 @@ every other within a second. Nothing is reloaded whole per request.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -20,9 +21,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from jobmatch.extensions import db
-from jobmatch.matches import synonyms
+from jobmatch.matches import settings, synonyms
 from jobmatch.matches.codes import laborer_skill_codes, opening_skill_codes
 from jobmatch.matching import catalogue as cat
+from jobmatch.matching import rules
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.features import WORKING_DAYS_PER_MONTH
 from jobmatch.modelbase import utcnow
@@ -40,6 +42,10 @@ OVERLAP = timedelta(seconds=5)
 NO_DEADLINE = date.max.toordinal()
 OPEN_REFERRAL_STATES = (ReferralState.recommended, ReferralState.referred, ReferralState.interviewed)
 CHUNK = 5_000
+# Referrals made within this many days count toward a post's fair share (engine.FAIR_SHARE_WEIGHT).
+FAIR_SHARE_DAYS = 30
+# A post's showings in lists (engine.EXPOSURE_WEIGHT) count half as much after this long.
+SHOWN_HALF_LIFE_S = 24 * 3600.0
 
 
 def _division(code: str | None) -> tuple[int, int]:
@@ -62,6 +68,15 @@ def wage_per_month(wage_min, wage_max, unit: str) -> float:
     return math.nan
 
 
+def duplicate_group(opening: Opening) -> int:
+    """Posts of one employer or workshop with the same title share this number (0: neither is known)."""
+    if opening.employer_id is None and opening.workshop_id is None:
+        return 0
+    title = skill_engine.skill_key(opening.title)
+    key = f"{opening.employer_id or 0}:{opening.workshop_id or 0}:{title}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True) or 1
+
+
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for i in range(0, len(ids), CHUNK):
         yield ids[i : i + CHUNK]
@@ -74,6 +89,7 @@ class MatchIndex:
         self.catalogue: cat.Catalogue | None = None
         self.watermark: datetime | None = None
         self.checked = 0.0
+        self.decayed = time.monotonic()
         self.lock = threading.Lock()
 
     # --- keeping current -------------------------------------------------------------------
@@ -88,11 +104,20 @@ class MatchIndex:
             elif force or time.monotonic() - self.checked >= REFRESH_INTERVAL_S:
                 synonyms.sync()
                 self._catch_up()
+                self._decay_shown()
             return self.catalogue
+
+    def _decay_shown(self) -> None:
+        """Let showings fade: half as much after SHOWN_HALF_LIFE_S (applied at most once a minute)."""
+        elapsed = time.monotonic() - self.decayed
+        if elapsed >= 60.0:
+            self.catalogue.decay_shown(0.5 ** (elapsed / SHOWN_HALF_LIFE_S))
+            self.decayed = time.monotonic()
 
     def _build(self) -> None:
         started = utcnow()
-        self.catalogue = cat.Catalogue()
+        self.catalogue = cat.Catalogue(rules.VILLAGE_RADIUS_KM)
+        self.catalogue.set_village_radius(settings.village_radius_by_county())
         opening_ids = list(db.session.scalars(sa.select(Opening.id)))
         laborer_ids = list(db.session.scalars(sa.select(Laborer.id)))
         self._load_openings(opening_ids)
@@ -122,6 +147,8 @@ class MatchIndex:
                 )
         self._load_openings(sorted(changed_openings))
         self._load_laborers(sorted(changed_laborers))
+        # A county's new village radius applies to its laborers at once: it is looked up per query.
+        self.catalogue.set_village_radius(settings.village_radius_by_county(since))
         self.watermark = started
         self.checked = time.monotonic()
 
@@ -136,13 +163,19 @@ class MatchIndex:
             rows = db.session.execute(
                 sa.select(Opening, site.code).outerjoin(site, Opening.region_id == site.id).where(Opening.id.in_(chunk))
             ).all()
-            open_referrals = dict(
-                db.session.execute(
-                    sa.select(Referral.opening_id, sa.func.count())
-                    .where(Referral.opening_id.in_(chunk), Referral.state.in_(OPEN_REFERRAL_STATES))
+            cutoff = utcnow() - timedelta(days=FAIR_SHARE_DAYS)
+            referrals = {
+                opening_id: (int(open_ or 0), int(recent or 0))
+                for opening_id, open_, recent in db.session.execute(
+                    sa.select(
+                        Referral.opening_id,
+                        sa.func.sum(sa.case((Referral.state.in_(OPEN_REFERRAL_STATES), 1), else_=0)),
+                        sa.func.sum(sa.case((Referral.created_at >= cutoff, 1), else_=0)),
+                    )
+                    .where(Referral.opening_id.in_(chunk))
                     .group_by(Referral.opening_id)
-                ).all()
-            )
+                )
+            }
             records = []
             for opening, site_code in rows:
                 # Rows written around the services (bulk loads) may lack their codes: read them here.
@@ -169,7 +202,9 @@ class MatchIndex:
                         "shuttle": opening.shuttle,
                         "accommodation": opening.accommodation,
                         "wage_month": wage_per_month(opening.wage_min, opening.wage_max, opening.wage_unit.value),
-                        "open_referrals": open_referrals.get(opening.id, 0),
+                        "open_referrals": referrals.get(opening.id, (0, 0))[0],
+                        "recent_referrals": referrals.get(opening.id, (0, 0))[1],
+                        "group": duplicate_group(opening),
                         "skills": cat.opening_skill_row(required, dictionary),
                     }
                 )

@@ -13,16 +13,22 @@ from sqlalchemy.orm import joinedload
 
 from jobmatch.accounts.scope import condition, current_scope, restrict
 from jobmatch.extensions import db
-from jobmatch.matches.index import index, wage_per_month
+from jobmatch.matches.index import OPEN_REFERRAL_STATES, index, wage_per_month
 from jobmatch.matching import catalogue as cat
 from jobmatch.matching import engine, ranker, rules
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.features import FEATURE_NAMES
 from jobmatch.ops import metrics
 from jobmatch.people.models import Laborer
+from jobmatch.placements.models import Employment, Referral
 from jobmatch.posts.models import Opening
 
 MAX_LIMIT = 50
+# How a post the laborer already holds or is referred to is marked (not offered again as a new match).
+MARK_WORDS = {
+    "held": ("本人现在就在这个岗位工作", "the laborer works in this post now"),
+    "referred": ("已推荐到这个岗位，尚未有结果", "already referred to this post, no outcome yet"),
+}
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 # A short list: fewer results than asked for, or fewer than this when the laborer asked for more.
 SHORT_LIST = 3
@@ -109,6 +115,7 @@ def laborer_query(laborer: Laborer, catalogue: cat.Catalogue) -> engine.LaborerQ
         past_referrals=int(t.past_referrals[row]),
         past_hires=int(t.past_hires[row]),
         skills=_profile(_skills_key(laborer.skills_raw or laborer.skills), skill_engine.dictionary()),
+        village_radius_km=float(catalogue.village_radius_km(int(t.county[row]))),
     )
 
 
@@ -129,15 +136,28 @@ def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -
         catalogue = index().current(force=True)  # registered a moment ago
     query = laborer_query(laborer, catalogue)
     kinds = {cat.KIND[kind]} if kind else None
+    t = catalogue.openings.table
+    marks = laborer_marks(laborer.id)
+    exclude = np.asarray([t.row_of[i] for i in marks if i in t.row_of], dtype=np.intp)
     found = engine.match_laborer(
-        catalogue, query, serving_model(), date.today().toordinal(), limit, kinds, visible_openings(catalogue)
+        catalogue,
+        query,
+        serving_model(),
+        date.today().toordinal(),
+        limit,
+        kinds,
+        visible=visible_openings(catalogue),
+        exclude=exclude,
     )
-    ids = [int(catalogue.openings.table.id[r]) for r in found.rows]
-    found_openings = sa.select(Opening).options(joinedload(Opening.region)).where(Opening.id.in_(ids))
+    # Posts in many lists draw many referrals soon: each showing counts toward the post's congestion.
+    catalogue.note_shown(found.rows)
+    ids = [int(t.id[r]) for r in found.rows]
+    similar = [[int(t.id[r]) for r in rows] for rows in found.similar] or [[] for _ in ids]
+    found_openings = sa.select(Opening).options(joinedload(Opening.region)).where(Opening.id.in_([*ids, *marks]))
     openings = {o.id: o for o in db.session.scalars(found_openings)}
     items = []
-    for rank, (opening_id, chance, features, distance) in enumerate(
-        zip(ids, found.chance, found.features, found.distance_km, strict=True), start=1
+    for rank, (opening_id, chance, features, distance, like) in enumerate(
+        zip(ids, found.chance, found.features, found.distance_km, similar, strict=True), start=1
     ):
         opening = openings[opening_id]
         fit = skill_engine.skill_fit(query.skills, _required(opening))
@@ -147,6 +167,8 @@ def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -
                 "score": round(float(chance), 4),
                 "opening": opening,
                 "reasons": reasons(features, distance, query.age, opening, fit, query.needs_flexible),
+                "similar_posts": len(like),
+                "similar_opening_ids": like,
             }
         )
     return {
@@ -154,8 +176,35 @@ def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -
         "model_version": serving_model().version,
         "candidates": found.candidates,
         "items": items,
-        "shortfall": shortfall(len(items), limit, _laborer_exclusions(query, found)),
+        "marked": [
+            {"opening": openings[i], "mark": mark, "zh": MARK_WORDS[mark][0], "en": MARK_WORDS[mark][1]}
+            for i, mark in marks.items()
+            if i in openings and (kind is None or openings[i].kind.value == kind)
+        ],
+        "shortfall": shortfall(len(items), limit, _laborer_exclusions(query, found), _radius_words(query)),
     }
+
+
+def laborer_marks(laborer_id: int) -> dict[int, str]:
+    """Posts the laborer holds now ("held") or has an open referral for ("referred"), by opening id."""
+    held = sa.select(Employment.opening_id, sa.literal("held").label("mark")).where(
+        Employment.laborer_id == laborer_id, Employment.end_date.is_(None), Employment.opening_id.is_not(None)
+    )
+    referred = sa.select(Referral.opening_id, sa.literal("referred").label("mark")).where(
+        Referral.laborer_id == laborer_id, Referral.state.in_(OPEN_REFERRAL_STATES)
+    )
+    marks: dict[int, str] = {}
+    for opening_id, mark in db.session.execute(sa.union_all(held, referred)):
+        if marks.get(opening_id) != "held":  # holding the post says more than being referred to it
+            marks[opening_id] = mark
+    return marks
+
+
+def _radius_words(query: engine.LaborerQuery) -> dict[str, tuple[str, str]]:
+    """For a laborer who will only work near the village, the radius rule names the radius in force."""
+    if query.willingness != cat.WILLINGNESS["village"]:
+        return {}
+    return {"radius": rules.radius_reason(query.village_radius_km)}
 
 
 def _laborer_exclusions(query: engine.LaborerQuery, found: engine.Matches) -> dict[str, int]:
@@ -177,12 +226,18 @@ def _required(opening: Opening) -> list[skill_engine.RequiredSkill]:
     ]
 
 
-def shortfall(found: int, limit: int, excluded: dict[str, int]) -> dict | None:
-    """Why fewer results came back than asked for, and what would widen the search."""
+def shortfall(
+    found: int, limit: int, excluded: dict[str, int], words: dict[str, tuple[str, str]] | None = None
+) -> dict | None:
+    """Why fewer results came back than asked for, and what would widen the search.
+
+    `words` replaces a rule's general reason with one naming this query's figures (the village radius).
+    """
     if found >= limit:
         return None
+    reason = rules.REASONS | (words or {})
     cut = sorted(((n, name) for name, n in excluded.items() if n), reverse=True)
-    why = [{"rule": name, "excluded": n, "zh": rules.REASONS[name][0], "en": rules.REASONS[name][1]} for n, name in cut]
+    why = [{"rule": name, "excluded": n, "zh": reason[name][0], "en": reason[name][1]} for n, name in cut]
     widen = [{"zh": rules.WIDEN[name][0], "en": rules.WIDEN[name][1]} for _, name in cut if name in rules.WIDEN]
     return {"found": found, "asked": limit, "why": why, "widen": widen[:2]}
 
@@ -193,7 +248,8 @@ def shortfall(found: int, limit: int, excluded: dict[str, int]) -> dict | None:
 def reasons(features: np.ndarray, distance_km: float, age: int, opening: Opening, fit, needs_flexible: bool) -> list:
     """What a cadre can read aloud: skill, distance, age, hours, household priority, pay."""
     out = []
-    if not opening.required_skills:
+    if not skill_engine.specific_requirements(_required(opening)):
+        # No skill asked for, or only general labour (普工, 杂工, 力工): open to everyone.
         out.append(_reason("skill", "岗位无特定技能要求", "no particular skill required"))
     elif fit.pairs and any(p.laborer_skill for p in fit.pairs):
         out.append(_reason("skill", "技能匹配：" + fit.explain("zh"), "skill match: " + fit.explain("en")))
@@ -285,6 +341,15 @@ def matches_for_opening(opening: Opening, limit: int, visible: sa.Select | None 
     if opening.id not in catalogue.openings.table.row_of:
         catalogue = index().current(force=True)  # posted a moment ago
     query = opening_query(opening, catalogue)
+    t = catalogue.laborers.table
+    referred = list(
+        db.session.scalars(
+            sa.select(Referral.laborer_id).where(
+                Referral.opening_id == opening.id, Referral.state.in_(OPEN_REFERRAL_STATES)
+            )
+        )
+    )
+    exclude = np.asarray([t.row_of[i] for i in referred if i in t.row_of], dtype=np.intp)
     # The engine keeps to the caller's scope; more than needed are asked for in case the catalogue
     # has not yet caught up with a laborer who moved out of it.
     found = engine.match_opening(
@@ -293,9 +358,9 @@ def matches_for_opening(opening: Opening, limit: int, visible: sa.Select | None 
         serving_model(),
         date.today().toordinal(),
         max(limit * 5, 50),
-        visible_laborers(catalogue),
+        visible=visible_laborers(catalogue),
+        exclude=exclude,
     )
-    t = catalogue.laborers.table
     ids = [int(t.id[r]) for r in found.rows]
     allowed = {lab.id: lab for lab in db.session.scalars(visible.where(Laborer.id.in_(ids)))}
     items = []
@@ -325,5 +390,11 @@ def matches_for_opening(opening: Opening, limit: int, visible: sa.Select | None 
         "model_version": serving_model().version,
         "candidates": found.candidates,
         "items": items,
+        "marked": [
+            {"laborer": laborer, "mark": "referred", "zh": MARK_WORDS["referred"][0], "en": MARK_WORDS["referred"][1]}
+            for laborer in db.session.scalars(visible.where(Laborer.id.in_(referred)).order_by(Laborer.id))
+        ]
+        if referred
+        else [],
         "shortfall": shortfall(len(items), limit, found.excluded),
     }

@@ -85,7 +85,7 @@ class Columns:
         n = len(columns["id"])
         self._grow(self.size + n)
         for name in self.dtypes:
-            self.data[name][self.size : self.size + n] = columns[name]
+            self.data[name][self.size : self.size + n] = columns[name] if name in columns else _zero(name)
         for offset, ident in enumerate(columns["id"].tolist()):
             self.row_of[ident] = self.size + offset
         self.size += n
@@ -104,8 +104,22 @@ class Columns:
             elif self.data["lat"][row] != record["lat"] or self.data["lon"][row] != record["lon"]:
                 moved = True
             for name in self.dtypes:
-                self.data[name][row] = record[name]
+                if name in record:
+                    self.data[name][row] = record[name]
+                elif row >= self.size - appended or name not in OPTIONAL_COLUMNS:
+                    self.data[name][row] = _zero(name)
+                # else: an optional column the record leaves out keeps its value (a post's exposure)
         return appended, moved
+
+
+# Columns a caller may leave out (tables built before they existed): they are zero.
+OPTIONAL_COLUMNS = frozenset({"group", "recent_referrals", "shown"})
+
+
+def _zero(name: str) -> int:
+    if name not in OPTIONAL_COLUMNS:
+        raise KeyError(name)
+    return 0
 
 
 OPENING_COLUMNS = {
@@ -127,6 +141,13 @@ OPENING_COLUMNS = {
     "accommodation": (np.bool_, ()),
     "wage_month": (np.float32, ()),
     "open_referrals": (np.int32, ()),
+    # Referrals made in the last FAIR_SHARE_DAYS (open or closed since): the post's recent demand.
+    "recent_referrals": (np.int32, ()),
+    # Posts with the same employer or workshop and the same title share a group (0: none); near each
+    # other they are one entry in a list.
+    "group": (np.int64, ()),
+    # How often the post was in a list lately (decaying; kept per process, not in the database).
+    "shown": (np.float32, ()),
     "skills": (np.intp, (MAX_REQUIRED_SKILLS,)),
 }
 
@@ -203,18 +224,57 @@ class SpatialTable:
 
 
 class Catalogue:
-    """Openings and laborers for matching."""
+    """Openings and laborers for matching, and the village radius each county sets."""
 
-    def __init__(self) -> None:
+    def __init__(self, default_village_radius_km: float | None = None) -> None:
+        from jobmatch.matching.rules import VILLAGE_RADIUS_KM  # rules reads this module's codes
+
         self.openings = SpatialTable(OPENING_COLUMNS)
         self.laborers = SpatialTable(LABORER_COLUMNS)
+        self.default_village_radius_km = default_village_radius_km or VILLAGE_RADIUS_KM
+        self._radius_counties = np.zeros(0, dtype=np.int32)  # sorted county codes (6 digits)
+        self._radius_km = np.zeros(0, dtype=np.float64)
+
+    def set_village_radius(self, by_county: Mapping[int, float | None]) -> None:
+        """Counties' own village radius in km (None: back to the default); other counties keep theirs."""
+        current = dict(zip(self._radius_counties.tolist(), self._radius_km.tolist(), strict=True))
+        for county, km in by_county.items():
+            if km is None:
+                current.pop(int(county), None)
+            else:
+                current[int(county)] = float(km)
+        counties = sorted(current)
+        self._radius_counties = np.asarray(counties, dtype=np.int32)
+        self._radius_km = np.asarray([current[c] for c in counties], dtype=np.float64)
+
+    def note_shown(self, rows: np.ndarray) -> None:
+        """Count openings (rows) as shown in one more list."""
+        np.add.at(self.openings.table.data["shown"], np.asarray(rows, dtype=np.intp), 1.0)
+
+    def decay_shown(self, factor: float) -> None:
+        """Let past showings count less (factor 0–1)."""
+        self.openings.table.data["shown"] *= np.float32(factor)
+
+    def village_radius_km(self, county: int | np.ndarray) -> float | np.ndarray:
+        """The reach of "work near home" for laborers of a county (or of each county in an array)."""
+        counties = np.asarray(county, dtype=np.int32)
+        km = np.full(counties.shape, self.default_village_radius_km, dtype=np.float64)
+        if self._radius_counties.size:
+            at = np.minimum(np.searchsorted(self._radius_counties, counties), self._radius_counties.size - 1)
+            found = self._radius_counties[at] == counties
+            km = np.where(found, self._radius_km[at], km)
+        return float(km) if km.ndim == 0 else km
 
 
 def opening_skill_row(required_codes: list[str | None], dictionary: skill_engine.SkillDictionary) -> np.ndarray:
-    """An opening's required skills as dictionary rows, padded to MAX_REQUIRED_SKILLS."""
+    """An opening's specific required skills as dictionary rows, padded to MAX_REQUIRED_SKILLS.
+
+    General labour (普工, 杂工, 力工) asks for no particular skill and is left out.
+    """
+    specific = [code for code in required_codes if not skill_engine.is_general_labour(code, dictionary)]
     rows = [
         dictionary.index.get(code, skill_engine.UNKNOWN_REQUIREMENT) if code else skill_engine.UNKNOWN_REQUIREMENT
-        for code in required_codes[:MAX_REQUIRED_SKILLS]
+        for code in specific[:MAX_REQUIRED_SKILLS]
     ]
     rows += [skill_engine.NO_REQUIREMENT] * (MAX_REQUIRED_SKILLS - len(rows))
     return np.asarray(rows, dtype=np.intp)

@@ -10,11 +10,13 @@ Pure engine code: arrays in, arrays out. Two stages, so the cost follows the can
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from jobmatch.geo import EARTH_RADIUS_KM
 from jobmatch.matching import features as feature_engine
 from jobmatch.matching import rules
 from jobmatch.matching import skills as skill_engine
@@ -36,6 +38,19 @@ PATTERN_HOME = PATTERN["home_piecework"]
 # Rank = chance × places / (places + this × open referrals): a post with 1 place and 3 open
 # referrals ranks at 1 / (1 + 0.5 × 3) = 40 % of its chance.
 CONGESTION_WEIGHT = 0.5
+# Fair share, as France's inclusion-employment platform reads it: referrals made in the last
+# FAIR_SHARE_DAYS (index) per place left. A post with 2 places that drew 8 referrals this month ranks at
+# 2 / (2 + 0.25 × 8) = 50 % of its chance, on top of its open referrals.
+FAIR_SHARE_WEIGHT = 0.25
+# A post shown in many lists lately (`shown`, decaying) will draw referrals soon: each showing counts as
+# this much of a referral, so 3 places shown in 150 lists rank at 3 / (3 + 0.02 × 150) = 50 % of their chance.
+# On the demo county (bench/list_share.py) 0.02 halves the share of all top-10 slots the 10 most-shown posts
+# take (22.5 % → 10.8 %) for a mean chance of the listed posts of 0.614 instead of 0.636; 0.05 gives 8.5 %
+# for 0.598.
+EXPOSURE_WEIGHT = 0.02
+# Posts of the same employer or workshop with the same title within this distance of a better-ranked
+# one are one entry of a list ("N similar posts"): a county's 8 identical 缝纫工 posts fill one line, not eight.
+DUPLICATE_KM = 3.0
 # A household with no one in work ranks as if its member's chance were this much higher.
 PRIORITY_BOOST = 0.2
 _PRIOR = PriorModel()
@@ -63,6 +78,8 @@ class LaborerQuery:
     past_referrals: int
     past_hires: int
     skills: skill_engine.LaborerSkills
+    # How far "work near home" reaches in the laborer's county (`Catalogue.village_radius_km`).
+    village_radius_km: float = rules.VILLAGE_RADIUS_KM
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,8 @@ class Matches:
     distance_km: np.ndarray
     candidates: int
     excluded: dict[str, int]
+    # Per result (laborer → openings): rows of the near-duplicate posts it stands for, best first.
+    similar: list[np.ndarray] = field(default_factory=list)
 
 
 def _top(score: np.ndarray, k: int) -> np.ndarray:
@@ -124,7 +143,8 @@ def opening_candidates(catalogue: Catalogue, q: LaborerQuery) -> np.ndarray:
     if q.willingness == WILLINGNESS["anywhere"]:
         return np.arange(table.table.size)
     if q.willingness == WILLINGNESS["village"]:
-        return table.within(q.lat, q.lon, rules.VILLAGE_RADIUS_KM)
+        # Posts a little beyond the radius are candidates too, so the radius rule can say how many it cut.
+        return table.within(q.lat, q.lon, max(q.village_radius_km, rules.VILLAGE_SEARCH_KM))
     if q.willingness == WILLINGNESS["county"]:
         # The county's own posts, and those just across its border.
         return _union(table.table.size, table.within(q.lat, q.lon, rules.COUNTY_BORDER_KM), _flags(table, q.county))
@@ -147,6 +167,56 @@ def _union(size: int, rows: np.ndarray, flags: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
+def congestion(
+    remaining: np.ndarray, open_referrals: np.ndarray, recent_referrals: np.ndarray, shown: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """The share of its chance a post keeps in the ranking: less, the more referrals (made, or to be expected
+    from the lists it is in) it has per place left."""
+    places = np.maximum(np.asarray(remaining, dtype=np.float64), 1.0)
+    pressure = (
+        CONGESTION_WEIGHT * np.asarray(open_referrals)
+        + FAIR_SHARE_WEIGHT * np.asarray(recent_referrals)
+        + EXPOSURE_WEIGHT * np.asarray(shown, dtype=np.float64)
+    )
+    return places / (places + pressure)
+
+
+def collapse_near_duplicates(
+    groups: np.ndarray, lat: np.ndarray, lon: np.ndarray, limit: int, km: float = DUPLICATE_KM
+) -> tuple[list[int], list[list[int]]]:
+    """Entries of a ranked list (positions, best first) with the near-duplicates each stands for.
+
+    A post joins the first kept post of its group (same employer or workshop, same title; 0 is no group)
+    within `km`; the others are kept until there are `limit`. Posts ranked below the last kept one still
+    join their group's entry, so its count says how many similar posts there are.
+    """
+    kept: list[int] = []
+    similar: list[list[int]] = []
+    by_group: dict[int, list[int]] = {}
+    for i, group in enumerate(groups.tolist()):
+        entry = None
+        if group:
+            for k in by_group.get(group, ()):
+                if _km(lat[kept[k]], lon[kept[k]], lat[i], lon[i]) <= km:
+                    entry = k
+                    break
+        if entry is not None:
+            similar[entry].append(i)
+        elif len(kept) < limit:
+            if group:
+                by_group.setdefault(group, []).append(len(kept))
+            kept.append(i)
+            similar.append([])
+    return kept, similar
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two points (scalars: cheaper than numpy for one pair)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(a, 1.0)))
+
+
 def match_laborer(
     catalogue: Catalogue,
     q: LaborerQuery,
@@ -155,14 +225,23 @@ def match_laborer(
     limit: int = 10,
     kinds: set[int] | None = None,
     visible: Visible | None = None,
+    exclude: np.ndarray | None = None,
+    collapse: bool = True,
 ) -> Matches:
-    """The openings most likely to give this laborer work that lasts (among the `visible` rows, if given)."""
+    """The openings most likely to give this laborer work that lasts, near-duplicates collapsed.
+
+    Only the `visible` rows are considered, if given (the caller's scope). `exclude` holds opening rows
+    not to offer as new matches (posts the laborer holds or is referred to); `collapse=False` keeps
+    near-duplicates apart (a batch assignment fills each post's own places).
+    """
     t = catalogue.openings.table
     rows = opening_candidates(catalogue, q)
     if visible is not None:
         rows = rows[visible(rows)]
     if kinds is not None:
         rows = rows[np.isin(t.kind[rows], list(kinds))]
+    if exclude is not None and len(exclude):
+        rows = rows[~np.isin(rows, exclude)]
     # Rules that need no distance first: they are cheap and cut the rows the distance is computed for.
     masks = rules.rule_masks(
         age=q.age,
@@ -187,7 +266,14 @@ def match_laborer(
     rows = rows[ok]
     distance = haversine_km(q.lat, q.lon, t.lat[rows], t.lon[rows])
     radius_ok = rules.within_radius(
-        q.willingness, q.county, q.province, distance, t.county[rows], t.province[rows], t.transfer[rows]
+        q.willingness,
+        q.county,
+        q.province,
+        distance,
+        t.county[rows],
+        t.province[rows],
+        t.transfer[rows],
+        q.village_radius_km,
     )
     excluded["radius"] = int(np.count_nonzero(~radius_ok))
     rows, distance = rows[radius_ok], distance[radius_ok]
@@ -221,12 +307,24 @@ def match_laborer(
         )
     )
     first, chance = _score(model, feats, limit)
-    remaining = t.remaining[rows[first]].astype(np.float64)
-    congestion = remaining / (remaining + CONGESTION_WEIGHT * t.open_referrals[rows[first]])
-    rank = chance * congestion
-    best = _top(rank, limit)
+    top = rows[first]
+    rank = chance * congestion(t.remaining[top], t.open_referrals[top], t.recent_referrals[top], t.shown[top])
+    order = np.argsort(-rank, kind="stable")
+    ranked = rows[first[order]]
+    groups = t.group[ranked] if collapse else np.zeros(len(ranked), dtype=np.int64)
+    kept, similar = collapse_near_duplicates(groups, t.lat[ranked], t.lon[ranked], limit)
+    best = order[kept]
     pick = first[best]
-    return Matches(rows[pick], chance[best], rank[best], feats[pick], distance[pick], candidates, excluded)
+    return Matches(
+        rows[pick],
+        chance[best],
+        rank[best],
+        feats[pick],
+        distance[pick],
+        candidates,
+        excluded,
+        [ranked[np.asarray(s, dtype=np.intp)] for s in similar],
+    )
 
 
 def laborer_skill_fit(catalogue: Catalogue, rows: np.ndarray, skill_rows: np.ndarray) -> np.ndarray:
@@ -287,17 +385,35 @@ def laborer_candidates(catalogue: Catalogue, o: OpeningQuery, today: int) -> np.
 
 
 def match_opening(
-    catalogue: Catalogue, o: OpeningQuery, model: Model, today: int, limit: int = 10, visible: Visible | None = None
+    catalogue: Catalogue,
+    o: OpeningQuery,
+    model: Model,
+    today: int,
+    limit: int = 10,
+    visible: Visible | None = None,
+    exclude: np.ndarray | None = None,
 ) -> Matches:
-    """The laborers most likely to be hired here and stay, priority households first among equals
-    (among the `visible` rows, if given)."""
+    """The laborers most likely to be hired here and stay, priority households first among equals.
+
+    Only the `visible` rows are considered, if given (the caller's scope). `exclude` holds laborer rows
+    not to offer as new matches (those already referred to the post).
+    """
     t = catalogue.laborers.table
     rows = laborer_candidates(catalogue, o, today)
     if visible is not None:
         rows = rows[visible(rows)]
+    if exclude is not None and len(exclude):
+        rows = rows[~np.isin(rows, exclude)]
     distance = haversine_km(o.lat, o.lon, t.lat[rows], t.lon[rows])
     radius_ok = rules.within_radius(
-        t.willingness[rows], t.county[rows], t.province[rows], distance, o.county, o.province, o.transfer
+        t.willingness[rows],
+        t.county[rows],
+        t.province[rows],
+        distance,
+        o.county,
+        o.province,
+        o.transfer,
+        catalogue.village_radius_km(t.county[rows]),
     )
     ages = ((today - t.birth_ordinal[rows]) // DAYS_PER_YEAR).astype(np.int16)
     masks = rules.rule_masks(

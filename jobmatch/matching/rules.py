@@ -12,10 +12,17 @@ import numpy as np
 
 from jobmatch.matching.catalogue import CATEGORY, INTENSITY, KIND, PATTERN, WILLINGNESS
 
-# How far "work near home" and "work in the county" reach, in km.
-VILLAGE_RADIUS_KM = 10.0
+# How far "work near home" (willingness: village) reaches, in km, unless the county sets its own radius:
+# "work at the doorstep" means about 5 km in the field (India's rural employment guarantee also uses 5 km).
+VILLAGE_RADIUS_KM = 5.0
+# The range a county may set its village radius to.
+MIN_VILLAGE_RADIUS_KM = 1.0
+MAX_VILLAGE_RADIUS_KM = 30.0
 # Sites just across the county line count as in the county for people living near it.
 COUNTY_BORDER_KM = 30.0
+# Candidate search for those who will only work near the village: wider than any village radius, so the
+# posts the radius cuts are counted and the cadre is told so (for candidate search only).
+VILLAGE_SEARCH_KM = 15.0
 # Radius that surely holds every site of a county or a province (for candidate search only).
 COUNTY_SEARCH_KM = 120.0
 PROVINCE_SEARCH_KM = 600.0
@@ -56,6 +63,13 @@ REASONS = {
     "nothing_near": ("可到达范围内暂无在招岗位", "no open posts within reach"),
 }
 
+
+def radius_reason(village_radius_km: float) -> tuple[str, str]:
+    """Why a post was cut for a laborer who will only work near the village, with the radius in force."""
+    km = f"{village_radius_km:g}"
+    return f"超出本村就业半径 {km} 公里", f"beyond the {km} km village radius"
+
+
 # What a cadre can change to widen a search that came back short, by the rule that cut most.
 WIDEN = {
     "nothing_near": (
@@ -81,10 +95,14 @@ def within_radius(
     county: int | np.ndarray,
     province: int | np.ndarray,
     transfer: bool | np.ndarray,
+    village_radius_km: float | np.ndarray = VILLAGE_RADIUS_KM,
 ) -> np.ndarray:
-    """Sites the laborer is willing to reach; organised transfer opens far posts to those who would leave the county."""
-    w, distance, lc, lp, c, p, tr = np.broadcast_arrays(
-        willingness, distance_km, laborer_county, laborer_province, county, province, transfer
+    """Sites the laborer is willing to reach; organised transfer opens far posts to those who would leave the county.
+
+    `village_radius_km` is the reach of "work near home" in the laborer's county (one value or one per laborer).
+    """
+    w, distance, lc, lp, c, p, tr, village_km = np.broadcast_arrays(
+        willingness, distance_km, laborer_county, laborer_province, county, province, transfer, village_radius_km
     )
     near_border = distance <= COUNTY_BORDER_KM
     ok = np.select(
@@ -94,7 +112,7 @@ def within_radius(
             w == WILLINGNESS["county"],
             w == WILLINGNESS["province"],
         ],
-        [False, distance <= VILLAGE_RADIUS_KM, (c == lc) | near_border, (p == lp) | near_border],
+        [False, distance <= village_km, (c == lc) | near_border, (p == lp) | near_border],
         default=True,
     )
     return ok | ((w >= WILLINGNESS["province"]) & tr.astype(bool))

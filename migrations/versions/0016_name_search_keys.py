@@ -1,7 +1,7 @@
 """pinyin search keys for laborers' and household heads' names
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 14:20:00
 
 """
@@ -13,7 +13,7 @@ from jobmatch.text import NAME_KEY_LENGTH, name_search_key
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
