@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 # A key that is fine on a developer's laptop and refused anywhere else.
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key"
+
+# Login sessions end after this long without a request, and this long after the login whatever happens.
+SESSION_IDLE_TIMEOUT = timedelta(hours=8)
+SESSION_MAX_AGE = timedelta(days=7)
 
 # The API takes JSON bodies only; rosters are uploaded through their own pages.
 MAX_API_BODY_BYTES = 1 * 1024 * 1024
@@ -71,6 +76,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     production = env not in ("development", "testing")
     if not config.get("DATA_KEY"):
         config["DATA_KEY"] = os.environ.get("JOBMATCH_DATA_KEY") or _local_data_key(instance_path, env)
+    config.setdefault("SESSION_IDLE_TIMEOUT", SESSION_IDLE_TIMEOUT)
+    config.setdefault("SESSION_MAX_AGE", SESSION_MAX_AGE)
+    # The signed cookie is refused after the session's absolute age too (the database decides earlier).
+    config.setdefault("PERMANENT_SESSION_LIFETIME", config["SESSION_MAX_AGE"])
     # Cookies: HttpOnly and SameSite=Lax always; Secure wherever the service runs behind HTTPS.
     config.update(
         SESSION_COOKIE_HTTPONLY=True,
