@@ -1,11 +1,12 @@
-"""login sessions kept in the database, API tokens that expire
+"""login sessions kept in the database, API tokens that expire, the data key's check value
 
 Revision ID: 0010
 Revises: 0008
 Create Date: 2026-12-06 14:00:00
 
 Existing tokens expire 90 days after this migration. Sessions of the signed-cookie kind end:
-everyone logs in again once.
+everyone logs in again once. The data key's check value is written at the first start
+(the migration does not know the key).
 """
 from datetime import UTC, datetime, timedelta
 
@@ -43,6 +44,14 @@ def upgrade():
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
+    op.create_table(
+        'data_key_checks',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('check_value', sa.String(length=64), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_data_key_checks')),
+    )
+
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(), nullable=True))
     # Stored as naive UTC, like every timestamp (modelbase.UTCDateTime).
@@ -57,6 +66,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_column('expires_at')
+    op.drop_table('data_key_checks')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
     op.drop_table('user_sessions')
