@@ -77,6 +77,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     config.setdefault("SESSION_MAX_AGE", SESSION_MAX_AGE)
     # The signed cookie is refused after the session's absolute age too (the database decides earlier).
     config.setdefault("PERMANENT_SESSION_LIFETIME", config["SESSION_MAX_AGE"])
+    # /api/v1/docs and /api/v1/openapi.json without logging in: in development and tests, not in production.
+    config.setdefault("PUBLIC_API_DOCS", _flag(os.environ.get("PUBLIC_API_DOCS"), default=not production))
     # Cookies: HttpOnly and SameSite=Lax always; Secure wherever the service runs behind HTTPS.
     config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -93,10 +95,18 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     config["REDIS_URL"] = redis_url
     # Login limits are shared by every worker when Redis is there; per process otherwise.
     config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    # Redis down: each worker counts on its own until Redis answers again, instead of failing every login.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # Said outright: the limiter is one object, and an app built with limits off would otherwise leave them off.
     config.setdefault("RATELIMIT_ENABLED", True)
     return config
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def _secret_key(configured: str, instance_path: str, env: str) -> str:

@@ -28,6 +28,11 @@ SCOPE_LEVEL = {Role.bureau: RegionLevel.county, Role.cadre: RegionLevel.village}
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
+def login_name(name: str | None) -> str:
+    """A login name as accounts store it: the login and its per-name limit both key on this."""
+    return text.normalize(name)
+
+
 def user_by_name(name: str) -> User | None:
     return db.session.execute(sa.select(User).where(User.name == name)).scalar_one_or_none()
 
@@ -140,7 +145,7 @@ def _revoke_live_tokens(user: User) -> int:
 
 def authenticate(name: str, password: str) -> User | None:
     """The active user with this name and password; the same work is done when either is wrong."""
-    user = user_by_name(text.normalize(name))
+    user = user_by_name(login_name(name))
     stored = user.password_hash if user is not None else None
     if not passwords.verify_password(stored, password) or user is None or not user.active:
         return None

@@ -27,7 +27,8 @@ AUDIT_PAGE_SIZE = 50
 
 
 def _login_name_key() -> str:
-    return "login-name:" + (request.form.get("name") or "").strip().lower()
+    """The name exactly as login looks it up: every way of writing one name shares its tries."""
+    return "login-name:" + service.login_name(request.form.get("name"))
 
 
 def roles_required(*roles: str):
