@@ -98,4 +98,5 @@ def check_at_start(encoded_key: str) -> None:
     finally:
         db.session.remove()
     if result == MISMATCH:
+        db.engine.dispose()  # a refused app keeps no connections open
         raise ConfigError(MISMATCH_MESSAGE)

@@ -10,14 +10,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from jobmatch import create_app, crypto
+from jobmatch import crypto
 from jobmatch.config import ConfigError
 from jobmatch.datakey import DataKeyCheck
 from jobmatch.extensions import db
 from jobmatch.people.models import Laborer
 from tests import factories
 from tests.accounts.test_login import _login
-from tests.conftest import DATA_KEY, app_config
 
 OLD_PUBLIC_KEY = "dev-only-insecure-key"
 LONG_SECRET = "s" * 40
@@ -72,18 +71,18 @@ def test_another_instance_gets_another_key(make_app, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("env", ["development", "testing", "production"])
-def test_the_old_public_key_is_refused_everywhere(monkeypatch, env, _migrated):
+def test_the_old_public_key_is_refused_everywhere(monkeypatch, env, make_app):
     monkeypatch.setenv("SECRET_KEY", OLD_PUBLIC_KEY)
     with pytest.raises(ConfigError, match="SECRET_KEY") as refused:
-        create_app(app_config(_migrated, ENV_NAME=env))
+        make_app(ENV_NAME=env)
     assert "伪造" in str(refused.value)
 
 
 @pytest.mark.parametrize("secret", ["", "short", "x" * 31, "长" * 10])
-def test_production_refuses_a_secret_key_under_32_bytes(monkeypatch, secret, _migrated):
+def test_production_refuses_a_secret_key_under_32_bytes(monkeypatch, secret, make_app):
     monkeypatch.setenv("SECRET_KEY", secret)
     with pytest.raises(ConfigError, match="at least 32 bytes") as refused:
-        create_app(app_config(_migrated, ENV_NAME="production"))
+        make_app(ENV_NAME="production")
     assert "SECRET_KEY" in str(refused.value) and "生产环境" in str(refused.value)
 
 
@@ -106,10 +105,10 @@ def _encode(raw: bytes) -> str:
     ],
     ids=["zero", "16 bytes", "33 bytes", "not base64"],
 )
-def test_production_refuses_a_data_key_that_is_no_key(monkeypatch, key, words, _migrated):
+def test_production_refuses_a_data_key_that_is_no_key(monkeypatch, key, words, make_app):
     monkeypatch.setenv("SECRET_KEY", LONG_SECRET)
     with pytest.raises(ConfigError, match="JOBMATCH_DATA_KEY") as refused:
-        create_app(app_config(_migrated, ENV_NAME="production", DATA_KEY=key))
+        make_app(ENV_NAME="production", DATA_KEY=key)
     assert words in str(refused.value) and "加密密钥" in str(refused.value)
 
 
@@ -130,25 +129,28 @@ def test_a_data_key_that_does_not_match_the_data_is_refused_at_start(app, region
 
 def test_data_written_before_the_check_value_existed_is_checked_against_a_stored_value(app, regions, make_app):
     """A database from an earlier release has no check value: a stored ciphertext decides, then the value is kept."""
+    data_key = app.config["DATA_KEY"]
     _laborer_with_an_id_number()
     db.session.execute(sa.delete(DataKeyCheck))
     db.session.commit()
     with pytest.raises(ConfigError, match="does not match the data"):
         make_app(DATA_KEY=crypto.new_key())
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DataKeyCheck)) == 0
-    make_app(DATA_KEY=DATA_KEY)
+    make_app(DATA_KEY=data_key)
     stored = db.session.scalar(sa.select(DataKeyCheck.check_value))
-    assert stored == crypto.key_check_value(crypto.keyring_from(DATA_KEY))
+    assert stored == crypto.key_check_value(crypto.keyring_from(data_key))
 
 
 def test_the_check_value_reveals_nothing_of_the_key(app):
+    data_key = app.config["DATA_KEY"]
     stored = db.session.scalar(sa.select(DataKeyCheck.check_value))
-    ring = crypto.keyring_from(DATA_KEY)
+    ring = crypto.keyring_from(data_key)
     assert stored == crypto.key_check_value(ring)
-    assert DATA_KEY not in stored and ring.encryption.hex() not in stored and ring.index.hex() not in stored
+    assert data_key not in stored and ring.encryption.hex() not in stored and ring.index.hex() not in stored
 
 
 def test_an_empty_database_takes_the_key_it_is_started_with(app, make_app):
+    data_key = app.config["DATA_KEY"]
     db.session.execute(sa.delete(DataKeyCheck))
     db.session.commit()
     other = crypto.new_key()
@@ -156,5 +158,5 @@ def test_an_empty_database_takes_the_key_it_is_started_with(app, make_app):
     assert db.session.scalar(sa.select(DataKeyCheck.check_value)) == crypto.key_check_value(crypto.keyring_from(other))
     # and from then on the tests' own key is the one refused
     with pytest.raises(ConfigError):
-        make_app(DATA_KEY=DATA_KEY)
-    crypto.configure(DATA_KEY)  # the process's key, as the other tests expect it
+        make_app(DATA_KEY=data_key)
+    crypto.configure(data_key)  # the process's key, as the other tests expect it
