@@ -123,3 +123,23 @@ def test_a_logged_out_browser_can_log_in_again(client, county):
     assert client.get("/api/v1/me").status_code == 401
     assert _login(client, "cadre", PASSWORD).status_code == 302
     assert client.get("/api/v1/me").get_json()["name"] == "cadre"
+
+
+def test_a_session_request_finds_its_session_and_user_in_one_query(app, client, county):
+    _login(client, "cadre")
+    client.get("/api/v1/me")
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/api/v1/me").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    sessions = [s for s in seen if "user_sessions" in s]
+    assert len(sessions) == 1 and sessions[0].lstrip().upper().startswith("SELECT") and "users" in sessions[0]
+    assert not [s for s in seen if s.lstrip().upper().startswith("SELECT") and "FROM users" in s]
