@@ -168,6 +168,12 @@ def start_session(user: User, remote_addr: str | None, previous_key: str | None 
     """
     if previous_key:
         end_session(previous_key, "replaced", commit=False)
+    # The user's sessions past their absolute age can never count again: the table keeps a week of logins.
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.created_at < utcnow() - current_app.config["SESSION_MAX_AGE"]
+        )
+    )
     key = secrets.token_urlsafe(32)
     db.session.add(
         UserSession(

@@ -143,3 +143,14 @@ def test_a_session_request_finds_its_session_and_user_in_one_query(app, client, 
     sessions = [s for s in seen if "user_sessions" in s]
     assert len(sessions) == 1 and sessions[0].lstrip().upper().startswith("SELECT") and "users" in sessions[0]
     assert not [s for s in seen if s.lstrip().upper().startswith("SELECT") and "FROM users" in s]
+
+
+def test_a_login_clears_the_users_sessions_past_their_age(client, county):
+    _login(client, "cadre")
+    _login(client, "bureau")
+    db.session.execute(sa.update(UserSession).values(created_at=utcnow() - timedelta(days=8)))
+    db.session.commit()
+    _login(client, "cadre")
+    db.session.expire_all()
+    kept = db.session.execute(sa.select(User.name).join(UserSession.user)).scalars().all()
+    assert sorted(kept) == ["bureau", "cadre"]  # the cadre's new session; the bureau's waits for their next login
