@@ -17,6 +17,7 @@ import time
 import sqlalchemy as sa
 
 from jobmatch import create_app
+from jobmatch.accounts import service
 from jobmatch.accounts.models import User
 from jobmatch.extensions import db
 
@@ -29,8 +30,11 @@ def main() -> None:
     args = parser.parse_args()
     app = create_app()
     with app.app_context():
+        # A login session per role, as the login page starts one.
         sessions = {
-            role: db.session.execute(sa.select(User).where(User.name == name)).scalar_one().get_id()
+            role: service.start_session(
+                db.session.execute(sa.select(User).where(User.name == name)).scalar_one(), "127.0.0.1"
+            ).get_id()
             for role, name in LOGINS.items()
         }
     for role, session_id in sessions.items():

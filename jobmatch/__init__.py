@@ -48,7 +48,6 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    crypto.configure(app.config["DATA_KEY"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     _import_models()
@@ -107,11 +106,18 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     schedule.init_app(app)
 
     cli.register(app)
+
+    from jobmatch import datakey
+
+    with app.app_context():
+        datakey.check_at_start(app.config["DATA_KEY"])
+    crypto.configure(app.config["DATA_KEY"])
     return app
 
 
 def _import_models() -> None:
     """Every table must be known to SQLAlchemy and Alembic."""
+    from jobmatch import datakey as _datakey  # noqa: F401
     from jobmatch.accounts import models as _accounts  # noqa: F401
     from jobmatch.matches import models as _matches  # noqa: F401
     from jobmatch.monitoring import models as _monitoring  # noqa: F401

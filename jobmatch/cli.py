@@ -30,14 +30,21 @@ backup = click.Group("backup", help="Back up and restore the database / 数据�
 )
 @click.option("--label", default="cli", help="What the token is for.")
 @click.option("--replace", is_flag=True, help="Revoke the user's earlier tokens with the same label.")
-def create_token(name: str, role: str, label: str, replace: bool) -> None:
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(1, tokens.MAX_TOKEN_DAYS),
+    default=tokens.DEFAULT_TOKEN_DAYS,
+    show_default=True,
+    help="Days the token works.",
+)
+def create_token(name: str, role: str, label: str, replace: bool, expires_in_days: int) -> None:
     """Create an API token for user NAME (made if new); the token is printed once."""
     user = tokens.get_or_create_user(name, Role(role))
     if user.role != Role(role):
         raise click.ClickException(f"user {name} exists with role {user.role}, not {role}")
     if replace:
         tokens.revoke_labelled(user, label)
-    click.echo(tokens.issue_token(user, label))
+    click.echo(tokens.issue_token(user, label, expires_in_days))
 
 
 @demo.command("load")

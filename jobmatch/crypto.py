@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -30,25 +31,40 @@ class DataKeyError(RuntimeError):
     """The data key is missing or malformed."""
 
 
+# What the check value is computed over; changing it would make every stored check value wrong.
+KEY_CHECK_MESSAGE = b"jobmatch data key check v1"
+
+
 @dataclass(frozen=True)
 class Keyring:
     encryption: bytes
     index: bytes
+    check: bytes
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose).derive(master)
 
 
-def keyring_from(encoded: str) -> Keyring:
-    """Separate subkeys for encryption and the blind index, derived from one master key."""
+def decode_key(encoded: str) -> bytes:
+    """The master key's bytes; DataKeyError unless it is base64 of exactly KEY_BYTES bytes."""
     try:
         master = base64.urlsafe_b64decode(encoded.encode() + b"=" * (-len(encoded) % 4))
     except (ValueError, TypeError) as exc:
         raise DataKeyError("JOBMATCH_DATA_KEY is not valid base64") from exc
     if len(master) != KEY_BYTES:
-        raise DataKeyError(f"JOBMATCH_DATA_KEY must encode {KEY_BYTES} bytes")
-    return Keyring(_derive(master, b"jobmatch/encrypt"), _derive(master, b"jobmatch/blind-index"))
+        raise DataKeyError(f"JOBMATCH_DATA_KEY must encode {KEY_BYTES} bytes, not {len(master)}")
+    return master
+
+
+def keyring_from(encoded: str) -> Keyring:
+    """Separate subkeys for encryption, the blind index and the key check, derived from one master key."""
+    master = decode_key(encoded)
+    return Keyring(
+        encryption=_derive(master, b"jobmatch/encrypt"),
+        index=_derive(master, b"jobmatch/blind-index"),
+        check=_derive(master, b"jobmatch/check"),
+    )
 
 
 def new_key() -> str:
@@ -77,11 +93,25 @@ def encrypt(plaintext: str) -> str:
     return CIPHERTEXT_PREFIX + base64.b64encode(nonce + sealed).decode()
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, ring: Keyring | None = None) -> str:
     if not token.startswith(CIPHERTEXT_PREFIX):
         raise DataKeyError("value is not jobmatch ciphertext")
     raw = base64.b64decode(token[len(CIPHERTEXT_PREFIX) :])
-    return AESGCM(_ring().encryption).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode()
+    return AESGCM((ring or _ring()).encryption).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode()
+
+
+def key_check_value(ring: Keyring | None = None) -> str:
+    """A value that only this key gives, and that reveals nothing of it (stored in the database)."""
+    return hmac.new((ring or _ring()).check, KEY_CHECK_MESSAGE, hashlib.sha256).hexdigest()
+
+
+def reads(token: str, ring: Keyring | None = None) -> bool:
+    """True if the key (the configured one unless given) decrypts the ciphertext; another key's does not."""
+    try:
+        decrypt(token, ring)
+    except (InvalidTag, ValueError):
+        return False
+    return True
 
 
 def blind_index(value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -22,6 +22,27 @@ CONTENT_SECURITY_POLICY = (
 DOCS_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "script-src 'self'; style-src 'self'", "script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
 )
+
+
+# Revealing a laborer's full ID number, phone and health note: enough for a day's casework, not for
+# harvesting a county's records. Counted per user (token or session), shared by workers through Redis.
+REVEAL_LIMIT_PER_USER = "30 per hour"
+# The API's description and its interactive page (APIFlask's endpoints).
+API_DOCS_ENDPOINTS = frozenset({"openapi.spec", "openapi.docs"})
+
+
+def _user_key() -> str:
+    """The calling user (the limit is checked after authentication); the address if there is none."""
+    user = g.get("user")
+    return f"user:{user.id}" if user is not None else f"address:{request.remote_addr}"
+
+
+def limit_reveals(view):
+    """At most REVEAL_LIMIT_PER_USER calls per user, then 429 (put below the route's auth decorator,
+    so the user is known when the call is counted)."""
+    limited = limiter.limit(REVEAL_LIMIT_PER_USER, key_func=_user_key)(view)
+    limited.rate_limited = True  # the OpenAPI document lists its 429
+    return limited
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -50,19 +71,44 @@ def _page_user() -> None:
         set_current_user(current_user._get_current_object())
 
 
+def _api_docs_for_users_only():
+    """Without PUBLIC_API_DOCS (off in production), the API's description is for logged-in users and tokens."""
+    if request.endpoint not in API_DOCS_ENDPOINTS or current_app.config["PUBLIC_API_DOCS"]:
+        return None
+    if current_user.is_authenticated:
+        return None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        from jobmatch.accounts.tokens import user_for_token
+
+        if user_for_token(header.removeprefix("Bearer ").strip()) is not None:
+            return None
+    if request.endpoint == "openapi.docs":
+        return redirect(url_for("accounts.login", next=request.path))
+    return problem_response(
+        401,
+        "Log in or send an API token to read the API documentation",
+        "请先登录或提供访问令牌以查看 API 文档",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 def init_app(app: Flask, api_blueprints: list) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # The limiter is one object for every app and init_app gave it a new storage: not known to be down.
+    limiter._storage_dead = False
     for blueprint in api_blueprints:
         # Token calls carry no cookie to forge; session calls are checked in jobmatch.api.auth.
         csrf.exempt(blueprint)
 
     @login_manager.user_loader
-    def load_user(session_id: str):
-        return service.load_session_user(session_id)
+    def load_user(session_key: str):
+        return service.load_session_user(session_key)
 
     app.before_request(_page_user)
+    app.before_request(_api_docs_for_users_only)
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)

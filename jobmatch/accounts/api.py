@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, DateTime, List, String
-from apiflask.validators import Length
+from apiflask.validators import Length, Range
 from flask import g
 from marshmallow import fields as mm
 
@@ -90,6 +90,11 @@ def update_user(user_id: int, data: dict):
 class TokenIn(Schema):
     user_id = Integer(required=True)
     label = String(required=True, validate=Length(min=1, max=64))
+    expires_in_days = Integer(
+        load_default=tokens.DEFAULT_TOKEN_DAYS,
+        validate=Range(min=1, max=tokens.MAX_TOKEN_DAYS),
+        metadata={"description": f"days the token works (default {tokens.DEFAULT_TOKEN_DAYS}) / 有效天数"},
+    )
 
 
 class TokenOut(Schema):
@@ -98,6 +103,7 @@ class TokenOut(Schema):
     user_name = String(attribute="user.name")
     label = String()
     created_at = DateTime()
+    expires_at = DateTime()
     revoked_at = DateTime(allow_none=True)
 
 
@@ -107,6 +113,7 @@ class NewTokenOut(Schema):
     user_name = String(attribute="user.name")
     label = String()
     created_at = DateTime()
+    expires_at = DateTime()
     token = String(metadata={"description": "shown once / 仅显示一次"})
 
 
@@ -117,13 +124,14 @@ class NewTokenOut(Schema):
 @bp.output(NewTokenOut, status_code=201)
 def create_token(data: dict):
     """Create an API token for a user; the token is shown only in this response / 新建访问令牌"""
-    row, secret = tokens.create_token(service.get_user(data["user_id"]), data["label"])
+    row, secret = tokens.create_token(service.get_user(data["user_id"]), data["label"], data["expires_in_days"])
     return {
         "id": row.id,
         "user_id": row.user_id,
         "user": {"name": row.user.name},
         "label": row.label,
         "created_at": row.created_at,
+        "expires_at": row.expires_at,
         "revoked_at": None,
         "token": secret,
     }

@@ -6,7 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from jobmatch.accounts.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
 # What each role is called on the pages (translated when the page is drawn).
 ROLE_LABELS = {
@@ -49,6 +51,11 @@ class UserForm(FlaskForm):
 class TokenForm(FlaskForm):
     user_id = SelectField(_l("用户"), coerce=int)
     label = StringField(_l("用途"), validators=[DataRequired(), Length(max=64)])
+    expires_in_days = IntegerField(
+        _l("有效天数"),
+        default=DEFAULT_TOKEN_DAYS,
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
+    )
 
 
 class RevokeForm(FlaskForm):

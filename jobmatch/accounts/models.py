@@ -51,9 +51,12 @@ class User(UserMixin, Stamped, db.Model):
     regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by="Region.code")
     workshops: Mapped[list[Workshop]] = relationship(secondary=workshop_managers)
 
-    def get_id(self) -> str:
-        """The session remembers the version, so a bump ends every older session."""
-        return f"{self.id}:{self.session_version}"
+    # The key of the login session this object was loaded for (not a column; see UserSession).
+    session_key = None
+
+    def get_id(self) -> str | None:
+        """What the signed cookie holds: the key of a server-side session, never the user's id."""
+        return self.session_key
 
     @property
     def is_active(self) -> bool:
@@ -70,8 +73,34 @@ class ApiToken(Stamped, db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """A login on a page: the cookie carries a random key, only its SHA-256 is stored.
+
+    A session counts only while its row says so: logging out ends it, so a copied cookie stops
+    working with it; it also ends after a spell of inactivity, at its absolute age, and when the
+    account is disabled or its role, scope or password changes (session_version).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The user's session_version at login: a later bump ends the session.
+    session_version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # logout, replaced (a new login in the same browser)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
+
+    user: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):

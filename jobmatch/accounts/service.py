@@ -1,12 +1,18 @@
-"""Accounts: creating users, changing their role and scope, logging in."""
+"""Accounts: creating users, changing their role and scope, logging in and the login sessions."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from jobmatch import text
 from jobmatch.accounts import audit, passwords
-from jobmatch.accounts.models import ApiToken, User
+from jobmatch.accounts.models import ApiToken, User, UserSession
 from jobmatch.errors import Collector, Conflict, FieldError, NotFound
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
@@ -16,6 +22,15 @@ from workshops.models import Workshop
 
 # The level of region that makes up each role's scope.
 SCOPE_LEVEL = {Role.bureau: RegionLevel.county, Role.cadre: RegionLevel.village}
+
+
+# A session's last_seen_at is written at most this often (one UPDATE a minute, not one per request).
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def login_name(name: str | None) -> str:
+    """A login name as accounts store it: the login and its per-name limit both key on this."""
+    return text.normalize(name)
 
 
 def user_by_name(name: str) -> User | None:
@@ -107,14 +122,30 @@ def save_user(data: dict, user: User | None = None) -> User:
     changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     if password is not None:
         changes["password"] = "(changed)"
+    if not created and (password is not None or (before["active"] and not after["active"])):
+        # A new password or a disabled account ends the API tokens too; enabling it again does not revive them.
+        revoked = _revoke_live_tokens(user)
+        if revoked:
+            changes["tokens_revoked"] = revoked
     audit.record("create" if created else "update", "users", user.id, changes)
     db.session.commit()
     return user
 
 
+def _revoke_live_tokens(user: User) -> int:
+    """Revoke every token of the user that still works; return how many."""
+    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    count = 0
+    for row in rows:
+        row.revoked_at = utcnow()
+        count += 1
+    db.session.flush()
+    return count
+
+
 def authenticate(name: str, password: str) -> User | None:
     """The active user with this name and password; the same work is done when either is wrong."""
-    user = user_by_name(text.normalize(name))
+    user = user_by_name(login_name(name))
     stored = user.password_hash if user is not None else None
     if not passwords.verify_password(stored, password) or user is None or not user.active:
         return None
@@ -126,16 +157,80 @@ def authenticate(name: str, password: str) -> User | None:
     return user
 
 
-def load_session_user(session_id: str) -> User | None:
-    """The user of a session cookie if it is still valid (active, same session version)."""
-    try:
-        user_id, version = (int(part) for part in session_id.split(":"))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
-        return None
+def _key_hash(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def start_session(user: User, remote_addr: str | None, previous_key: str | None = None) -> User:
+    """A new login session for the user (a new random key, never one the browser brought); the user carries its key.
+
+    The browser's earlier session, if any, ends: one browser, one session.
+    """
+    if previous_key:
+        end_session(previous_key, "replaced", commit=False)
+    # The user's sessions past their absolute age can never count again: the table keeps a week of logins.
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.created_at < utcnow() - current_app.config["SESSION_MAX_AGE"]
+        )
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            key_hash=_key_hash(key),
+            user_id=user.id,
+            session_version=user.session_version or 1,
+            remote_addr=remote_addr,
+        )
+    )
+    db.session.commit()
+    user.session_key = key
     return user
+
+
+def end_session(session_key: str, reason: str = "logout", commit: bool = True) -> None:
+    """The session stops working at once, for every copy of its cookie."""
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.key_hash == _key_hash(session_key), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    if commit:
+        db.session.commit()
+
+
+def load_session_user(session_key: str) -> User | None:
+    """The user of a live session: not ended, not idle too long, not too old, account unchanged and active."""
+    if not session_key or ":" in session_key:
+        return None  # a cookie from before server-side sessions (user id and version): log in again
+    # The session and its user in one query.
+    row = db.session.execute(
+        sa.select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.key_hash == _key_hash(session_key))
+    ).scalar_one_or_none()
+    if row is None or row.ended_at is not None:
+        return None
+    now = utcnow()
+    user = row.user
+    config = current_app.config
+    if (
+        not user.active
+        or user.session_version != row.session_version
+        or now - row.last_seen_at >= config["SESSION_IDLE_TIMEOUT"]
+        or now - row.created_at >= config["SESSION_MAX_AGE"]
+    ):
+        return None
+    if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
+        _touch(row.id, now)
+    user.session_key = session_key
+    return user
+
+
+def _touch(session_id: int, now) -> None:
+    """Record that the session was used, on a connection of its own: it commits whatever the request does."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
 
 
 def get_user(user_id: int) -> User:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
@@ -15,6 +15,7 @@ from jobmatch.accounts.forms import ROLE_LABELS, LoginForm, LogoutForm, RevokeFo
 from jobmatch.errors import Problem
 from jobmatch.extensions import db, limiter
 from jobmatch.i18n import message
+from jobmatch.modelbase import utcnow
 from jobmatch.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -26,7 +27,8 @@ AUDIT_PAGE_SIZE = 50
 
 
 def _login_name_key() -> str:
-    return "login-name:" + (request.form.get("name") or "").strip().lower()
+    """The name exactly as login looks it up: every way of writing one name shares its tries."""
+    return "login-name:" + service.login_name(request.form.get("name"))
 
 
 def roles_required(*roles: str):
@@ -55,7 +57,10 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.name.data, form.password.data)
         if user is not None:
-            login_user(user)
+            previous = current_user.get_id() if current_user.is_authenticated else None
+            # Nothing the browser brought survives the login (no session fixation); the new key is random.
+            session.clear()
+            login_user(service.start_session(user, request.remote_addr, previous))
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("site.index"))
         # One message whether the name or the password was wrong.
@@ -67,7 +72,11 @@ def login():
 def logout():
     """Log out / 退出"""
     if LogoutForm().validate_on_submit():
+        if current_user.is_authenticated:
+            # Ended on the server: a copy of the cookie stops working too.
+            service.end_session(current_user.get_id())
         logout_user()
+        session.clear()
     return redirect(url_for("accounts.login"))
 
 
@@ -147,10 +156,15 @@ def api_tokens():
     ]
     new_token = None
     if form.validate_on_submit():
-        new_token = tokens.issue_token(service.get_user(form.user_id.data), form.label.data)
+        new_token = tokens.issue_token(service.get_user(form.user_id.data), form.label.data, form.expires_in_days.data)
     page = db.paginate(service.list_tokens(), per_page=100, error_out=False)
     return render_template(
-        "accounts/tokens.html", form=form, tokens=page.items, new_token=new_token, revoke_form=RevokeForm()
+        "accounts/tokens.html",
+        form=form,
+        tokens=page.items,
+        new_token=new_token,
+        revoke_form=RevokeForm(),
+        now=utcnow(),
     )
 
 

@@ -6,6 +6,7 @@ from apiflask import HTTPTokenAuth
 from flask import request
 from flask_login import current_user
 
+from jobmatch.accounts import tokens
 from jobmatch.accounts.models import User
 from jobmatch.accounts.scope import set_current_user
 from jobmatch.accounts.tokens import user_for_token
@@ -31,6 +32,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def verify(token: str) -> User | None:
     if token:
         user = user_for_token(token)
+        if user is None:
+            # Say whether it expired or was revoked, so a machine client's operator knows what to do.
+            raise tokens.refuse(token)
     elif current_user.is_authenticated:
         # A page calling the API with its session cookie must prove it is our page.
         if request.method not in SAFE_METHODS:

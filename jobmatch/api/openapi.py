@@ -100,6 +100,8 @@ def complete(spec: dict, app: APIFlask) -> dict:
         if getattr(view, "idempotent", False):
             operation.setdefault("parameters", []).append(dict(idempotency.OPENAPI_PARAMETER))
             extra.append(422)
+        if getattr(view, "rate_limited", False):
+            extra.append(429)
         for status in extra:
             responses.setdefault(str(status), _problem_response(status))
         for status, response in responses.items():

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from apiflask import APIBlueprint
 from flask import Response, request
 
+from jobmatch import datakey
 from jobmatch.api.problems import problem_response
 from jobmatch.extensions import db
 from jobmatch.ops import metrics
@@ -23,7 +24,7 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Readiness: the database answers and a ranker is loaded (503 otherwise)."""
+    """Readiness: the database answers, the data key reads its data and a ranker is loaded (503 otherwise)."""
     from jobmatch.matches.service import serving_model
 
     checks: dict = {}
@@ -35,6 +36,16 @@ def readyz():
         db.session.rollback()
         checks["database"] = f"unreachable: {type(exc).__name__}"
         ready = False
+    if ready:
+        # A worker whose data key cannot read the stored ID numbers and phones would fail every laborer read.
+        try:
+            matches = datakey.status() == datakey.MATCHES
+            checks["data_key"] = "ok" if matches else "does not match the data / 数据密钥与数据不匹配"
+            ready = matches
+        except sa.exc.SQLAlchemyError as exc:
+            db.session.rollback()
+            checks["data_key"] = f"not checked: {type(exc).__name__}"
+            ready = False
     try:
         version = serving_model().version
         metrics.ranker_serving(version)

@@ -14,6 +14,7 @@ from jobmatch.crud import page_of
 from jobmatch.idempotency import idempotent
 from jobmatch.people import queries, service
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.security import limit_reveals
 from jobmatch.vocab import (
     EmploymentStatus,
     HouseholdCategory,
@@ -291,6 +292,7 @@ class LaborerPersonalOut(Schema):
 
 @bp.post("/laborers/<int:laborer_id>/reveal")
 @bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@limit_reveals
 @bp.output(LaborerPersonalOut)
 def reveal_laborer(laborer_id: int):
     """Reveal full ID number, phone and health note (audited) / 查看完整身份证号、电话（留痕）"""

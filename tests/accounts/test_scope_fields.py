@@ -28,7 +28,9 @@ PATCH_ROUTES = {
     Workshop: ("/api/v1/workshops/{}", "workshop"),
 }
 # Routes that change no scope-defining field, or are for admins only (tested below).
-OTHER_PATCH_ROUTES = {"/api/v1/users/<int:user_id>"}
+# Routes that change no scope field: users (admin only) and a county's match settings (its radius; the
+# county must lie in the caller's scope, tests/matches/test_radius.py).
+OTHER_PATCH_ROUTES = {"/api/v1/users/<int:user_id>", "/api/v1/regions/<int:region_id>/match-settings"}
 
 
 def _changes(a: dict, b: dict) -> list[tuple[type, str, object, str]]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import re
 
+import sqlalchemy as sa
+
+from jobmatch import crypto
+from jobmatch.datakey import DataKeyCheck
+from jobmatch.extensions import db
 from jobmatch.matching.ranker import PRIOR_VERSION
+from jobmatch.people.models import Laborer
 from jobmatch.vocab import Role
 from tests import factories
 from tests.conftest import token_for
@@ -22,15 +28,42 @@ def test_healthz_answers_without_the_database(make_app, tmp_path):
     assert ready.get_json()["status"] == "unavailable" and ready.get_json()["database"].startswith("unreachable")
 
 
-def test_readyz_reports_the_database_and_the_serving_ranker(client):
+def test_readyz_reports_the_database_the_data_key_and_the_serving_ranker(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json() == {
         "status": "ok",
         "database": "ok",
+        "data_key": "ok",
         "ranker": "ok",
         "model_version": PRIOR_VERSION,
     }
+
+
+def test_readyz_is_unavailable_when_the_data_key_does_not_match_the_data(client, app):
+    """The data was written with another key (e.g. instance/data.key lost and made anew): laborer reads would fail."""
+    db.session.execute(sa.update(DataKeyCheck).values(check_value="0" * 64))
+    db.session.commit()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable" and body["data_key"].startswith("does not match")
+
+
+def test_readyz_checks_a_database_written_before_the_check_value_existed(client, app, regions):
+    factories.household()
+    factories.laborer()
+    db.session.execute(sa.delete(DataKeyCheck))
+    db.session.commit()
+    assert client.get("/readyz").get_json()["data_key"] == "ok"
+    # A stored ID number that this key cannot read: written with another key.
+    other_key = crypto.keyring_from(crypto.new_key())
+    written_elsewhere = crypto.CIPHERTEXT_PREFIX + "A" * 40
+    assert not crypto.reads(written_elsewhere, other_key)
+    table = Laborer.__table__
+    db.session.execute(sa.update(table).values({table.c.id_number_encrypted: sa.literal(written_elsewhere, sa.Text)}))
+    db.session.commit()
+    assert client.get("/readyz").status_code == 503
 
 
 def test_readyz_is_unavailable_when_the_promoted_ranker_cannot_load(make_app, tmp_path):
