@@ -57,6 +57,10 @@ def load_demo(seed: int, if_empty: bool) -> None:
 
     if if_empty and db.session.execute(sa.select(Region.id).limit(1)).first() is not None:
         click.echo("数据库已有数据，未加载演示县 / database already has data; demo county not loaded")
+        # Readings cleared by a dictionary update (migration 0018) are stored again.
+        from jobmatch.matches.codes import backfill
+
+        backfill()
         return
     g.actor_id = None
     summary = demo_data.load(seed=seed, progress=True)

@@ -1,5 +1,10 @@
 """county match settings: each county's village radius (how far "work near home" reaches)
 
+Also clears the skill readings stored with the older dictionary, which now reads general labour
+(普工, 杂工, 力工) as no particular skill and reads 修路, 水产养殖, 农产品加工, 箱包制作 and 果树种植
+differently: the matching index reads a missing reading from the written skills, and
+`codes.backfill()` (run by `flask demo load`, also on a database that has data) stores them again.
+
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06 14:10:00
@@ -40,6 +45,8 @@ def upgrade():
     )
     with op.batch_alter_table("county_match_settings", schema=None) as batch_op:
         batch_op.create_index("ix_county_match_settings_updated_at", ["updated_at"], unique=False)
+    op.execute("UPDATE laborers SET skill_codes = NULL")
+    op.execute("UPDATE openings SET required_skill_codes = NULL")
 
 
 def downgrade():
