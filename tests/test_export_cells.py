@@ -105,7 +105,8 @@ def poisoned(county):  # noqa: F811  (the fixture, imported above)
 def test_no_roster_export_holds_a_formula(as_role, poisoned, role):  # noqa: F811
     """Every roster, in both formats, in full (admin) and masked (manager)."""
     client = as_role(role)
-    for kind in KINDS:
+    # A manager's referral roster is refused as their referral list is.
+    for kind in [k for k in KINDS if not (role == "manager" and k == "referrals")]:
         for fmt in ("xlsx", "csv"):
             response = client.get(f"/api/v1/rosters/{kind}/export?format={fmt}")
             assert response.status_code == 200, (kind, fmt)
