@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from jobmatch import create_app
@@ -22,60 +26,129 @@ from jobmatch.extensions import db
 from jobmatch.vocab import Role
 from tests import factories
 
+# Under pytest-xdist (`make test` runs two processes) each process is a worker ("gw0", "gw1", …)
+# with a database of its own: SQLite files under its own temporary folder, and on PostgreSQL a
+# database named after TEST_DATABASE_URL's with the worker's name appended, made afresh and dropped at the end.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 
-def _test_database_url(tmp_path_factory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+def _postgres_engine(url: str, **kw) -> sa.Engine:
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool, **kw)
 
 
 def _reset_postgres(url: str) -> None:
     """Start from an empty public schema on the test server."""
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
+    engine = _postgres_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
 
 
+def _worker_database(url: str, worker: str, create: bool) -> str:
+    """The worker's own database next to TEST_DATABASE_URL's: made empty (create) or dropped."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = _postgres_engine(
+        base.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    url = _test_database_url(tmp_path_factory)
-    if url.startswith("postgres"):
+def database_url(tmp_path_factory):
+    """The run's database: a SQLite file, or TEST_DATABASE_URL's PostgreSQL database emptied first."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    elif WORKER:
+        yield _worker_database(url, WORKER, create=True)
+        _worker_database(url, WORKER, create=False)
+    else:
         _reset_postgres(url)
-    return url
+        yield url
 
 
-# Everything logged during the run goes to one file, scanned for personal data at the end.
-LOG_PATH = Path(tempfile.gettempdir()) / f"jobmatch-test-log-{os.getpid()}.log"
 PERSONAL_DATA_IN_LOGS = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
 
 
+def pytest_sessionstart(session) -> None:
+    """PostgreSQL asked for but not answering stops the run at once, loudly (never a run that skips it)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url or WORKER:
+        return
+    engine = _postgres_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL does not answer: {reason}", returncode=3)
+    finally:
+        engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """On PostgreSQL, only the tests that use the database (the `database_url` fixture, directly or through
+    `app`): the others do not depend on it and already ran in the SQLite pass that `make test` runs first.
+    JOBMATCH_TEST_EVERYTHING=1 keeps them all."""
+    if not os.environ.get("TEST_DATABASE_URL") or os.environ.get("JOBMATCH_TEST_EVERYTHING"):
+        return
+    left_out = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    if not left_out:
+        return
+    config.hook.pytest_deselected(items=left_out)
+    items[:] = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(f"PostgreSQL pass: {len(left_out)} tests that use no database ran in the SQLite pass only")
+
+
+# Everything logged during the run goes to one folder (a file per process), scanned for personal data at the end
+# by the process that started the run.
 def pytest_configure(config) -> None:
-    handler = logging.FileHandler(LOG_PATH, mode="w", encoding="utf-8")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        config.jobmatch_log_dir = Path(tempfile.mkdtemp(prefix="jobmatch-test-logs-"))
+    else:
+        config.jobmatch_log_dir = Path(workerinput["jobmatch_log_dir"])
+    handler = logging.FileHandler(config.jobmatch_log_dir / f"{os.getpid()}.log", mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Each pytest-xdist worker logs into the folder of the process that started the run."""
+    node.workerinput["jobmatch_log_dir"] = str(node.config.jobmatch_log_dir)
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """No ID number or phone may reach a log, in any test (SPEC: personal data is never logged)."""
     logging.shutdown()
-    if not LOG_PATH.exists():
+    if hasattr(session.config, "workerinput"):
         return
-    leaks = [line for line in LOG_PATH.read_text(encoding="utf-8").splitlines() if PERSONAL_DATA_IN_LOGS.search(line)]
-    lines = len(LOG_PATH.read_text(encoding="utf-8").splitlines())
+    folder: Path = session.config.jobmatch_log_dir
+    lines = [line for log in sorted(folder.glob("*.log")) for line in log.read_text(encoding="utf-8").splitlines()]
+    leaks = [line for line in lines if PERSONAL_DATA_IN_LOGS.search(line)]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if leaks:
         session.exitstatus = 1
         example = PERSONAL_DATA_IN_LOGS.sub("<redacted>", leaks[0])[:80]
         if reporter:
-            reporter.write_line(f"PERSONAL DATA IN LOGS: {len(leaks)} of {lines} lines, e.g. {example!r}", red=True)
+            reporter.write_line(
+                f"PERSONAL DATA IN LOGS: {len(leaks)} of {len(lines)} lines, e.g. {example!r}", red=True
+            )
     elif reporter:
-        reporter.write_line(f"log scan: {lines} log lines, no ID numbers or phones")
-    LOG_PATH.unlink()
+        reporter.write_line(f"log scan: {len(lines)} log lines, no ID numbers or phones")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # One data key for the whole run, as one deployment has one key.
@@ -100,22 +173,45 @@ def _migrated(database_url, tmp_path_factory):
     app = create_app(app_config(database_url))
     with app.app_context():
         upgrade()
+        _reflect_tables(db.engine)
         db.engine.dispose()
     return database_url
 
 
+# The migrated schema's tables, children before parents (read once, after the migration).
+_TABLES: list[sa.Table] = []
+
+
+def _reflect_tables(engine: sa.Engine) -> None:
+    schema = sa.MetaData()
+    schema.reflect(engine)
+    _TABLES[:] = [t for t in reversed(schema.sorted_tables) if t.name != "alembic_version"]
+
+
 def empty_all_tables() -> None:
-    """Remove every row (the schema stays) so the next test starts fresh."""
-    tables = [t for t in db.metadata.sorted_tables]
+    """Remove every row and restart every id (the schema stays) so the next test starts fresh.
+
+    Only tables that hold rows are emptied, with DELETE: on PostgreSQL a TRUNCATE of every table
+    costs about a second a test (new files for each table and index), these DELETEs a few ms.
+    """
+    if not _TABLES:
+        _reflect_tables(db.engine)
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(sa.text("PRAGMA foreign_keys=OFF"))
-            for table in reversed(tables):
+        quote = conn.dialect.identifier_preparer.quote
+        holding = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {quote(t.name)})" for t in _TABLES)
+        filled = set(conn.execute(sa.text(holding)).scalars())
+        for table in _TABLES:
+            if table.name in filled:
                 conn.execute(table.delete())
-            conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                sa.text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+                )
+            )
+        elif conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+            conn.execute(sa.text("DELETE FROM sqlite_sequence"))
 
 
 class IsolatedClient(FlaskClient):
@@ -207,6 +303,42 @@ def api(client, regions) -> ApiClient:
 @pytest.fixture
 def admin_api(client) -> ApiClient:
     return ApiClient(client, token_for("admin-test", Role.admin))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remembered_password_hashes():
+    """Argon2id with the service's parameters costs about 0.2 s of CPU a hash or a check, and the tests
+    hash and check the same few passwords hundreds of times. Each password is hashed once per run for
+    each set of parameters and each (hash, password) checked once: the hashes stay real Argon2id hashes
+    with whatever parameters the service uses; only repeating the same work is saved."""
+    hashes: dict[tuple, str] = {}
+    checks: dict[tuple, bool | Exception] = {}
+    real_hash, real_verify = PasswordHasher.hash, PasswordHasher.verify
+
+    def remembered_hash(self, password, *, salt=None):
+        if salt is not None:
+            return real_hash(self, password, salt=salt)
+        key = (self.time_cost, self.memory_cost, self.parallelism, self.hash_len, self.salt_len, self.type, password)
+        if key not in hashes:
+            hashes[key] = real_hash(self, password)
+        return hashes[key]
+
+    def remembered_verify(self, hash, password):
+        key = (self.type, hash, password)
+        if key not in checks:
+            try:
+                checks[key] = real_verify(self, hash, password)
+            except (VerificationError, InvalidHashError) as exc:
+                checks[key] = exc
+        outcome = checks[key]
+        if isinstance(outcome, Exception):
+            raise type(outcome)(*outcome.args)
+        return outcome
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PasswordHasher, "hash", remembered_hash)
+        patch.setattr(PasswordHasher, "verify", remembered_verify)
+        yield
 
 
 @pytest.fixture(autouse=True)
