@@ -22,6 +22,28 @@ MAX_JSON_DEPTH = 32
 # The widest integer any column holds (BIGINT).
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Fields holding codes (division codes, household and post codes, credit codes, ID numbers): what is
+# written must be what is matched, so characters that show nothing are refused here, not dropped.
+CODE_FIELDS = {"code", "id_number", "region", "village", "county", "township"}
+
+
+def is_code_field(field: str) -> bool:
+    """`region_code`, `entries.0.code`, `query.village`, `region_codes.2`: the last named part says."""
+    parts = [p for p in field.removeprefix("query.").split(".") if not p.isdigit()]
+    name = parts[-1] if parts else ""
+    return name in CODE_FIELDS or name.endswith(("_code", "_codes"))
+
+
+def invisible_error(field: str, value: str) -> FieldError | None:
+    """A field error for zero-width or bidi control characters in a code, or None (names drop them instead)."""
+    if is_code_field(field) and text.has_invisible(value):
+        return FieldError(
+            field,
+            "invisible_character",
+            "编码中不能有不可见字符（零宽字符或文字方向控制符）",
+            "a code must not contain invisible characters (zero-width or bidi controls)",
+        )
+    return None
 
 
 def character_error(field: str, value: str) -> FieldError | None:
@@ -57,7 +79,8 @@ def printable(name: str) -> str:
 
 
 def value_errors(field: str, value: str) -> list[FieldError]:
-    return [e for e in (character_error(field, value), date_error(field, value)) if e is not None]
+    found = (character_error(field, value), invisible_error(field, value), date_error(field, value))
+    return [e for e in found if e is not None]
 
 
 def json_errors(document: Any) -> list[FieldError]:
@@ -142,8 +165,10 @@ def hostile_input() -> tuple[int, list[FieldError]] | None:
             errors.extend(value_errors(name, value))
     if request.mimetype in FORM_MIMETYPES and _form_is_small():
         for key, values in request.form.lists():
-            found = (character_error(printable(key), value) for value in [key, *values])
-            errors.extend(e for e in found if e is not None)
+            name = printable(key)
+            errors.extend(e for e in [character_error(name, key)] if e is not None)
+            for value in values:
+                errors.extend(e for e in (character_error(name, value), invisible_error(name, value)) if e)
     if request.is_json:
         found = _body_problem()
         if found is not None:
