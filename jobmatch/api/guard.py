@@ -22,6 +22,8 @@ MAX_JSON_DEPTH = 32
 # The widest integer any column holds (BIGINT).
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Request headers whose values are stored (idempotency keys).
+STORED_HEADERS = ("Idempotency-Key",)
 # Fields holding codes (division codes, household and post codes, credit codes, ID numbers): what is
 # written must be what is matched, so characters that show nothing are refused here, not dropped.
 CODE_FIELDS = {"code", "id_number", "region", "village", "county", "township"}
@@ -163,6 +165,10 @@ def hostile_input() -> tuple[int, list[FieldError]] | None:
         errors.extend(e for e in [character_error(name, key)] if e is not None)
         for value in values:
             errors.extend(value_errors(name, value))
+    for header in STORED_HEADERS:
+        value = request.headers.get(header)
+        if value is not None:
+            errors.extend(e for e in [character_error(header, value)] if e is not None)
     if request.mimetype in FORM_MIMETYPES and _form_is_small():
         for key, values in request.form.lists():
             name = printable(key)

@@ -305,6 +305,23 @@ def test_every_list_and_read_route_refuses_hostile_query_values(app, client, wor
     assert not changed(before, snapshot())
 
 
+def test_a_nul_in_the_idempotency_key_of_any_create_is_refused_naming_the_header(app, client, world):
+    bodies = valid_bodies(world)
+    before = snapshot()
+    failures = []
+    for method, path, _ in operations(app, {"POST"}):
+        headers = world["headers"] | {"Idempotency-Key": "key\x00one"}
+        try:
+            response = client.open(
+                url(path, world["ids"]), method=method, json=bodies.get((method, path), {}), headers=headers
+            )
+            assert_refused(response, f"{method} {path}", "Idempotency-Key")
+        except Exception as error:  # a server error in the test client: note it, go on with the next route
+            failures.append(f"{method} {path}: {type(error).__name__}: {str(error)[:200]}")
+    assert not failures, "\n".join(failures)
+    assert not changed(before, snapshot())
+
+
 def test_path_numbers_beyond_64_bits_are_not_found(app, client, world):
     failures = []
     for method, path, _ in operations(app, {"GET", "POST", "PATCH"}):
