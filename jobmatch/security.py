@@ -49,6 +49,8 @@ def is_safe_next(target: str | None) -> bool:
     """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False
+    if not target.isprintable() or any(c.isspace() for c in target):  # CR/LF would split the Location header
+        return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
 

@@ -14,6 +14,11 @@ from functools import lru_cache
 import opencc
 
 _WHITESPACE = re.compile(r"\s+")
+# Characters that show nothing but change what text is: zero-width spaces and joiners, the word
+# joiner and byte-order mark, and the bidi embeddings, overrides and isolates that reorder what a
+# reader sees (a name that displays as one person's and sorts as another's).
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Separators cadres use between skills: 、，,；;／/ and line breaks.
 _SKILL_SEPARATORS = re.compile(r"[、，,；;／/|\n]+")
 
@@ -28,7 +33,7 @@ def normalize(value: str | None) -> str:
     """Simplified, NFKC-folded text with single spaces and no padding."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", value)
+    text = unicodedata.normalize("NFKC", INVISIBLE.sub("", value))
     text = _t2s().convert(text)
     return _WHITESPACE.sub(" ", text).strip()
 
@@ -45,6 +50,16 @@ def normalize_digits(value: str) -> str:
     """Half-width digits and upper-case letters without any spaces (ID numbers, phones)."""
     text = unicodedata.normalize("NFKC", value)
     return _WHITESPACE.sub("", text).replace("-", "").upper()
+
+
+def has_invisible(value: str) -> bool:
+    """Whether the text holds zero-width or bidi control characters (refused in codes and ID numbers)."""
+    return INVISIBLE.search(value) is not None
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """Whether the text holds half of a UTF-16 pair (JSON's "\\ud800"), which no UTF-8 text can store."""
+    return _LONE_SURROGATE.search(value) is not None
 
 
 def split_skills(value: str | list[str] | None) -> list[str]:

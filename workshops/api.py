@@ -12,6 +12,7 @@ from apiflask.validators import Length, Regexp
 from flask import Response, url_for
 from marshmallow import fields as mm
 
+from jobmatch import dates
 from jobmatch.accounts.scope import county_of, get_in_scope, restrict
 from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, coded, page_schema
@@ -125,7 +126,7 @@ ATTENDANCE_READERS = ["admin", "bureau", "manager"]
 MONTH_CLOSERS = ["admin", "bureau"]
 PUBLIC_WELFARE_KEEPERS = ["admin", "cadre"]
 PUBLIC_WELFARE_READERS = ["admin", "bureau", "cadre"]
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = dates.MONTH.pattern
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -380,12 +381,17 @@ def _workshop(workshop_id: int) -> Workshop:
     return get_in_scope(Workshop, workshop_id, "Workshop", "帮扶车间")
 
 
-def _month(query: dict) -> date:
+def _month(query: dict, field: str = "query.month") -> date:
+    """The month asked for (this month by default), within the years kept (jobmatch.dates)."""
     value = query.get("month")
     if not value:
         return settings.today().replace(day=1)
-    year, month = value.split("-")
-    return date(int(year), int(month), 1)
+    try:
+        return dates.parse_month(value)
+    except ValueError:
+        raise ValidationFailed(
+            [FieldError(field, "not_month", "须为年月，格式 YYYY-MM", "not a valid month (YYYY-MM)")]
+        ) from None
 
 
 def _save_answer(result, sheet: dict) -> dict:
@@ -513,7 +519,7 @@ def close_attendance_month(data: dict):
     """Close a month: its attendance is locked for the county or one workshop / 考勤月份关账"""
     workshop = _workshop(data["workshop_id"]) if data.get("workshop_id") else None
     county = _closing_county(data.get("county_code"), workshop)
-    return attendance.close_month(_month(data), county, workshop, data.get("note"))
+    return attendance.close_month(_month(data, "month"), county, workshop, data.get("note"))
 
 
 def _closing_county(code: str | None, workshop: Workshop | None) -> Region:

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional
 
+from jobmatch import dates
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Collector, Problem
@@ -57,14 +58,14 @@ def _workshop(workshop_id: int) -> Workshop:
 
 def _day(raw: str | None) -> date:
     try:
-        return date.fromisoformat(raw) if raw else settings.today()
+        return dates.parse_day(raw) if raw else settings.today()
     except ValueError:
         return settings.today()
 
 
 def _month(raw: str | None) -> date:
     try:
-        return date.fromisoformat(f"{raw}-01") if raw else settings.today().replace(day=1)
+        return dates.parse_month(raw) if raw else settings.today().replace(day=1)
     except ValueError:
         return settings.today().replace(day=1)
 

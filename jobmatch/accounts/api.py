@@ -20,7 +20,7 @@ bp = APIBlueprint("accounts_api", __name__, url_prefix="/api/v1", tag="Accounts 
 
 class UserIn(Schema):
     name = String(required=True, validate=Length(min=1, max=64))
-    display_name = String(allow_none=True)
+    display_name = String(allow_none=True, validate=Length(max=64))
     role = coded(Role, required=True)
     region_codes = List(String(), metadata={"description": "bureau: one county code; cadre: village codes"})
     workshop_ids = List(Integer(), metadata={"description": "manager: the one workshop"})

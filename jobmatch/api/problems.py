@@ -68,6 +68,7 @@ MESSAGE_CODES: list[tuple[str, str, str]] = [
     ("Not a valid boolean.", "not_boolean", "须为 true 或 false"),
     ("Not a valid date.", "not_date", "须为日期，格式 YYYY-MM-DD"),
     ("Not a valid month", "not_month", "须为年月，格式 YYYY-MM"),
+    ("Not a valid version", "invalid_version", "版本号须为 1–64 个字母、数字、点、横线或下划线"),
     ("Not a valid list.", "not_list", "须为列表"),
     ("Invalid input type.", "invalid_type", "类型不正确"),
     ("Invalid JSON body.", "invalid_json", "JSON 无法解析"),
@@ -143,7 +144,10 @@ def _strip_location(errors: list[FieldError]) -> list[FieldError]:
 
 
 def register(app: APIFlask) -> None:
+    from jobmatch.api import guard
     from jobmatch.extensions import db
+
+    guard.init_app(app)
 
     @app.teardown_appcontext
     def close_session(exc: BaseException | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, Range, Regexp
 
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
@@ -260,7 +260,11 @@ class RankerOut(Schema):
 
 
 class PromoteIn(Schema):
-    version = String(required=True)
+    version = String(
+        required=True,
+        validate=[Length(min=1, max=64), Regexp(training.VERSION_PATTERN, error="Not a valid version.")],
+        metadata={"description": "a saved version, e.g. 20260301-083000 / 模型版本", "example": "20260301-083000"},
+    )
 
 
 @bp.get("/ranker")

@@ -9,6 +9,7 @@ their referrals before that day.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -217,7 +218,24 @@ def status() -> dict:
     return {"serving": state["serving"], "history": state["history"], "card": model.card(), "versions": versions}
 
 
+# What `new_version` makes ("20260301-083000") and the prior's name: a file name part, never a path.
+VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
 def promote(version: str, force: bool = False) -> dict:
+    if not re.fullmatch(VERSION_PATTERN, version):
+        from jobmatch.errors import FieldError, ValidationFailed
+
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "version",
+                    "invalid_version",
+                    "版本号须为 1–64 个字母、数字、点、横线或下划线",
+                    "a version is 1–64 letters, digits, dots, dashes or underscores",
+                )
+            ]
+        )
     try:
         return ranker.promote(models_dir(), version, force)
     except ranker.ModelError as error:

@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.cell_range import CellRange
@@ -112,9 +113,26 @@ def _xlsx_rows(data: bytes) -> list[list]:
     try:
         return _xlsx_values(data)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        if _unsafe_xml(exc):
+            # openpyxl parses with defusedxml when it is installed (it is pinned): entity declarations
+            # (billion laughs) and external entities (XXE) stop the parse instead of expanding or being fetched.
+            raise UnreadableRoster(
+                "hostile_xml",
+                "Excel 文件含有实体声明等不安全内容，已拒绝读取",
+                "the Excel file contains entity declarations or other unsafe XML and was refused",
+            ) from exc
         raise UnreadableRoster(
             "not_a_spreadsheet", "Excel 文件已损坏，无法读取", "the Excel file is damaged and cannot be read"
         ) from exc
+
+
+def _unsafe_xml(error: BaseException | None) -> bool:
+    """Whether defusedxml stopped the parse (openpyxl wraps what its parser raises in its own errors)."""
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _xlsx_values(data: bytes) -> list[list]:

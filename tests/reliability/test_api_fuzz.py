@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 import schemathesis
+from flask import current_app, g
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
@@ -17,12 +19,19 @@ from jobmatch.placements.models import Employment
 from jobmatch.posts import service as posts
 from jobmatch.vocab import EmploymentKind, Role
 from tests import factories
-from tests.conftest import token_for
+from tests.conftest import empty_all_tables, token_for
 from workshops.service import save_workshop
 
-# Small and reproducible: the suite runs this on SQLite and PostgreSQL in CI.
-# A deeper search: FUZZ_EXAMPLES=200 pytest tests/reliability/test_api_fuzz.py
-EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+# Examples per operation and generation mode: few for `make test`, more in CI (CI=true), any number
+# with FUZZ_EXAMPLES (a deeper search: FUZZ_EXAMPLES=200 pytest tests/reliability/test_api_fuzz.py).
+DEFAULT_EXAMPLES = 12
+CI_EXAMPLES = 40
+IN_CI = os.environ.get("CI", "").lower() == "true"
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES") or (CI_EXAMPLES if IN_CI else DEFAULT_EXAMPLES))
+# Sequences of calls that follow the links between operations (create, then read, patch, act on it):
+# how many sequences, and at most how many calls each.
+STATEFUL_SEQUENCES = int(os.environ.get("FUZZ_SEQUENCES") or (60 if IN_CI else 10))
+STATEFUL_STEPS = 8
 
 # Operations left out, and why.
 SKIPPED = [
@@ -35,6 +44,10 @@ SKIPPED = [
 
 @pytest.fixture
 def fuzz_data(app, regions) -> dict:
+    return small_county()
+
+
+def small_county() -> dict:
     """A county with a household, two laborers, an employer, an opening and a workshop employing one laborer."""
     factories.household(code="H-FUZZ-1")
     first = factories.laborer(household_code="H-FUZZ-1", sequence=21)
@@ -106,3 +119,49 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(api_schema):
                 failures.append(f"{operation.label} [{mode.value}]: {exc}")
     assert operations > 50
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="sequences run against PostgreSQL (TEST_DATABASE_URL)"
+)
+def test_sequences_of_calls_that_follow_the_links_get_no_server_error(api_schema):
+    """Created records fed to the calls that read, change and act on them: the states a single call never reaches."""
+    loaded, headers = api_schema
+    workflow = loaded.as_state_machine()
+    # A server error comes back as a 500 and is noted; each sequence leaves records behind, so a failing
+    # sequence cannot be replayed as it ran, and the search goes on instead of stopping at the first.
+    current_app.config["PROPAGATE_EXCEPTIONS"] = False
+    server_errors: list[str] = []
+
+    class Calls(workflow):
+        def setup(self) -> None:
+            """Each sequence starts from the same county, so that the same choices make the same calls."""
+            for name in list(g):  # the calls share the test's app context: forget the last caller
+                g.pop(name)
+            db.session.remove()
+            empty_all_tables()
+            factories.region_tree()
+            small_county()
+            headers["Authorization"] = "Bearer " + token_for("fuzz-admin", Role.admin)
+            db.session.commit()
+
+        def get_call_kwargs(self, case) -> dict:
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
+            if response.status_code >= 500:
+                server_errors.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300}")
+
+    run_state_machine_as_test(
+        Calls,
+        settings=settings(
+            max_examples=STATEFUL_SEQUENCES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    assert not server_errors, "\n".join(server_errors)
