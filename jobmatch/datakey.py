@@ -97,6 +97,8 @@ def check_at_start(encoded_key: str) -> None:
         return
     finally:
         db.session.remove()
+        # The check's connection is not kept: an app made and dropped (a command, a test, a gunicorn master
+        # before it forks) leaves no connection open, and a refused one none either.
+        db.engine.dispose()
     if result == MISMATCH:
-        db.engine.dispose()  # a refused app keeps no connections open
         raise ConfigError(MISMATCH_MESSAGE)

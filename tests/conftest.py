@@ -164,6 +164,9 @@ def app_config(database_url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DATA_KEY": DATA_KEY,
         "MODELS_DIR": str(MODELS_DIR),
+        # Apps made as production or development would start the daily alert thread at their first request;
+        # tests run the rules themselves (tests/monitoring/test_daily_run.py turns the thread on).
+        "ALERT_SCHEDULE": False,
     } | overrides
 
 
