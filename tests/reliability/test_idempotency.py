@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from jobmatch.posts.models import Employer
 from jobmatch.vocab import Role
 from tests import factories
 from tests.conftest import ApiClient, token_for
+from tests.sql import statements
 
 HOUSEHOLD = {"code": "H1001", "village_code": factories.VILLAGE_CODE, "category": "out_of_poverty"}
 
@@ -113,21 +113,6 @@ def _age(*keys: str, hours: float = 25) -> None:
     db.session.commit()
 
 
-@contextmanager
-def _statements():
-    """The SQL statements run while the block runs (all connections of the app's engine)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
 EMPLOYER = {"name": "横峰县鑫达服饰有限公司", "kind": "enterprise"}
 
 
@@ -164,7 +149,7 @@ def test_a_keyed_post_runs_no_delete_and_each_worker_sweeps_at_most_once_a_minut
     assert _post(api, "/api/v1/employers", EMPLOYER, "warm-up").status_code == 201  # the sweep due at start
     _age("warm-up")
 
-    with _statements() as seen:
+    with statements() as seen:
         for i in range(3):
             assert _post(api, "/api/v1/employers", EMPLOYER | {"name": f"企业{i}"}, f"key-{i}").status_code == 201
     assert seen and not [s for s in seen if s.lstrip().upper().startswith("DELETE")], seen
@@ -172,7 +157,7 @@ def test_a_keyed_post_runs_no_delete_and_each_worker_sweeps_at_most_once_a_minut
 
     a_minute_later = idempotency.sweeper.next_at + 1
     monkeypatch.setattr(idempotency.sweeper, "clock", lambda: a_minute_later)
-    with _statements() as seen:
+    with statements() as seen:
         assert _post(api, "/api/v1/employers", EMPLOYER, "after-a-minute").status_code == 201
         assert _post(api, "/api/v1/employers", EMPLOYER | {"name": "企业9"}, "right-after").status_code == 201
     deletes = [s for s in seen if s.lstrip().upper().startswith("DELETE")]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
 from jobmatch.vocab import EmploymentKind
 from tests.conftest import ApiClient
+from tests.sql import statements
 from tests.workshops.conftest import TODAY, count, employ, entries, hire, sheet_url
 from workshops.models import Attendance, AttendanceChange
 
@@ -144,20 +144,6 @@ def test_a_cadres_public_welfare_day_saved_three_times_at_once_gives_one_row_and
     assert sorted(len(changes) for changes in history.values()) == [1] * len(holders)
 
 
-@contextmanager
-def _statements():
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-
-
 # The hold, then reads of the county, its closures, the workers and the day; one write each for the new days, the
 # changed days, their history and their audit events; and, when someone is absent or on leave, the four reads of
 # the long-absence check: however many workers the day has.
@@ -176,7 +162,7 @@ def test_saving_a_day_takes_a_few_statements_whatever_the_number_of_workers(as_r
         entries(many),  # nothing changes
     ]
     for body in saves:
-        with _statements() as seen:
+        with statements() as seen:
             response = manager.post(sheet_url(shop), json=body)
         assert response.status_code == 200, response.get_json()
         assert len(seen) <= MOST_STATEMENTS_PER_SAVE + 2, seen  # plus the request's own look-ups of the workshop
