@@ -9,6 +9,7 @@ every other within a second. Nothing is reloaded whole per request.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import threading
 import time
@@ -68,13 +69,40 @@ def wage_per_month(wage_min, wage_max, unit: str) -> float:
     return math.nan
 
 
-def duplicate_group(opening: Opening) -> int:
+def duplicate_group(employer_id: int | None, workshop_id: int | None, title: str) -> int:
     """Posts of one employer or workshop with the same title share this number (0: neither is known)."""
-    if opening.employer_id is None and opening.workshop_id is None:
+    if employer_id is None and workshop_id is None:
         return 0
-    title = skill_engine.skill_key(opening.title)
-    key = f"{opening.employer_id or 0}:{opening.workshop_id or 0}:{title}".encode()
+    key = f"{employer_id or 0}:{workshop_id or 0}:{skill_engine.skill_key(title)}".encode()
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True) or 1
+
+
+class _JsonCache:
+    """JSON text → what a function makes of it, parsed once per distinct text (many posts share one list)."""
+
+    def __init__(self, make) -> None:
+        self.make = make
+        self.seen: dict[str | None, object] = {}
+
+    def __call__(self, raw: str | None):
+        made = self.seen.get(raw)
+        if made is None:
+            made = self.seen[raw] = self.make(None if raw is None else json.loads(raw))
+        return made
+
+
+def _as_text(column):
+    """A JSON column read as its text: parsed by _JsonCache, once per distinct value."""
+    return sa.cast(column, sa.Text)
+
+
+def _ids_filter(column, ids: list[int] | None):
+    """Rows with these ids, in chunks (None: every row, in one pass)."""
+    if ids is None:
+        yield sa.true()
+        return
+    for chunk in _chunks(ids):
+        yield column.in_(chunk)
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -107,6 +135,17 @@ class MatchIndex:
                 self._decay_shown()
             return self.catalogue
 
+    def build_shared(self) -> None:
+        """Build now, trees and all, before gunicorn forks its workers (gunicorn.conf.py).
+
+        The workers share the arrays copy-on-write and catch up from the watermark at their first
+        match, so a new worker (a restart included) answers at once and adds only what it changes.
+        """
+        with self.lock:
+            synonyms.sync()
+            self._build()
+            self.catalogue.prepare()
+
     def _decay_shown(self) -> None:
         """Let showings fade: half as much after SHOWN_HALF_LIFE_S (applied at most once a minute)."""
         elapsed = time.monotonic() - self.decayed
@@ -118,10 +157,8 @@ class MatchIndex:
         started = utcnow()
         self.catalogue = cat.Catalogue(rules.VILLAGE_RADIUS_KM)
         self.catalogue.set_village_radius(settings.village_radius_by_county())
-        opening_ids = list(db.session.scalars(sa.select(Opening.id)))
-        laborer_ids = list(db.session.scalars(sa.select(Laborer.id)))
-        self._load_openings(opening_ids)
-        self._load_laborers(laborer_ids)
+        self._load_openings(None)
+        self._load_laborers(None)
         self.watermark = started
         self.checked = time.monotonic()
 
@@ -154,109 +191,179 @@ class MatchIndex:
 
     # --- openings ----------------------------------------------------------------------------
 
-    def _load_openings(self, ids: list[int]) -> None:
-        if not ids:
+    def _load_openings(self, ids: list[int] | None) -> None:
+        """Read openings (these ids, or all when None) into the catalogue, as rows: no ORM objects."""
+        if ids is not None and not ids:
             return
         dictionary = skill_engine.dictionary()
-        for chunk in _chunks(ids):
-            site = sa.orm.aliased(Region)
+        skill_rows = _JsonCache(lambda codes: codes)
+        cutoff = utcnow() - timedelta(days=FAIR_SHARE_DAYS)
+        site = sa.orm.aliased(Region)
+        for where in _ids_filter(Opening.id, ids):
             rows = db.session.execute(
-                sa.select(Opening, site.code).outerjoin(site, Opening.region_id == site.id).where(Opening.id.in_(chunk))
+                sa.select(
+                    Opening.id,
+                    Opening.latitude,
+                    Opening.longitude,
+                    site.code.label("site_code"),
+                    Opening.kind,
+                    Opening.age_min,
+                    Opening.age_max,
+                    Opening.remaining_headcount,
+                    Opening.deadline,
+                    Opening.status,
+                    Opening.physical_intensity,
+                    Opening.working_pattern,
+                    Opening.organised_transfer,
+                    Opening.shuttle,
+                    Opening.accommodation,
+                    Opening.wage_min,
+                    Opening.wage_max,
+                    Opening.wage_unit,
+                    Opening.employer_id,
+                    Opening.workshop_id,
+                    Opening.title,
+                    _as_text(Opening.required_skill_codes).label("codes"),
+                    # Rows written around the services (bulk loads) may lack their codes: parsed only then.
+                    _as_text(Opening.required_skills).label("skills"),
+                )
+                .outerjoin(site, Opening.region_id == site.id)
+                .where(where)
             ).all()
-            cutoff = utcnow() - timedelta(days=FAIR_SHARE_DAYS)
+            referral_query = sa.select(
+                Referral.opening_id,
+                sa.func.sum(sa.case((Referral.state.in_(OPEN_REFERRAL_STATES), 1), else_=0)),
+                sa.func.sum(sa.case((Referral.created_at >= cutoff, 1), else_=0)),
+            ).group_by(Referral.opening_id)
+            if ids is not None:
+                referral_query = referral_query.where(Referral.opening_id.in_([r.id for r in rows]))
             referrals = {
                 opening_id: (int(open_ or 0), int(recent or 0))
-                for opening_id, open_, recent in db.session.execute(
-                    sa.select(
-                        Referral.opening_id,
-                        sa.func.sum(sa.case((Referral.state.in_(OPEN_REFERRAL_STATES), 1), else_=0)),
-                        sa.func.sum(sa.case((Referral.created_at >= cutoff, 1), else_=0)),
-                    )
-                    .where(Referral.opening_id.in_(chunk))
-                    .group_by(Referral.opening_id)
-                )
+                for opening_id, open_, recent in db.session.execute(referral_query)
             }
             records = []
-            for opening, site_code in rows:
-                # Rows written around the services (bulk loads) may lack their codes: read them here.
-                required = opening.required_skill_codes
-                if required is None:
-                    required = opening_skill_codes(opening.required_skills)
-                county, province = _division(site_code)
+            for r in rows:
+                if r.codes is not None and r.codes != "null":
+                    required = skill_rows(r.codes)
+                else:
+                    required = opening_skill_codes(json.loads(r.skills) if r.skills else [])
+                county, province = _division(r.site_code)
+                open_referrals, recent_referrals = referrals.get(r.id, (0, 0))
                 records.append(
                     {
-                        "id": opening.id,
-                        "lat": opening.latitude,
-                        "lon": opening.longitude,
+                        "id": r.id,
+                        "lat": r.latitude,
+                        "lon": r.longitude,
                         "county": county,
                         "province": province,
-                        "kind": cat.KIND[opening.kind.value],
-                        "age_min": opening.age_min,
-                        "age_max": opening.age_max,
-                        "remaining": opening.remaining_headcount,
-                        "deadline": opening.deadline.toordinal() if opening.deadline else NO_DEADLINE,
-                        "is_open": opening.status == OpeningStatus.open,
-                        "intensity": cat.INTENSITY[opening.physical_intensity.value],
-                        "pattern": cat.PATTERN[opening.working_pattern.value],
-                        "transfer": opening.organised_transfer,
-                        "shuttle": opening.shuttle,
-                        "accommodation": opening.accommodation,
-                        "wage_month": wage_per_month(opening.wage_min, opening.wage_max, opening.wage_unit.value),
-                        "open_referrals": referrals.get(opening.id, (0, 0))[0],
-                        "recent_referrals": referrals.get(opening.id, (0, 0))[1],
-                        "group": duplicate_group(opening),
+                        "kind": cat.KIND[r.kind.value],
+                        "age_min": r.age_min,
+                        "age_max": r.age_max,
+                        "remaining": r.remaining_headcount,
+                        "deadline": r.deadline.toordinal() if r.deadline else NO_DEADLINE,
+                        "is_open": r.status == OpeningStatus.open,
+                        "intensity": cat.INTENSITY[r.physical_intensity.value],
+                        "pattern": cat.PATTERN[r.working_pattern.value],
+                        "transfer": r.organised_transfer,
+                        "shuttle": r.shuttle,
+                        "accommodation": r.accommodation,
+                        "wage_month": wage_per_month(r.wage_min, r.wage_max, r.wage_unit.value),
+                        "open_referrals": open_referrals,
+                        "recent_referrals": recent_referrals,
+                        "group": duplicate_group(r.employer_id, r.workshop_id, r.title),
                         "skills": cat.opening_skill_row(required, dictionary),
                     }
                 )
-            self.catalogue.openings.upsert(records)
+            self._write(self.catalogue.openings, records, bulk=ids is None)
+
+    @staticmethod
+    def _write(table: cat.SpatialTable, records: list[dict], bulk: bool) -> None:
+        """Records into a table: appended as whole columns when building, one by one when catching up."""
+        if not bulk:
+            table.upsert(records)
+        elif records:
+            table.extend({name: np.asarray([r[name] for r in records]) for name in records[0]})
 
     # --- laborers ----------------------------------------------------------------------------
 
-    def _load_laborers(self, ids: list[int]) -> None:
-        if not ids:
+    def _load_laborers(self, ids: list[int] | None) -> None:
+        """Read laborers (these ids, or all when None) into the catalogue, as rows: no ORM objects.
+
+        Their encrypted columns (ID number, phone, health) are never read here.
+        """
+        if ids is not None and not ids:
             return
         dictionary = skill_engine.dictionary()
-        for chunk in _chunks(ids):
+
+        def skill_arrays(readings: list | None) -> tuple[np.ndarray, np.ndarray]:
+            codes = np.full(cat.MAX_LABORER_CODES, -1, dtype=np.intp)
+            scores = np.zeros(cat.MAX_LABORER_CODES, dtype=np.float32)
+            known = [(dictionary.index[c], s) for c, s in readings or () if c in dictionary.index]
+            for i, (row, score) in enumerate(known[: cat.MAX_LABORER_CODES]):
+                codes[i], scores[i] = row, score
+            return codes, scores
+
+        readings = _JsonCache(skill_arrays)
+        everyone = ids is None
+        employment = self._household_employment(None) if everyone else None
+        history = self._history(None) if everyone else None
+        for where in _ids_filter(Laborer.id, ids):
             rows = db.session.execute(
-                sa.select(Laborer, Household, Region)
+                sa.select(
+                    Laborer.id,
+                    Laborer.household_id,
+                    Laborer.latitude,
+                    Laborer.longitude,
+                    Laborer.birth_date,
+                    Laborer.labor_capacity,
+                    Laborer.willingness,
+                    Laborer.needs_flexible_hours,
+                    Laborer.home_based_only,
+                    _as_text(Laborer.skill_codes).label("codes"),
+                    # Rows written around the services (bulk loads) may lack their readings: parsed only then.
+                    _as_text(Laborer.skills_raw).label("skills_raw"),
+                    _as_text(Laborer.skills).label("skills"),
+                    Household.category,
+                    Household.risk_level,
+                    Region.code.label("village_code"),
+                    Region.latitude.label("village_lat"),
+                    Region.longitude.label("village_lon"),
+                )
                 .join(Household, Laborer.household_id == Household.id)
                 .join(Region, Household.village_id == Region.id)
-                .where(Laborer.id.in_(chunk))
+                .where(where)
             ).all()
-            household_ids = list({h.id for _, h, _ in rows})
-            employment = self._household_employment(household_ids)
-            history = self._history(chunk)
+            if not everyone:
+                employment = self._household_employment(list({r.household_id for r in rows}))
+                history = self._history([r.id for r in rows])
             records = []
-            for laborer, household, village in rows:
-                readings = laborer.skill_codes
-                if readings is None:
-                    readings = laborer_skill_codes(laborer.skills_raw or laborer.skills)
-                codes = np.full(cat.MAX_LABORER_CODES, -1, dtype=np.intp)
-                scores = np.zeros(cat.MAX_LABORER_CODES, dtype=np.float32)
-                known = [(dictionary.index[c], s) for c, s in readings if c in dictionary.index]
-                for i, (row, score) in enumerate(known[: cat.MAX_LABORER_CODES]):
-                    codes[i], scores[i] = row, score
-                county, province = _division(village.code)
-                lat = laborer.latitude if laborer.latitude is not None else village.latitude
-                lon = laborer.longitude if laborer.longitude is not None else village.longitude
-                employed_members, public_welfare = employment.get(household.id, (set(), False))
-                referrals, hires = history.get(laborer.id, (0, 0))
+            for r in rows:
+                if r.codes is not None and r.codes != "null":
+                    codes, scores = readings(r.codes)
+                else:
+                    raw = json.loads(r.skills_raw) if r.skills_raw else None
+                    codes, scores = skill_arrays(laborer_skill_codes(raw or (json.loads(r.skills) if r.skills else [])))
+                county, province = _division(r.village_code)
+                lat = r.latitude if r.latitude is not None else r.village_lat
+                lon = r.longitude if r.longitude is not None else r.village_lon
+                employed_members, public_welfare = employment.get(r.household_id, (set(), False))
+                referrals, hires = history.get(r.id, (0, 0))
                 records.append(
                     {
-                        "id": laborer.id,
-                        "household_id": household.id,
+                        "id": r.id,
+                        "household_id": r.household_id,
                         "lat": lat if lat is not None else 0.0,
                         "lon": lon if lon is not None else 0.0,
                         "county": county,
                         "province": province,
-                        "birth_ordinal": laborer.birth_date.toordinal(),
-                        "capacity": cat.CAPACITY[laborer.labor_capacity.value],
-                        "willingness": cat.WILLINGNESS[laborer.willingness.value],
-                        "needs_flexible": laborer.needs_flexible_hours,
-                        "home_only": laborer.home_based_only,
-                        "category": cat.CATEGORY[household.category.value],
-                        "risk": cat.RISK[household.risk_level.value],
-                        "employed": laborer.id in employed_members,
+                        "birth_ordinal": r.birth_date.toordinal(),
+                        "capacity": cat.CAPACITY[r.labor_capacity.value],
+                        "willingness": cat.WILLINGNESS[r.willingness.value],
+                        "needs_flexible": r.needs_flexible_hours,
+                        "home_only": r.home_based_only,
+                        "category": cat.CATEGORY[r.category.value],
+                        "risk": cat.RISK[r.risk_level.value],
+                        "employed": r.id in employed_members,
                         "household_employed": bool(employed_members),
                         "household_public_welfare": public_welfare,
                         "past_referrals": referrals,
@@ -265,18 +372,21 @@ class MatchIndex:
                         "skill_scores": scores,
                     }
                 )
-            self.catalogue.laborers.upsert(records)
+            self._write(self.catalogue.laborers, records, bulk=everyone)
 
-    def _household_employment(self, household_ids: list[int]) -> dict[int, tuple[set[int], bool]]:
-        """Per household: members in work now, and whether one holds a public-welfare post."""
+    def _household_employment(self, household_ids: list[int] | None) -> dict[int, tuple[set[int], bool]]:
+        """Per household (these, or all when None): members in work now, and whether one holds a public-welfare post."""
         out: dict[int, tuple[set[int], bool]] = {}
-        if not household_ids:
+        if household_ids is not None and not household_ids:
             return out
-        rows = db.session.execute(
+        query = (
             sa.select(Laborer.household_id, Employment.laborer_id, Employment.kind)
             .join(Laborer, Employment.laborer_id == Laborer.id)
-            .where(Laborer.household_id.in_(household_ids), Employment.end_date.is_(None))
-        ).all()
+            .where(Employment.end_date.is_(None))
+        )
+        if household_ids is not None:
+            query = query.where(Laborer.household_id.in_(household_ids))
+        rows = db.session.execute(query).all()
         members: dict[int, set[int]] = defaultdict(set)
         welfare: dict[int, bool] = defaultdict(bool)
         for household_id, laborer_id, kind in rows:
@@ -286,8 +396,11 @@ class MatchIndex:
             out[household_id] = (members[household_id], welfare[household_id])
         return out
 
-    def _history(self, laborer_ids: list[int]) -> dict[int, tuple[int, int]]:
-        """Per laborer: referrals with a known outcome and lasting hires, as the ranker was trained on them."""
+    def _history(self, laborer_ids: list[int] | None) -> dict[int, tuple[int, int]]:
+        """Per laborer (these, or all when None): referrals with a known outcome and lasting hires.
+
+        Read as the ranker was trained on them.
+        """
         now = utcnow()
         steps = outcomes.referral_steps(db.session, laborer_ids)
         return {laborer_id: outcomes.past_outcomes(s, now) for laborer_id, s in steps.items()}

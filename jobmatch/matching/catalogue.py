@@ -80,6 +80,10 @@ class Columns:
             grown[: self.size] = column[: self.size]
             self.data[name] = grown
 
+    def reserve(self, extra: int) -> None:
+        """Room for `extra` more rows."""
+        self._grow(self.size + extra)
+
     def extend(self, columns: Mapping[str, np.ndarray]) -> None:
         """Append many new rows at once (bulk loads); ids must be new."""
         n = len(columns["id"])
@@ -196,6 +200,17 @@ class SpatialTable:
         self.tree = None
         self.by_county = None
 
+    def prepare(self, headroom: float = 0.25) -> None:
+        """Build the tree and the county index now, and room to grow without copying the columns.
+
+        Done before gunicorn forks its workers (`MatchIndex.build_shared`): what is built here is
+        shared between them, copy-on-write, and the room (zero pages, not resident until used) lets
+        a worker append its catch-up rows without copying every column.
+        """
+        self._ensure_tree()
+        self.in_county(0)
+        self.table.reserve(int(self.table.size * headroom) + 1024)
+
     def in_county(self, county: int) -> np.ndarray:
         """Row numbers in a county (a sorted index, rebuilt after changes)."""
         if self.by_county is None:
@@ -246,6 +261,11 @@ class Catalogue:
         counties = sorted(current)
         self._radius_counties = np.asarray(counties, dtype=np.int32)
         self._radius_km = np.asarray([current[c] for c in counties], dtype=np.float64)
+
+    def prepare(self) -> None:
+        """Trees, county indexes and room to grow, built now (see `SpatialTable.prepare`)."""
+        self.openings.prepare()
+        self.laborers.prepare()
 
     def note_shown(self, rows: np.ndarray) -> None:
         """Count openings (rows) as shown in one more list."""
