@@ -23,6 +23,7 @@ from jobmatch.bureau import forms, queries
 from jobmatch.crud import page_of
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
+from jobmatch.geo import PROVINCES
 from jobmatch.i18n import current_language
 from jobmatch.monitoring import consistency
 from jobmatch.placements import queries as claim_queries
@@ -305,6 +306,7 @@ def _render_subsidies(tab: str, row_errors: dict | None = None, typed: dict | No
         row_errors=row_errors or {},
         typed=typed or {},
         kinds=labels.EMPLOYMENT_KIND,
+        provinces=PROVINCES,
         today=settings.today(),
     ), status
 
