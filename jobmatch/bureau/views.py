@@ -20,7 +20,7 @@ from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_phone
 from jobmatch.bureau import forms, queries
-from jobmatch.crud import page_of
+from jobmatch.crud import page_of, page_of_items
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.geo import PROVINCES
@@ -275,14 +275,13 @@ def _render_subsidies(tab: str, row_errors: dict | None = None, typed: dict | No
     rules = placements.subsidy_rules()
     rule_code = request.values.get("rule_code") if request.method == "GET" else request.args.get("rule_code")
     rule_code = rule_code if rule_code in rules else None
+    # One pass of the rules over the county's employments serves both counts and the list.
+    due = placements.due_claims({"rule_code": rule_code})
+    lapsing = [item for item in due if item["lapsing_soon"]]
+    counts = {"due": len(due), "lapsing": len(lapsing)}
     if tab in ("due", "lapsing"):
-        items = placements.due_claims({"lapsing_soon": tab == "lapsing", "rule_code": rule_code})
-        total = len(items)
-        pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-        number = min(_page(), pages)
-        shown = items[(number - 1) * PER_PAGE : number * PER_PAGE]
-        page = {"items": shown, "pagination": {"page": number, "pages": pages, "total": total}}
-        evidence_ids = [item["employment_id"] for item in shown]
+        page = page_of_items(due if tab == "due" else lapsing, _page(), PER_PAGE)
+        evidence_ids = [item["employment_id"] for item in page["items"]]
     else:
         query = claim_queries.subsidy_claims({"paid": tab == "paid", "rule_code": rule_code}).options(
             joinedload(SubsidyClaim.employment).joinedload(Employment.workshop),
@@ -290,10 +289,6 @@ def _render_subsidies(tab: str, row_errors: dict | None = None, typed: dict | No
         )
         page = page_of(query, _page(), PER_PAGE)
         evidence_ids = [claim.employment_id for claim in page["items"]]
-    counts = {
-        "due": len(placements.due_claims({"rule_code": rule_code})),
-        "lapsing": len(placements.due_claims({"lapsing_soon": True, "rule_code": rule_code})),
-    }
     return render_template(
         "bureau/subsidies.html",
         tab=tab,
