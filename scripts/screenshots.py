@@ -4,8 +4,8 @@
 
 Builds the demo county (`flask demo load`) in a temporary SQLite database, trains nothing (the prior
 ranker serves), serves the app on a free port of 127.0.0.1 and drives Debian's Chromium with Playwright
-(the browser tests' setup): the bureau's dashboard, today's tasks and month closing, and the cadre's
-matches page where that page exists.
+(the browser tests' setup): the bureau's dashboard and today's tasks, and the cadre's matches
+page where that page exists.
 """
 
 from __future__ import annotations
@@ -157,7 +157,6 @@ def main() -> None:
                     [
                         ("dashboard", "/dashboard", ".chart-canvas.ready canvas"),
                         ("bureau-today", "/bureau", ".tasks"),
-                        ("bureau-months", "/attendance/months", "table.months"),
                     ],
                 )
                 if MATCHES_ENDPOINT not in app.view_functions:
