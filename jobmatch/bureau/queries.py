@@ -16,11 +16,11 @@ from sqlalchemy.orm import joinedload
 from jobmatch.accounts.models import User, workshop_managers
 from jobmatch.accounts.scope import restrict
 from jobmatch.extensions import db
-from jobmatch.people.models import Household, Laborer
+from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements import service as placements
 from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Opening
-from jobmatch.vocab import CertificationStatus, OpeningStatus
+from jobmatch.vocab import CertificationStatus, OpeningStatus, RegionLevel
 from workshops import attendance, reports, settings
 from workshops import service as workshop_service
 from workshops.models import DAYS_WORKED, Attendance, AttendanceClosure, AttendanceStatus, Workshop
@@ -173,6 +173,12 @@ def month_overview(month: date) -> dict:
         "names": names,
         "missing": sum(1 for row in rows if row["closure"] is None and _has_gaps(row["gaps"])),
     }
+
+
+def counties() -> list[tuple[str, str]]:
+    """(code, name) of the counties in scope: an admin picks the county a month is closed for."""
+    query = restrict(sa.select(Region.code, Region.name).where(Region.level == RegionLevel.county), Region)
+    return [tuple(row) for row in db.session.execute(query.order_by(Region.code))]
 
 
 def _has_gaps(gaps: dict) -> bool:

@@ -379,6 +379,8 @@ def _render_months(month: date, close_form=None, reopen_form=None, reopen_id=Non
         close_form=close_form or forms.CloseMonthForm(month=month.strftime("%Y-%m")),
         reopen_form=reopen_form or forms.ReopenForm(),
         reopen_id=reopen_id,
+        counties=queries.counties(),
+        chosen_county=request.form.get("county_code") if request.method == "POST" else None,
         general=general or [],
         previous=queries.previous_month(month),
         following=None if month >= queries.previous_month() else _next_month(month),

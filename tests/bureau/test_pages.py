@@ -320,3 +320,16 @@ def test_saving_a_post_identical_to_an_open_one_warns_first(county, login):
     assert _count(Opening, Opening.title == "电子厂普工") == 3
     # Editing the post itself is not a duplicate of itself.
     assert client.post(f"/openings/{first.id}/edit", data=form | {"status": "open"}).status_code in (200, 302)
+
+
+def test_an_admin_picks_the_county_whose_month_is_closed(county, county_b, login):
+    client = login("admin")
+    month = (china_today().replace(day=1) - timedelta(days=1)).replace(day=1).strftime("%Y-%m")
+    page = client.get(f"/attendance/months?month={month}").get_data(as_text=True)
+    assert 'name="county_code"' in page and "弋阳县" in page
+    refused = client.post("/attendance/months/close", data={"month": month})
+    assert refused.status_code == 422 and "请填写所辖县的区划代码" in refused.get_data(as_text=True)
+    assert _count(AttendanceClosure) == 0
+    closed = client.post("/attendance/months/close", data={"month": month, "county_code": county_b["county"].code})
+    assert closed.status_code == 302
+    assert db.session.execute(sa.select(AttendanceClosure.county_id)).scalar_one() == county_b["county"].id
