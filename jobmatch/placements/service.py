@@ -648,7 +648,12 @@ def _facts_query() -> sa.Select:
         .outerjoin(Employer, Employment.employer_id == Employer.id)
         .outerjoin(Opening, Employment.opening_id == Opening.id)
         .outerjoin(SiteRegion, Opening.region_id == SiteRegion.id)
-        .options(joinedload(Employment.laborer), joinedload(Employment.employer), joinedload(Employment.workshop)),
+        # Only the laborer's name is read here: loading whole rows would decrypt every ID number and phone.
+        .options(
+            joinedload(Employment.laborer).load_only(Laborer.name),
+            joinedload(Employment.employer).load_only(Employer.name),
+            joinedload(Employment.workshop),
+        ),
         Employment,
     )
 
