@@ -23,7 +23,7 @@ from jobmatch.posts.models import Opening
 from jobmatch.vocab import CertificationStatus, OpeningStatus, RegionLevel
 from workshops import attendance, reports, settings
 from workshops import service as workshop_service
-from workshops.models import DAYS_WORKED, Attendance, AttendanceClosure, AttendanceStatus, Workshop
+from workshops.models import DAYS_WORKED, Attendance, AttendanceClosure, Workshop
 
 TASK_LIST_LENGTH = 5
 
@@ -136,7 +136,6 @@ def workshop_page(workshop: Workshop) -> dict:
             "workforce": workshop_service.workforce([workshop.id])[workshop.id],
         },
         "workers": workers,
-        "present_today": sum(1 for _, _, status in workers if status is not None and status != AttendanceStatus.absent),
         "recorded_today": sum(1 for _, _, status in workers if status is not None),
         "posts": list(posts),
         "managers": list(managers),
