@@ -17,13 +17,18 @@ class MenuItem:
 
 ALL_STAFF = frozenset({"admin", "bureau", "cadre"})
 MENU = (
+    MenuItem("bureau.today", _l("今日"), frozenset({"bureau"})),
     MenuItem("cadre_pages.villages", _l("我的村"), frozenset({"cadre"})),
     MenuItem("cadre_pages.laborers", _l("劳动力"), ALL_STAFF),
     MenuItem("bureau_pages.openings", _l("岗位"), frozenset({"admin", "bureau", "cadre"})),
     MenuItem("bureau_pages.workshops", _l("车间"), frozenset({"admin", "bureau"})),
+    MenuItem("bureau.employers", _l("用工主体"), frozenset({"admin", "bureau"})),
+    MenuItem("bureau.subsidies", _l("补贴"), frozenset({"admin", "bureau"})),
+    MenuItem("bureau.months", _l("关账"), frozenset({"admin", "bureau"})),
     MenuItem("bureau_pages.dashboard", _l("看板"), frozenset({"admin", "bureau"})),
     MenuItem("monitoring_pages.inbox", _l("预警"), ALL_STAFF),
     MenuItem("monitoring_pages.indicator_page", _l("指标"), frozenset({"admin", "bureau"})),
+    MenuItem("bureau.consistency_report", _l("核查"), frozenset({"admin", "bureau"})),
     MenuItem("workshop_pages.home", _l("考勤"), frozenset({"admin", "bureau", "manager"})),
     MenuItem("roster_pages.upload", _l("导入"), ALL_STAFF),
     MenuItem("accounts.users", _l("账号"), frozenset({"admin"})),

@@ -4,7 +4,8 @@
 
 Builds the demo county (`flask demo load`) in a temporary SQLite database, trains nothing (the prior
 ranker serves), serves the app on a free port of 127.0.0.1 and drives Debian's Chromium with Playwright
-(the browser tests' setup): the bureau's dashboard, and the cadre's matches page where that page exists.
+(the browser tests' setup): the bureau's dashboard and today's tasks, and the cadre's matches
+page where that page exists.
 """
 
 from __future__ import annotations
@@ -153,7 +154,10 @@ def main() -> None:
                     base_url,
                     args.out,
                     ("demo-bureau", logins["demo-bureau"]),
-                    [("dashboard", "/dashboard", ".chart-canvas.ready canvas")],
+                    [
+                        ("dashboard", "/dashboard", ".chart-canvas.ready canvas"),
+                        ("bureau-today", "/bureau", ".tasks"),
+                    ],
                 )
                 if MATCHES_ENDPOINT not in app.view_functions:
                     print(f"matches page skipped: this build has no {MATCHES_ENDPOINT} (/laborers/<id>/matches)")

@@ -683,6 +683,69 @@ def close_month(month: date, county: Region, workshop: Workshop | None = None, n
     return closure
 
 
+def reopen_month(closure: AttendanceClosure, reason: str | None) -> None:
+    """Unlock a closed month (a correction the bureau must make); the reason goes into the audit trail."""
+    errors = Collector()
+    reason = text.normalize_optional(reason)
+    if reason is None:
+        errors.add("reason", "required", "重新开放须填写原因", "a reason is required to reopen a month")
+    elif len(reason) > MAX_REASON_CHARS:
+        errors.add("reason", "too_long", f"原因不能超过 {MAX_REASON_CHARS} 个字", "reason is too long")
+    errors.raise_if_any()
+    audit.record(
+        "reopen",
+        "attendance_closures",
+        closure.id,
+        {"month": closure.month.isoformat(), "workshop_id": closure.workshop_id, "reason": reason},
+    )
+    db.session.delete(closure)
+    db.session.commit()
+
+
+def month_gaps(month: date, workshop_ids: list[int]) -> dict[int, dict[str, int]]:
+    """What is still missing in each workshop's month before it is closed.
+
+    `workers_without_days`: workers employed there during the month with no attendance recorded;
+    `weekdays_without_sheet`: Monday-to-Friday days of the month (up to today) on which nothing was
+    recorded while the workshop had workers.
+    """
+    last = min(month_end(month), settings.today())
+    out = {i: {"workers": 0, "workers_without_days": 0, "weekdays_without_sheet": 0} for i in workshop_ids}
+    if not workshop_ids or last < month:
+        return out
+    employed = db.session.execute(
+        sa.select(Employment.workshop_id, Employment.laborer_id, Employment.start_date, Employment.end_date).where(
+            Employment.workshop_id.in_(workshop_ids),
+            Employment.start_date <= last,
+            sa.or_(Employment.end_date.is_(None), Employment.end_date >= month),
+        )
+    ).all()
+    recorded = db.session.execute(
+        sa.select(Attendance.workshop_id, Attendance.laborer_id, Attendance.day).where(
+            Attendance.workshop_id.in_(workshop_ids),
+            Attendance.kind == AttendanceKind.workshop,
+            Attendance.day.between(month, last),
+        )
+    ).all()
+    worked = {(w, laborer) for w, laborer, _ in recorded}
+    sheet_days = {(w, day) for w, _, day in recorded}
+    weekdays = [
+        date.fromordinal(n) for n in range(month.toordinal(), last.toordinal() + 1) if date.fromordinal(n).weekday() < 5
+    ]
+    staffed: dict[int, set[date]] = {i: set() for i in workshop_ids}
+    seen: set[tuple[int, int]] = set()
+    for workshop_id, laborer_id, start, end in employed:
+        if (workshop_id, laborer_id) not in seen:
+            seen.add((workshop_id, laborer_id))
+            out[workshop_id]["workers"] += 1
+            if (workshop_id, laborer_id) not in worked:
+                out[workshop_id]["workers_without_days"] += 1
+        staffed[workshop_id].update(d for d in weekdays if start <= d and (end is None or d <= end))
+    for workshop_id, days in staffed.items():
+        out[workshop_id]["weekdays_without_sheet"] = sum(1 for d in days if (workshop_id, d) not in sheet_days)
+    return out
+
+
 def closures_query(month: date | None = None) -> sa.Select:
     query = restrict(sa.select(AttendanceClosure), AttendanceClosure).order_by(AttendanceClosure.id.desc())
     if month is not None:

@@ -131,6 +131,8 @@ class SubsidyClaim(Stamped, db.Model):
     employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employers.id"), index=True)
     due_on: Mapped[date] = mapped_column()
     claimed_on: Mapped[date] = mapped_column()
+    # The day the finance office paid the claim out (None: claimed, not paid yet).
+    paid_on: Mapped[date | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     laborer: Mapped[Laborer] = relationship()

@@ -72,5 +72,8 @@ def subsidy_claims(f: dict) -> sa.Select:
         query,
         SubsidyClaim.laborer_id == f["laborer_id"] if f.get("laborer_id") else None,
         SubsidyClaim.rule_code == f["rule_code"] if f.get("rule_code") else None,
+        None
+        if f.get("paid") is None
+        else (SubsidyClaim.paid_on.is_not(None) if f["paid"] else SubsidyClaim.paid_on.is_(None)),
         _in_home_region(SubsidyClaim.laborer_id, f.get("region")),
     )

@@ -648,7 +648,12 @@ def _facts_query() -> sa.Select:
         .outerjoin(Employer, Employment.employer_id == Employer.id)
         .outerjoin(Opening, Employment.opening_id == Opening.id)
         .outerjoin(SiteRegion, Opening.region_id == SiteRegion.id)
-        .options(joinedload(Employment.laborer), joinedload(Employment.employer), joinedload(Employment.workshop)),
+        # Only the laborer's name is read here: loading whole rows would decrypt every ID number and phone.
+        .options(
+            joinedload(Employment.laborer).load_only(Laborer.name),
+            joinedload(Employment.employer).load_only(Employer.name),
+            joinedload(Employment.workshop),
+        ),
         Employment,
     )
 
@@ -814,6 +819,42 @@ def _record_claim(data: dict) -> SubsidyClaim:
         claim.id,
         {"laborer_id": job.laborer_id, "rule_code": rule.code, "amount": str(rule.amount_cny)},
     )
+    return claim
+
+
+def mark_claim_paid(claim_id: int, paid_on: date | None = None) -> SubsidyClaim:
+    """Record that the finance office paid a claim out; a claim is paid once, not before it was claimed."""
+    return in_transaction(lambda: _mark_claim_paid(claim_id, paid_on))
+
+
+def _mark_claim_paid(claim_id: int, paid_on: date | None) -> SubsidyClaim:
+    claim = get_in_scope(SubsidyClaim, claim_id, "Subsidy claim", "补贴申领")
+    today = datetime.now(CHINA_TZ).date()
+    paid_on = paid_on or today
+    errors = Collector()
+    if paid_on > today:
+        errors.add("paid_on", "in_future", "发放日期不能晚于今天", "paid_on cannot lie in the future")
+    elif paid_on < claim.claimed_on:
+        errors.add(
+            "paid_on",
+            "before_claim",
+            f"发放日期不能早于申领日期（{claim.claimed_on:%Y-%m-%d}）",
+            f"paid_on cannot be before the claim ({claim.claimed_on})",
+        )
+    errors.raise_if_any()
+    if claim.paid_on is not None:
+        raise Conflict(
+            [
+                FieldError(
+                    "paid_on",
+                    "already_paid",
+                    f"该笔补贴已于 {claim.paid_on:%Y-%m-%d} 发放",
+                    f"already paid on {claim.paid_on}",
+                )
+            ]
+        )
+    claim.paid_on = paid_on
+    audit.record("paid", "subsidy_claims", claim.id, {"paid_on": paid_on.isoformat()})
     return claim
 
 

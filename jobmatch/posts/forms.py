@@ -164,6 +164,8 @@ class OpeningForm(FlaskForm):
     organised_transfer = BooleanField(_l("组织外出转移就业（统一接送）"))
     accommodation = BooleanField(_l("提供住宿"))
     description = TextAreaField(_l("岗位说明"))
+    # Sent by the "save anyway" button of the warning about an identical open post.
+    confirm_duplicate = BooleanField()
 
     def service_data(self, opening: Opening | None = None) -> dict:
         """What the service takes (the same fields as the API's OpeningIn); blanks left out where a default serves."""

@@ -21,7 +21,7 @@ from jobmatch.people.models import Region
 from jobmatch.people.service import WORKING_AGE_MAX, WORKING_AGE_MIN, resolve_region
 from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Employer, Opening
-from jobmatch.vocab import OpeningKind, RegionLevel
+from jobmatch.vocab import OpeningKind, OpeningStatus, RegionLevel
 from workshops.models import Workshop
 
 # Public-welfare posts take laborers up to 60, extendable per post to 65 (SPEC §5.1).
@@ -274,3 +274,29 @@ def save_opening(
         commit=commit,
         deferred=deferred,
     )
+
+
+def open_duplicates(data: dict, obj: Opening | None = None) -> list[Opening]:
+    """Open posts in scope that look the same as `data`: same employer (or workshop), title and site.
+
+    The site is the village when one is given, otherwise the site name. A warning before saving, not a rule:
+    a bureau may post the same work twice on purpose (a second shift, a second intake).
+    """
+    title = text.normalize_optional(data.get("title") or "")
+    if not title:
+        return []
+    query = restrict(sa.select(Opening), Opening).where(
+        Opening.status == OpeningStatus.open, Opening.title == title, Opening.kind == data.get("kind")
+    )
+    if obj is not None:
+        query = query.where(Opening.id != obj.id)
+    for column, key in ((Opening.employer_id, "employer_id"), (Opening.workshop_id, "workshop_id")):
+        value = data.get(key)
+        query = query.where(column.is_(None) if value is None else column == value)
+    if data.get("region_code"):
+        village = sa.select(Region.id).where(Region.code == data["region_code"]).scalar_subquery()
+        query = query.where(Opening.region_id == village)
+    else:
+        site_name = text.normalize_optional(data.get("site_name") or "")
+        query = query.where(Opening.region_id.is_(None), Opening.site_name == site_name)
+    return list(db.session.execute(query.order_by(Opening.id).limit(5)).scalars())

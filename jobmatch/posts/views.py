@@ -119,7 +119,12 @@ def _form_choices(form: forms.OpeningForm) -> None:
 def _save(form: forms.OpeningForm, post: Opening | None):
     """Validate and save through the service; on refusal the form comes back with every error at its field."""
     general: list[str] = []
-    if form.validate_on_submit():
+    duplicates: list[Opening] = []
+    if form.validate_on_submit() and not form.confirm_duplicate.data:
+        duplicates = service.open_duplicates(form.service_data(post), post)
+    if duplicates:
+        pass  # the form comes back with the warning; the "save anyway" button sends confirm_duplicate
+    elif form.validate_on_submit():
         try:
             saved = service.save_opening(form.service_data(post), post)
         except Problem as problem:
@@ -133,8 +138,8 @@ def _save(form: forms.OpeningForm, post: Opening | None):
     elif "csrf_token" in form.errors:
         general = [_("页面已过期，请刷新后重试")]
     return render_template(
-        "posts/opening_form.html", form=form, opening=post, general=general, labels=forms
-    ), 422 if request.method == "POST" else 200
+        "posts/opening_form.html", form=form, opening=post, general=general, labels=forms, duplicates=duplicates
+    ), 422 if request.method == "POST" and not duplicates else 200
 
 
 @bp.route("/openings/new", methods=["GET", "POST"])

@@ -151,6 +151,23 @@ MATRIX: dict[str, set[str] | str] = {
     "bureau_pages.edit_opening": REGISTRY,
     "bureau_pages.workshops": REGISTRY,
     "bureau_pages.dashboard": REGISTRY,
+    # The bureau's own pages (jobmatch/bureau/views.py).
+    "bureau.today": REGISTRY,
+    "bureau.new_workshop": REGISTRY,
+    "bureau.edit_workshop": REGISTRY,
+    "bureau.workshop": REGISTRY,
+    "bureau.certify_workshop": REGISTRY,
+    "bureau.employers": REGISTRY,
+    "bureau.employer": REGISTRY,
+    "bureau.new_employer": REGISTRY,
+    "bureau.edit_employer": REGISTRY,
+    "bureau.subsidies": REGISTRY,
+    "bureau.record_claim": REGISTRY,
+    "bureau.mark_paid": REGISTRY,
+    "bureau.months": REGISTRY,
+    "bureau.close_month": REGISTRY,
+    "bureau.reopen_month": REGISTRY,
+    "bureau.consistency_report": REGISTRY,
 }
 
 
