@@ -23,9 +23,8 @@ from jobmatch.extensions import db
 from jobmatch.geo import DIVISION_CODE
 from jobmatch.i18n import current_language
 from jobmatch.matches import service as matches_service
-from jobmatch.monitoring import contacts
+from jobmatch.monitoring import contacts, indicators
 from jobmatch.monitoring import goal as household_goal
-from jobmatch.monitoring import indicators
 from jobmatch.people import queries as people_queries
 from jobmatch.people import service as people
 from jobmatch.people.models import Household, Laborer

@@ -12,7 +12,7 @@ from jobmatch.accounts import tokens
 from jobmatch.extensions import db
 from jobmatch.monitoring.models import Alert, AlertKind, Contact
 from jobmatch.people.models import Household
-from tests.accounts.conftest import PASSWORD, as_role  # noqa: F401  (fixture)
+from tests.accounts.conftest import PASSWORD
 from tests.accounts.scope_world import B_VILLAGE, build_county_b
 from tests.cadre.conftest import field_error
 from tests.conftest import ApiClient
