@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,6 +14,7 @@ from jobmatch.people.models import Household
 from jobmatch.placements import service as placements
 from tests import factories
 from tests.cadre.conftest import sewing_post
+from tests.test_page_languages import assert_english
 from workshops.settings import today as china_today
 
 
@@ -101,3 +103,21 @@ def test_the_home_shows_days_since_the_last_contact_and_empties_as_work_is_done(
     # The bureau sees the county's lists: 城西村's alert and laborer too.
     bureau = log_in("bureau").get("/today").get_data(as_text=True)
     assert "长期缺勤" in _section(bureau, "alerts") and "西丁" in _section(bureau, "idle")
+
+
+def test_the_home_the_village_page_and_the_contact_log_in_english(log_in, as_role, county):
+    east, _referral = _world(county)
+    assert as_role("cadre").post(f"/api/v1/households/{east.id}/contacts", json={"method": "phone"}).status_code == 201
+    client = log_in("cadre", "en")
+    assert client.get("/lang/en").status_code == 302
+    pages = {
+        "/today": "Today's work",
+        "/villages": "Household goal: ",
+        f"/households/{east.id}": "Phone call · cadre",
+        "/households?lost_month=2026-11": "Households that lost their last worker in 2026-11",
+        "/monitoring/alerts": "Last contact: ",
+    }
+    for path, english in pages.items():
+        page = client.get(path).get_data(as_text=True)
+        assert english in html.unescape(page), path
+        assert_english(page)
