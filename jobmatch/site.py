@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import g, redirect, render_template, url_for
+from flask import g, render_template
+
+from jobmatch.cadre.day import home as cadre_home
 
 bp = APIBlueprint("site", __name__, enable_openapi=False)
 
@@ -13,6 +15,6 @@ def index():
     """Front page / 首页"""
     user = g.get("user")
     if user is not None and user.role.value == "cadre":
-        # A cadre's day starts with what is waiting for them.
-        return redirect(url_for("cadre_day.home"))
+        # A cadre's day starts with what is waiting for them: the to-do home (also at /today).
+        return cadre_home()
     return render_template("index.html")

@@ -239,6 +239,10 @@ class ContactOut(Schema):
     created_at = DateTime()
 
 
+# One page schema for both lists: the spec registers each schema class once.
+ContactPage = page_schema(ContactOut, "ContactPage")
+
+
 class ContactQuery(PageQuery):
     class Meta:
         exclude = ("q", "region")
@@ -247,7 +251,7 @@ class ContactQuery(PageQuery):
 @bp.get("/households/<int:household_id>/contacts")
 @bp.auth_required(token_auth, roles=MONITORING_STAFF)
 @bp.input(ContactQuery, location="query", arg_name="query")
-@bp.output(page_schema(ContactOut, "ContactPage"))
+@bp.output(ContactPage)
 def list_household_contacts(household_id: int, query: dict):
     """Calls and visits to a household and its laborers, the latest first / 农户的联系记录"""
     household = get_in_scope(Household, household_id, "Household", "农户")
@@ -268,7 +272,7 @@ def create_household_contact(household_id: int, data: dict):
 @bp.get("/laborers/<int:laborer_id>/contacts")
 @bp.auth_required(token_auth, roles=MONITORING_STAFF)
 @bp.input(ContactQuery, location="query", arg_name="query")
-@bp.output(page_schema(ContactOut, "LaborerContactPage"))
+@bp.output(ContactPage)
 def list_laborer_contacts(laborer_id: int, query: dict):
     """Calls and visits to a laborer, the latest first / 劳动力的联系记录"""
     laborer = get_in_scope(Laborer, laborer_id, "Laborer", "劳动力")

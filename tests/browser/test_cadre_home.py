@@ -35,7 +35,7 @@ def test_a_cadre_lands_on_the_home_opens_an_alert_and_logs_a_call_from_the_card(
     alert_id = _an_open_alert()
     log_in(phone, "cadre")
     phone.wait_for_load_state()
-    assert phone.url.endswith("/today")
+    assert phone.url.endswith("/")
     assert "今日待办" in phone.text_content("h1")
     assert "1 条预警待处理" in " ".join(phone.text_content(".todo-counts").split())
     assert fits_the_screen(phone)
