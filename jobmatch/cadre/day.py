@@ -132,8 +132,13 @@ def home():
 def _contact_helpers() -> dict:
     """For the household, laborer and alert pages: a blank contact form, and the log of a household or laborer."""
 
-    def new_contact_form(household: Household, laborer: Laborer | None = None, next: str | None = None):
-        return contact_form(household, _members(household), laborer, next=next or "")
+    def new_contact_form(
+        household: Household, laborer: Laborer | None = None, next: str | None = None, members: list | None = None
+    ):
+        # A page that has the members at hand passes them (the inbox: one query for every card).
+        return contact_form(
+            household, members if members is not None else _members(household), laborer, next=next or ""
+        )
 
     def contact_log(household_id: int | None = None, laborer_id: int | None = None, limit: int = 50):
         query = contacts.listed(household_id=household_id, laborer_id=laborer_id).limit(limit)
