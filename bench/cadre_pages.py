@@ -45,6 +45,8 @@ def main() -> None:
         listing = client.get("/laborers").get_data(as_text=True)
         laborer = re.search(r'href="/laborers/(\d+)"', listing).group(1)
         for path in (
+            "/today",
+            "/monitoring/alerts",
             "/villages",
             "/laborers",
             "/laborers?q=王",

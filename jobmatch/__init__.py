@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.accounts.views import bp as accounts_pages
     from jobmatch.api import openapi, problems
     from jobmatch.bureau.views import bp as bureau_home
+    from jobmatch.cadre.day import bp as cadre_day
     from jobmatch.cadre.views import bp as cadre_pages
     from jobmatch.matches.api import bp as matches_api
     from jobmatch.monitoring.api import bp as monitoring_api
@@ -94,6 +95,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         roster_pages,
         monitoring_pages,
         cadre_pages,
+        cadre_day,
         bureau_pages,
         bureau_home,
         site,

@@ -18,6 +18,7 @@ class MenuItem:
 ALL_STAFF = frozenset({"admin", "bureau", "cadre"})
 MENU = (
     MenuItem("bureau.today", _l("今日"), frozenset({"bureau"})),
+    MenuItem("cadre_day.home", _l("待办"), frozenset({"cadre"})),
     MenuItem("cadre_pages.villages", _l("我的村"), frozenset({"cadre"})),
     MenuItem("cadre_pages.laborers", _l("劳动力"), ALL_STAFF),
     MenuItem("bureau_pages.openings", _l("岗位"), frozenset({"admin", "bureau", "cadre"})),

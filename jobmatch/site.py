@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import redirect, render_template, url_for
-from flask_login import current_user
+from flask import g, redirect, render_template, url_for
+
+from jobmatch.cadre.day import home as cadre_home
 
 bp = APIBlueprint("site", __name__, enable_openapi=False)
 
@@ -12,7 +13,11 @@ bp = APIBlueprint("site", __name__, enable_openapi=False)
 @bp.get("/")
 def index():
     """Front page / 首页"""
-    if current_user.is_authenticated and current_user.role.value == "bureau":
+    user = g.get("user")
+    if user is not None and user.role.value == "bureau":
         # The bureau's day starts with its tasks.
         return redirect(url_for("bureau.today"))
+    if user is not None and user.role.value == "cadre":
+        # A cadre's day starts with what is waiting for them: the to-do home (also at /today).
+        return cadre_home()
     return render_template("index.html")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from jobmatch.accounts.models import User, user_regions, workshop_managers
 from jobmatch.errors import FieldError, NotFound, Problem
 from jobmatch.extensions import db
-from jobmatch.monitoring.models import Alert
+from jobmatch.monitoring.models import Alert, Contact
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment, Referral, SubsidyClaim
 from jobmatch.posts.models import Employer, Opening
@@ -197,6 +197,11 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         if manager:
             return sa.false()
         return Alert.village_id.in_(_visible_villages(scope))
+    if model is Contact:
+        # The contact log is the village's follow-up, seen as its alerts are.
+        if manager:
+            return sa.false()
+        return Contact.village_id.in_(_visible_villages(scope))
     if model is AttendanceClosure:
         if manager:
             # Their workshop's closures, and the county-wide ones of its county (codes share 6 digits).

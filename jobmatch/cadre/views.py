@@ -23,8 +23,8 @@ from jobmatch.extensions import db
 from jobmatch.geo import DIVISION_CODE
 from jobmatch.i18n import current_language
 from jobmatch.matches import service as matches_service
+from jobmatch.monitoring import contacts, indicators
 from jobmatch.monitoring import goal as household_goal
-from jobmatch.monitoring import indicators
 from jobmatch.people import queries as people_queries
 from jobmatch.people import service as people
 from jobmatch.people.models import Household, Laborer
@@ -75,6 +75,12 @@ def _coded(name: str, enum: type) -> str | None:
     return value if value in enum.__members__ else None
 
 
+def _month_arg(name: str) -> str | None:
+    """A month filter (YYYY-MM) from the query string; anything else is ignored."""
+    value = (request.args.get(name) or "").strip()
+    return value if household_goal.MONTH.match(value) else None
+
+
 def _village_arg() -> str | None:
     code = text.normalize_digits(request.values.get("village") or "")
     return code if DIVISION_CODE.match(code) else None
@@ -96,7 +102,17 @@ def villages():
     page = crud.page_of(people_queries.regions({"level": RegionLevel.village.value, "q": q}), _page_number(), PAGE_SIZE)
     today = china_today()
     counts = {village.id: indicators.compute(village.code, today) for village in page["items"]}
-    return render_template("cadre/villages.html", page=page, counts=counts, q=q, today=today)
+    ids = [village.id for village in page["items"]]
+    return render_template(
+        "cadre/villages.html",
+        page=page,
+        counts=counts,
+        goals=household_goal.counts_by_village(ids, today),
+        contact_ages=contacts.willing_households(ids, today),
+        month=today.strftime("%Y-%m"),
+        q=q,
+        today=today,
+    )
 
 
 # --- households ----------------------------------------------------------------------------------------------------
@@ -112,14 +128,26 @@ def households():
         "category": _coded("category", HouseholdCategory),
         "risk_level": _coded("risk_level", RiskLevel),
         "goal": _coded("goal", household_goal.Goal),
+        "lost_month": _month_arg("lost_month"),
     }
     today = china_today()
     query = people_queries.households(filters).options(selectinload(Household.laborers))
-    if filters["goal"]:
-        query = query.where(household_goal.condition(household_goal.Goal(filters["goal"]), today))
+    query = household_goal.filtered(query, filters["goal"], filters["lost_month"], today)
     page = crud.page_of(query, _page_number(), PAGE_SIZE)
-    goals = household_goal.of_households([h.id for h in page["items"]], today)
-    return render_template("cadre/households.html", page=page, filters=filters, villages=_villages(), goals=goals)
+    ids = [h.id for h in page["items"]]
+    goals = household_goal.of_households(ids, today)
+    lost = household_goal.lost_last_worker(filters["lost_month"]) if filters["lost_month"] else {}
+    last_contacts = contacts.last_of_households(ids)
+    return render_template(
+        "cadre/households.html",
+        page=page,
+        filters=filters,
+        villages=_villages(),
+        goals=goals,
+        lost=lost,
+        last_contacts=last_contacts,
+        today=today,
+    )
 
 
 @bp.get("/households/<int:household_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Date, DateTime, Dict, Float, List, Nested, String
 from apiflask.validators import Length
-from flask import Response
+from flask import Response, g
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
@@ -13,8 +13,9 @@ from jobmatch.api.auth import PEOPLE_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
 from jobmatch.idempotency import idempotent
-from jobmatch.monitoring import consistency, indicators, service
-from jobmatch.monitoring.models import KIND_ZH, STATUS_ZH, Alert, AlertKind, AlertStatus
+from jobmatch.monitoring import consistency, contacts, indicators, service
+from jobmatch.monitoring.models import KIND_ZH, STATUS_ZH, Alert, AlertKind, AlertStatus, ContactMethod
+from jobmatch.people.models import Household, Laborer
 
 bp = APIBlueprint("monitoring_api", __name__, url_prefix="/api/v1", tag="Monitoring · 监测预警")
 
@@ -212,3 +213,78 @@ def consistency_report(query: dict):
     if query.get("region"):
         indicators.region_for(query["region"])
     return consistency.report(query.get("region"), query.get("as_of"))
+
+
+# --- the contact log ------------------------------------------------------------------------------------------------
+
+
+class ContactIn(Schema):
+    method = coded(
+        ContactMethod, required=True, metadata={"description": "phone（电话）, visit（走访）, other（其他）"}
+    )
+    contacted_on = Date(metadata={"description": "联系日期，默认今天；不能晚于今天 / default today"})
+    note = String(allow_none=True, validate=Length(max=contacts.MAX_NOTE_CHARS), metadata={"description": "情况记录"})
+
+
+class ContactOut(Schema):
+    id = Integer()
+    household_id = Integer()
+    laborer_id = Integer(allow_none=True)
+    contacted_on = Date()
+    method = String()
+    method_zh = mm.Function(lambda c: contacts.METHOD_ZH[c.method])
+    note = String(allow_none=True)
+    user_id = Integer()
+    user_name = mm.Function(lambda c: c.user.name)
+    created_at = DateTime()
+
+
+# One page schema for both lists: the spec registers each schema class once.
+ContactPage = page_schema(ContactOut, "ContactPage")
+
+
+class ContactQuery(PageQuery):
+    class Meta:
+        exclude = ("q", "region")
+
+
+@bp.get("/households/<int:household_id>/contacts")
+@bp.auth_required(token_auth, roles=MONITORING_STAFF)
+@bp.input(ContactQuery, location="query", arg_name="query")
+@bp.output(ContactPage)
+def list_household_contacts(household_id: int, query: dict):
+    """Calls and visits to a household and its laborers, the latest first / 农户的联系记录"""
+    household = get_in_scope(Household, household_id, "Household", "农户")
+    return page_of(contacts.listed(household_id=household.id), query["page"], query["per_page"])
+
+
+@bp.post("/households/<int:household_id>/contacts")
+@bp.auth_required(token_auth, roles=MONITORING_STAFF)
+@idempotent
+@bp.input(ContactIn, arg_name="data")
+@bp.output(ContactOut, status_code=201)
+def create_household_contact(household_id: int, data: dict):
+    """Record a call or visit to a household / 记录与农户的联系"""
+    household = get_in_scope(Household, household_id, "Household", "农户")
+    return contacts.record(household, None, data, g.user.id)
+
+
+@bp.get("/laborers/<int:laborer_id>/contacts")
+@bp.auth_required(token_auth, roles=MONITORING_STAFF)
+@bp.input(ContactQuery, location="query", arg_name="query")
+@bp.output(ContactPage)
+def list_laborer_contacts(laborer_id: int, query: dict):
+    """Calls and visits to a laborer, the latest first / 劳动力的联系记录"""
+    laborer = get_in_scope(Laborer, laborer_id, "Laborer", "劳动力")
+    return page_of(contacts.listed(laborer_id=laborer.id), query["page"], query["per_page"])
+
+
+@bp.post("/laborers/<int:laborer_id>/contacts")
+@bp.auth_required(token_auth, roles=MONITORING_STAFF)
+@idempotent
+@bp.input(ContactIn, arg_name="data")
+@bp.output(ContactOut, status_code=201)
+def create_laborer_contact(laborer_id: int, data: dict):
+    """Record a call or visit to a laborer / 记录与劳动力的联系"""
+    laborer = get_in_scope(Laborer, laborer_id, "Laborer", "劳动力")
+    return contacts.record(laborer.household, laborer, data, g.user.id)

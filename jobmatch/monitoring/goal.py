@@ -7,8 +7,9 @@ when their willingness is not "none", *in work* when an employment of theirs is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -79,3 +80,71 @@ def of_households(household_ids: list[int], day: date) -> dict[int, HouseholdGoa
         goal = Goal.no_willing if not w else (Goal.met if e else Goal.not_met)
         out[household_id] = HouseholdGoal(goal, w, e)
     return out
+
+
+def counts_by_village(village_ids: list[int], day: date) -> dict[int, dict[Goal, int]]:
+    """Households meeting and missing the goal in each village (the indicators' figures, village by village)."""
+    out = {village_id: {Goal.met: 0, Goal.not_met: 0} for village_id in village_ids}
+    if not village_ids:
+        return out
+    for state in (Goal.met, Goal.not_met):
+        rows = db.session.execute(
+            sa.select(Household.village_id, sa.func.count())
+            .where(Household.village_id.in_(village_ids), condition(state, day))
+            .group_by(Household.village_id)
+        ).all()
+        for village_id, count in rows:
+            out[village_id][state] = count
+    return out
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """The first and last day of a month written YYYY-MM (already checked by the caller)."""
+    year, number = (int(part) for part in month.split("-"))
+    first = date(year, number, 1)
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def lost_last_worker(month: str) -> dict[int, date]:
+    """Households whose last member in work stopped during the month (YYYY-MM), with the last day worked.
+
+    A household loses its last worker on day d when an employment of a member ends on d and no member's
+    employment is open on d + 1 (a new job starting the next day is no loss).
+    """
+    first, last = month_bounds(month)
+    ended = db.session.execute(
+        sa.select(Laborer.household_id, Employment.end_date)
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .where(Employment.end_date >= first, Employment.end_date <= last)
+    ).all()
+    if not ended:
+        return {}
+    household_ids = {household_id for household_id, _day in ended}
+    jobs: dict[int, list[tuple[date, date | None]]] = {}
+    for household_id, start, end in db.session.execute(
+        sa.select(Laborer.household_id, Employment.start_date, Employment.end_date)
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .where(Laborer.household_id.in_(household_ids))
+    ):
+        jobs.setdefault(household_id, []).append((start, end))
+    lost: dict[int, date] = {}
+    for household_id, day in ended:
+        after = day + timedelta(days=1)
+        still = any(start <= after and (end is None or end >= after) for start, end in jobs[household_id])
+        if not still and (household_id not in lost or day > lost[household_id]):
+            lost[household_id] = day
+    return lost
+
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def filtered(query: sa.Select, goal: str | None, lost_month: str | None, day: date) -> sa.Select:
+    """A households query narrowed to a state of the goal and to those that lost their last worker in a month
+    (the page's and the API's filters: one meaning)."""
+    if goal:
+        query = query.where(condition(Goal(goal), day))
+    if lost_month:
+        query = query.where(Household.id.in_(list(lost_last_worker(lost_month))))
+    return query

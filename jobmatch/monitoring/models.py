@@ -113,3 +113,31 @@ class AlertRun(Stamped, db.Model):
     # Alerts raised and closed by the run, by kind.
     raised: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     closed: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class ContactMethod(StrEnum):
+    """How a cadre reached a household (联系方式)."""
+
+    phone = "phone"
+    visit = "visit"
+    other = "other"
+
+
+class Contact(Stamped, db.Model):
+    """A call or visit a cadre made to a household, or to one of its laborers (联系记录)."""
+
+    __tablename__ = "contacts"
+
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    laborer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("laborers.id"), index=True)
+    # The household's village when the contact was made: what keeps the log in the village's scope.
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    contacted_on: Mapped[date] = mapped_column()
+    method: Mapped[ContactMethod] = mapped_column(enum_column(ContactMethod, name="contact_method"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    user = relationship("User", foreign_keys=[user_id])
+    laborer = relationship("Laborer")
+
+    __table_args__ = (sa.Index("ix_contacts_household_day", "household_id", "contacted_on"),)

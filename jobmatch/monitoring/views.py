@@ -17,7 +17,7 @@ from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.i18n import message
-from jobmatch.monitoring import indicators, service
+from jobmatch.monitoring import contacts, indicators, service
 from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.service import age_on
@@ -80,6 +80,7 @@ def inbox():
         allowed=service.ALLOWED_NEXT,
         status=status,
         last_run=next(iter(service.latest_runs(1)), None),
+        last_contacts=contacts.last_of_households(household_ids),
     )
 
 

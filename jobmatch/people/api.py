@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, List, String
-from apiflask.validators import Length
+from apiflask.validators import Length, Regexp
 from marshmallow import fields as mm
 
 from jobmatch.accounts.scope import get_in_scope
@@ -12,6 +12,7 @@ from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, PersonalField, coded, mask_id_number, mask_phone, page_schema
 from jobmatch.crud import page_of
 from jobmatch.idempotency import idempotent
+from jobmatch.monitoring.goal import MONTH, Goal, filtered
 from jobmatch.people import queries, service
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.security import limit_reveals
@@ -23,6 +24,7 @@ from jobmatch.vocab import (
     RiskLevel,
     Willingness,
 )
+from workshops.settings import today as china_today
 
 bp = APIBlueprint("people_api", __name__, url_prefix="/api/v1", tag="People · 人员与区划")
 
@@ -125,6 +127,18 @@ class HouseholdOut(Schema):
 class HouseholdQuery(PageQuery):
     category = coded(HouseholdCategory)
     risk_level = coded(RiskLevel)
+    goal = coded(
+        Goal,
+        metadata={
+            "description": "met / not_met (willing, no one in work) / no_willing · 家庭就业目标（与农户页筛选相同）"
+        },
+    )
+    lost_month = String(
+        validate=Regexp(MONTH.pattern, error="Not a valid month (YYYY-MM)."),
+        metadata={
+            "description": "YYYY-MM: households that lost their last worker that month / 当月失去最后一名就业人员的户"
+        },
+    )
 
 
 @bp.post("/households")
@@ -151,7 +165,8 @@ def get_household(household_id: int):
 @bp.output(page_schema(HouseholdOut, "HouseholdPage"))
 def list_households(query: dict):
     """List households / 农户列表"""
-    return page_of(queries.households(query), query["page"], query["per_page"])
+    households = filtered(queries.households(query), query.get("goal"), query.get("lost_month"), china_today())
+    return page_of(households, query["page"], query["per_page"])
 
 
 @bp.patch("/households/<int:household_id>")

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from jobmatch.accounts import passwords
 from jobmatch.posts.models import Opening
 from tests import factories
-from tests.accounts.conftest import PASSWORD, county  # noqa: F401  (fixtures shared with the accounts tests)
+from tests.accounts.conftest import PASSWORD, as_role, county  # noqa: F401  (fixtures shared with the accounts tests)
 from tests.placements.conftest import make_opening
 
 
