@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -182,7 +183,8 @@ SERVICE_WORKER_SCOPE = "/workshops/"
 @bp.get("/workshops/sheet-sw.js")
 def service_worker():
     """The day sheet's offline script / 考勤离线脚本"""
-    response = current_app.send_static_file(SERVICE_WORKER_FILE)
+    script = (Path(current_app.static_folder) / SERVICE_WORKER_FILE).read_bytes()
+    response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = SERVICE_WORKER_SCOPE
     return response
 

@@ -335,6 +335,19 @@
     });
   });
 
+  // Logging out takes the kept copies of the sheet pages (workers' names) off the phone; marks not yet sent
+  // stay, under this user, to be sent at the next login.
+  var logout = document.querySelector("header form[action$='/logout']");
+  if (logout && window.caches) {
+    logout.addEventListener("submit", function (event) {
+      event.preventDefault();
+      caches.keys().then(function (names) {
+        return Promise.all(names.filter(function (name) { return name.indexOf("jobmatch-sheet-") === 0; })
+          .map(function (name) { return caches.delete(name); }));
+      }).catch(function () {}).then(function () { HTMLFormElement.prototype.submit.call(logout); });
+    });
+  }
+
   window.addEventListener("online", function () { refresh().then(sendAll); });
   window.addEventListener("offline", refresh);
 

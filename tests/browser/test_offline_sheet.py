@@ -116,6 +116,12 @@ def test_marks_made_offline_survive_a_reload_and_are_saved_once_when_the_signal_
     assert phone.url == f"{sheet}?date={TODAY.isoformat()}"
     screenshot(phone, "offline-sheet-synced-phone")
 
+    # Logging out takes the kept pages (workers' names) off the phone.
+    assert phone.evaluate("caches.keys()")
+    with phone.expect_navigation():
+        phone.click("header button:has-text('退出')")
+    assert phone.evaluate("caches.keys()") == []
+
 
 def test_marks_kept_when_the_browser_closes_without_signal(browser, live_server, county, tmp_path):
     """The phone dies with the marks unsent: the next start, still without signal, opens the sheet with them."""
