@@ -131,10 +131,10 @@
       var n = queued.reduce(function (sum, k) { return sum + k.record.entries.length; }, 0);
       var drafted = kept.filter(function (k) { return k.kind === "d" && k.record.day === day; })[0];
       var parts = [];
-      if (!navigator.onLine) { parts.push(text("offline")); }
       if (n) { parts.push(text("pending", n)); }
       var changed = drafted ? Object.keys(drafted.record.lines).length : 0;
       if (changed) { parts.push(text("draft", changed)); }
+      if (!navigator.onLine) { parts.push(text("offline")); }
       banner.textContent = parts.join(" ");
       queued.forEach(function (k) {
         var r = k.record;
