@@ -136,17 +136,24 @@
       if (changed) { parts.push(text("draft", changed)); }
       if (!navigator.onLine) { parts.push(text("offline")); }
       banner.textContent = parts.join(" ");
-      queued.forEach(function (k) {
+      // Other days (and refused saves) each get a line with a link to their sheet.
+      kept.forEach(function (k) {
         var r = k.record;
-        if (r.day !== day || r.problem) {
-          var p = document.createElement("p");
-          var a = document.createElement("a");
-          a.href = form.getAttribute("action") + "?date=" + r.day;
-          a.textContent = r.day;
-          p.appendChild(a);
-          p.appendChild(document.createTextNode(" " + text("pending", r.entries.length) + (r.problem ? " · " + r.problem : "")));
-          banner.appendChild(p);
+        var what;
+        if (k.kind === "q" && (r.day !== day || r.problem)) {
+          what = text("pending", r.entries.length) + (r.problem ? " · " + r.problem : "");
+        } else if (k.kind === "d" && r.day !== day && Object.keys(r.lines).length) {
+          what = text("draft", Object.keys(r.lines).length);
+        } else {
+          return;
         }
+        var p = document.createElement("p");
+        var a = document.createElement("a");
+        a.href = form.getAttribute("action") + "?date=" + r.day;
+        a.textContent = r.day;
+        p.appendChild(a);
+        p.appendChild(document.createTextNode(" " + what));
+        banner.appendChild(p);
       });
       if (banner.dataset.needsLogin === "1") {
         var again = document.createElement("p");
@@ -188,11 +195,22 @@
     });
   }
 
-  function problemText(body) {
+  // The worker of an entry, by the name on this page's sheet ("" if not on it).
+  function workerName(laborerId) {
+    var input = form.querySelector("input[name=laborer][value='" + laborerId + "']");
+    var legend = input && input.closest("fieldset").querySelector("legend");
+    return legend && legend.firstChild ? legend.firstChild.textContent.trim() : "";
+  }
+
+  function problemText(body, record) {
     var errors = (body && body.errors) || [];
     var zh = document.documentElement.lang !== "en";
     if (!errors.length) { return body ? (zh ? body.title_zh : body.title) || "" : ""; }
-    return errors.map(function (e) { return zh ? e.zh : e.en; }).join("；");
+    return errors.map(function (e) {
+      var at = /^entries\.(\d+)\./.exec(e.field || "");
+      var who = at && record.entries[Number(at[1])] ? workerName(record.entries[Number(at[1])].laborer_id) : "";
+      return (who ? who + (zh ? "：" : ": ") : "") + (zh ? e.zh : e.en);
+    }).join(zh ? "；" : "; ");
   }
 
   // Send one kept save: "saved", "offline" (try later), "login" (the session ended) or "refused".
@@ -216,7 +234,7 @@
           return freshToken().then(function () { return send(k, true); });
         }
         if (body && (body.errors || []).some(function (e) { return e.code === "in_progress"; })) { return "offline"; }
-        record.problem = problemText(body) || String(response.status);
+        record.problem = problemText(body, record) || String(response.status);
         return kv.set(k.key, record, store).then(function () { return "refused"; });
       });
     }, function () { return "offline"; });

@@ -3,11 +3,14 @@ survive a reload and the browser closing, and are saved once when the signal ret
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from jobmatch.accounts.models import IdempotentRequest
 from jobmatch.extensions import db
+from jobmatch.placements.models import Employment
 from tests.accounts.conftest import PASSWORD
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, TIMEOUT_MS, fits_the_screen, log_in, screenshot
 from tests.workshops.conftest import TODAY, employ, today  # noqa: F401  (every test's "today")
@@ -177,3 +180,27 @@ def test_marks_kept_when_the_browser_closes_without_signal(browser, live_server,
         assert _changes() == 3
     finally:
         context.close()
+
+
+def test_a_save_refused_when_the_signal_returns_stays_on_the_phone_with_the_reason(phone, county):
+    """While the phone had no signal, the bureau recorded that 西丙 left the workshop yesterday: the kept save
+    is refused, nothing is written, and the banner names the worker and why; the marks stay on the sheet."""
+    workers = _workers(county)
+    context = phone.context
+    log_in(phone, "manager")
+    _open_sheet(phone)
+    context.set_offline(True)
+    _mark(phone, workers)
+    phone.click("button:has-text('保存考勤')")
+    expect(phone.locator("#offline-banner")).to_contain_text("未同步 3 条")
+
+    employment = db.session.scalar(sa.select(Employment).where(Employment.laborer_id == workers["west"].id))
+    employment.end_date = TODAY - timedelta(days=1)
+    db.session.commit()
+
+    context.set_offline(False)
+    expect(phone.locator("#offline-banner")).to_contain_text("西丙：该劳动力当天不在本车间就业")
+    expect(phone.locator("#offline-banner")).to_contain_text("未同步 3 条")
+    assert _saved() == []
+    assert _marked(phone, workers)
+    screenshot(phone, "offline-sheet-refused-phone")
