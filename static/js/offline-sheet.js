@@ -22,6 +22,9 @@
   var csrf = (document.querySelector("meta[name=csrf-token]") || {}).content || "";
   var editable = !!form.querySelector("button[type=submit]");
   var syncing = false;
+  // A phone on a weak signal may never say it went offline: kept saves are tried again this often.
+  var RETRY_MS = 60 * 1000;
+  var retry = null;
 
   function text(name, n) { return (banner.getAttribute("data-" + name) || "").replace("{n}", n); }
   function queuedKey(d) { return "q:" + prefix + d; }
@@ -253,6 +256,8 @@
       }, Promise.resolve([]));
     }).then(function (results) {
       syncing = false;
+      clearTimeout(retry);
+      if (results.some(function (r) { return r.result === "offline"; })) { retry = setTimeout(sendAll, RETRY_MS); }
       banner.dataset.needsLogin = results.some(function (r) { return r.result === "login"; }) ? "1" : "";
       var sent = results.filter(function (r) { return r.result === "saved"; });
       if (sent.length) {
@@ -326,6 +331,9 @@
     kv.set(k.key, record, store).then(function () {
       return kv.del(draftKey(day), store);
     }).then(function () {
+      // Kept on the phone from here on, whatever the signal does.
+      return refresh();
+    }).then(function () {
       return send(k);
     }).then(function (result) {
       if (result === "saved") {
@@ -367,6 +375,9 @@
   }
 
   window.addEventListener("online", function () { refresh().then(sendAll); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { refresh().then(function (n) { if (n) { sendAll(); } }); }
+  });
   window.addEventListener("offline", refresh);
 
   notice(sessionStorage.getItem("jobmatch-synced"));

@@ -40,11 +40,25 @@ function offlinePage() {
   return new Response(body, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
+// On a weak signal the network may take minutes to fail: after this long the kept copy is shown (the answer,
+// if it comes, still renews the copy for next time).
+var NETWORK_WAIT_MS = 8000;
+
 function sheetPage(request) {
   return caches.open(CACHE).then(function (cache) {
-    return fetchAndKeep(request, cache).catch(function () {
-      return cache.match(request, { ignoreVary: true }).then(function (kept) { return kept || offlinePage(); });
+    var network = fetchAndKeep(request, cache);
+    var kept = function () {
+      return cache.match(request, { ignoreVary: true });
+    };
+    var slow = new Promise(function (resolve) {
+      setTimeout(function () {
+        kept().then(function (copy) { if (copy) { resolve(copy); } });
+      }, NETWORK_WAIT_MS);
     });
+    var failed = network.catch(function () {
+      return kept().then(function (copy) { return copy || offlinePage(); });
+    });
+    return Promise.race([failed, slow]);
   });
 }
 
