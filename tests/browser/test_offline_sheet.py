@@ -204,3 +204,34 @@ def test_a_save_refused_when_the_signal_returns_stays_on_the_phone_with_the_reas
     assert _saved() == []
     assert _marked(phone, workers)
     screenshot(phone, "offline-sheet-refused-phone")
+
+
+def test_the_sheet_can_be_installed_on_the_home_screen(phone, county):
+    log_in(phone, "manager")
+    _open_sheet(phone)
+    cdp = phone.context.new_cdp_session(phone)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # A test's browser context is a private window, where nothing installs; the page itself has nothing wrong.
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == []
+
+
+def test_without_javascript_the_sheet_saves_as_before(browser, live_server, county):
+    context = browser.new_context(
+        base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", java_script_enabled=False
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        log_in(page, "manager")
+        page.goto("/attendance")
+        assert page.is_hidden("#offline-banner")
+        west = county["west"]
+        page.click(f"label[for=s-{west.id}-absent]")
+        with page.expect_navigation():
+            page.click("button:has-text('保存考勤')")
+        assert "已保存" in page.text_content(".flash.success")
+        assert _saved() == [(west.id, "absent")]
+    finally:
+        context.close()
