@@ -21,3 +21,10 @@ cp node_modules/echarts/dist/echarts.min.js "$dest/echarts.min.js"
 cp node_modules/echarts/LICENSE "$dest/LICENSE"
 cp node_modules/echarts/NOTICE "$dest/NOTICE"
 echo "vendored echarts $(version echarts) into $dest"
+
+# idb-keyval for the workshop manager's offline day sheet: marks kept in IndexedDB until they are sent.
+dest=static/vendor/idb-keyval
+mkdir -p "$dest"
+cp node_modules/idb-keyval/dist/umd.js "$dest/idb-keyval.umd.js"
+cp node_modules/idb-keyval/LICENCE "$dest/LICENCE"
+echo "vendored idb-keyval $(version idb-keyval) into $dest"

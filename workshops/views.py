@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -107,6 +108,7 @@ def _render_sheet(workshop: Workshop, day: date, form: SheetForm, submitted: dic
         buttons=STATUS_BUTTONS,
         previous=day - timedelta(days=1),
         following=day + timedelta(days=1) if day < settings.today() else None,
+        offline_scope=SERVICE_WORKER_SCOPE,
     ), status
 
 
@@ -170,6 +172,44 @@ def _who(field: str, entries: list[dict]) -> str:
         laborer = db.session.get(Laborer, entries[int(parts[1])]["laborer_id"])
         return _("%(name)s：", name=laborer.name) if laborer else ""
     return ""
+
+
+# The day sheet's service worker: a static file, served under /workshops/ so that it may keep the workshop
+# pages for use without signal (a script's scope is at most its own folder, unless this header widens it).
+SERVICE_WORKER_FILE = "js/sheet-sw.js"
+SERVICE_WORKER_SCOPE = "/workshops/"
+
+
+@bp.get("/workshops/sheet-sw.js")
+def service_worker():
+    """The day sheet's offline script / 考勤离线脚本"""
+    script = (Path(current_app.static_folder) / SERVICE_WORKER_FILE).read_bytes()
+    response = current_app.response_class(script, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = SERVICE_WORKER_SCOPE
+    return response
+
+
+@bp.get("/workshops/<int:workshop_id>/attendance/manifest.webmanifest")
+@roles_required(*READERS)
+def manifest(workshop_id: int):
+    """The day sheet as an app on the phone's home screen / 考勤应用清单"""
+    workshop = _workshop(workshop_id)
+    start = url_for("workshop_pages.sheet", workshop_id=workshop.id)
+    response = jsonify(
+        {
+            "name": _("%(workshop)s 考勤", workshop=workshop.name),
+            "short_name": _("考勤"),
+            "id": start,
+            "start_url": start,
+            "scope": SERVICE_WORKER_SCOPE,
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b6bcb",
+            "icons": [{"src": url_for("static", filename="favicon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+        }
+    )
+    response.mimetype = "application/manifest+json"
+    return response
 
 
 @bp.get("/workshops/<int:workshop_id>/attendance/month")

@@ -133,6 +133,8 @@ MATRIX: dict[str, set[str] | str] = {
     "workshop_pages.check_in": ATTENDANCE_KEEPERS,
     "workshop_pages.do_check_in": ATTENDANCE_KEEPERS,
     "workshop_pages.scan": ATTENDANCE_KEEPERS,
+    "workshop_pages.service_worker": PUBLIC,
+    "workshop_pages.manifest": ATTENDANCE_READERS,
     "rosters_api.import_roster": PEOPLE,
     "rosters_api.export_roster": ALL,
     "roster_pages.upload": PEOPLE,
