@@ -121,7 +121,7 @@ def record_laborer_contact(laborer_id: int):
 @bp.get("/today")
 @roles_required(*STAFF)
 def home():
-    """Today's work / 今日待办"""
+    """Today's tasks / 今日待办"""
     today = china_today()
     return render_template(
         "cadre/home.html", day=todo.cadre_day(today), today=today, labels=labels, kind_labels=KIND_LABELS

@@ -110,7 +110,7 @@ def test_the_home_the_village_page_and_the_contact_log_in_english(log_in, as_rol
     client = log_in("cadre", "en")
     assert client.get("/lang/en").status_code == 302
     pages = {
-        "/today": "Today's work",
+        "/today": "Today's tasks",
         "/villages": "Household goal: ",
         f"/households/{east.id}": "Phone call · cadre",
         "/households?lost_month=2026-11": "Households that lost their last worker in 2026-11",
