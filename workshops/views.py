@@ -307,11 +307,13 @@ def workshop_cards(workshop_id: int):
     )
 
 
-@bp.get("/workshops/<int:workshop_id>/cards.pdf")
+@bp.post("/workshops/<int:workshop_id>/cards.pdf")
 @roles_required(*READERS)
 def workshop_cards_pdf(workshop_id: int):
-    """Print all of a workshop's cards (A4, 10 a page) / 打印车间全部卡片"""
+    """Print all of a workshop's cards (A4, 10 a page; issues whoever has none a code) / 打印车间全部卡片"""
     workshop = _workshop(workshop_id)
+    if not CardForm().validate_on_submit():
+        return redirect(url_for("workshop_pages.workshop_cards", workshop_id=workshop.id))
     body, _count = cards.sheet(cards.workshop_laborers(workshop), f"{workshop.name} 就业码", workshop)
     return _pdf(body, f"cards-workshop-{workshop.id}.pdf")
 
@@ -332,11 +334,13 @@ def village_cards(region_id: int):
     )
 
 
-@bp.get("/villages/<int:region_id>/cards.pdf")
+@bp.post("/villages/<int:region_id>/cards.pdf")
 @roles_required(*VILLAGE_STAFF)
 def village_cards_pdf(region_id: int):
-    """Print all of a village's cards (A4, 10 a page) / 打印本村全部卡片"""
+    """Print all of a village's cards (A4, 10 a page; issues whoever has none a code) / 打印本村全部卡片"""
     village = _village(region_id)
+    if not CardForm().validate_on_submit():
+        return redirect(url_for("workshop_pages.village_cards", region_id=village.id))
     body, _count = cards.sheet(cards.village_laborers(village), f"{village.name} 就业码")
     return _pdf(body, f"cards-village-{village.id}.pdf")
 

@@ -53,6 +53,11 @@ def _fonts(pdffonts: str) -> list[dict[str, str]]:
     return rows
 
 
+def _print(client, page: str):
+    """Press 打印全部卡片 on a cards page: a form POST (printing issues the first codes)."""
+    return client.post(f"{page}.pdf", data={"csrf_token": _csrf(client, page)})
+
+
 def _live_codes() -> dict[int, str]:
     db.session.expire_all()
     rows = db.session.execute(sa.select(EmploymentCode).where(EmploymentCode.revoked_at.is_(None))).scalars()
@@ -62,7 +67,7 @@ def _live_codes() -> dict[int, str]:
 def test_a_workshops_cards_print_on_a4_ten_a_page_in_an_embedded_chinese_font(client, county, shop, tmp_path, poppler):
     workers = [county["west"], *hire(shop, 11)]
     _login(client, "manager")
-    response = client.get(f"/workshops/{shop.id}/cards.pdf")
+    response = _print(client, f"/workshops/{shop.id}/cards")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     info, pages, fonts = _read_pdf(response.data, tmp_path)
 
@@ -94,7 +99,7 @@ def test_the_cards_page_shows_everyone_with_print_reissue_and_revoke(client, cou
     _login(client, "manager")
     page = client.get(f"/workshops/{shop.id}/cards").get_data(as_text=True)
     assert "城西服装车间 就业码卡片" in page and "打印全部卡片" in page
-    assert f'href="/workshops/{shop.id}/cards.pdf"' in page
+    assert f'action="/workshops/{shop.id}/cards.pdf"' in page
     for worker in workers:
         assert worker.name in page and f'id="card-{worker.id}"' in page
         assert worker.id_number not in page and worker.id_number[-6:] not in page
@@ -148,7 +153,7 @@ def test_revoking_asks_first_then_the_card_stops_and_is_not_printed(client, as_r
     # The card is not silently issued again, nor printed, until someone reissues it.
     again = manager.get(f"/api/v1/laborers/{west.id}/employment-code")
     assert again.status_code == 409 and again.json["errors"][0]["code"] == "revoked"
-    _, pages, _ = _read_pdf(client.get(f"/workshops/{shop.id}/cards.pdf").data, tmp_path)
+    _, pages, _ = _read_pdf(_print(client, f"/workshops/{shop.id}/cards").data, tmp_path)
     text = "".join(pages)
     assert other.name in text and west.name not in text and len(CODE_LINE.findall(text)) == 1
     revokes = db.session.execute(sa.select(AuditEvent.changes).where(AuditEvent.action == "revoke")).scalars().all()
@@ -164,14 +169,14 @@ def test_a_villages_cards_are_its_cadres_and_the_bureaus(client, county, tmp_pat
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "城东村 就业码卡片" in body and all(w.name in body for w in east) and west.name not in body
-    _, pages, _ = _read_pdf(client.get(f"/villages/{village.id}/cards.pdf").data, tmp_path)
+    _, pages, _ = _read_pdf(_print(client, f"/villages/{village.id}/cards").data, tmp_path)
     assert len(pages) == 1 and len(CODE_LINE.findall(pages[0])) == 2 and west.name not in pages[0]
     # Another village, a township, a workshop's page, and a card outside the village: not the cadre's.
     assert client.get(f"/villages/{other.id}/cards").status_code == 404
-    assert client.get(f"/villages/{other.id}/cards.pdf").status_code == 404
+    token = _csrf(client, f"/villages/{village.id}/cards")
+    assert client.post(f"/villages/{other.id}/cards.pdf", data={"csrf_token": token}).status_code == 404
     assert client.get(f"/villages/{county['township'].id}/cards").status_code == 404
     assert client.get(f"/workshops/{county['workshop'].id}/cards").status_code == 403
-    token = _csrf(client, f"/villages/{village.id}/cards")
     assert client.post(f"/laborers/{west.id}/card/reissue", data={"csrf_token": token}).status_code == 404
     assert client.get(f"/laborers/{west.id}/card/revoke").status_code == 404
     assert west.id not in _live_codes()
@@ -184,7 +189,7 @@ def test_each_role_sees_only_its_own_cards_pages(client, county, shop, other_sho
         "manager": {
             f"/workshops/{shop.id}/cards": 200,
             f"/workshops/{other_shop.id}/cards": 404,
-            f"/workshops/{other_shop.id}/cards.pdf": 404,
+            f"POST /workshops/{other_shop.id}/cards.pdf": 404,
             f"/workshops/{b['workshop'].id}/cards": 404,
             f"/villages/{other.id}/cards": 403,
             f"/laborers/{county['east'][0].id}/card/revoke": 404,
@@ -193,11 +198,11 @@ def test_each_role_sees_only_its_own_cards_pages(client, county, shop, other_sho
             f"/workshops/{shop.id}/cards": 200,
             f"/workshops/{other_shop.id}/cards": 200,
             f"/villages/{village.id}/cards": 200,
-            f"/villages/{other.id}/cards.pdf": 200,
+            f"POST /villages/{other.id}/cards.pdf": 200,
             f"/workshops/{b['workshop'].id}/cards": 404,
-            f"/workshops/{b['workshop'].id}/cards.pdf": 404,
+            f"POST /workshops/{b['workshop'].id}/cards.pdf": 404,
             f"/villages/{b['village'].id}/cards": 404,
-            f"/villages/{b['village'].id}/cards.pdf": 404,
+            f"POST /villages/{b['village'].id}/cards.pdf": 404,
             f"/laborers/{b['worker'].id}/card/revoke": 404,
         },
         "admin": {
@@ -208,7 +213,13 @@ def test_each_role_sees_only_its_own_cards_pages(client, county, shop, other_sho
     for role, pages in expected.items():
         client.post("/logout", data={"csrf_token": _csrf(client, "/login")})
         _login(client, role)
-        got = {url: client.get(url).status_code for url in pages}
+        token = _csrf(client, f"/workshops/{shop.id}/cards" if role == "manager" else "/villages")
+        got = {
+            url: (
+                client.post(url[5:], data={"csrf_token": token}) if url.startswith("POST ") else client.get(url)
+            ).status_code
+            for url in pages
+        }
         assert got == pages, role
         if role != "admin":
             assert "弋阳" not in client.get(f"/workshops/{shop.id}/cards").get_data(as_text=True)
