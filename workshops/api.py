@@ -629,6 +629,18 @@ def reissue_employment_code(laborer_id: int):
     return codes.reissue_code(_laborer(laborer_id))
 
 
+@bp.delete("/laborers/<int:laborer_id>/employment-code")
+@bp.auth_required(token_auth)
+@bp.output({}, status_code=204)
+@bp.doc(
+    description="The card stops checking in and is not printed until reissued (POST). Revoking again changes nothing."
+)
+def revoke_employment_code(laborer_id: int):
+    """Revoke the current code with no new one (a card misused or no longer needed) / 作废就业码"""
+    codes.revoke_code(_laborer(laborer_id))
+    return ""
+
+
 @bp.get("/laborers/<int:laborer_id>/employment-code/card.png")
 @bp.auth_required(token_auth)
 @bp.doc(responses={200: {"description": "就业码卡片 PNG", "content": {"image/png": {}}}})

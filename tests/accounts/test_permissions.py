@@ -107,6 +107,7 @@ MATRIX: dict[str, set[str] | str] = {
     "workshops_api.public_welfare_summary": PUBLIC_WELFARE_READERS,
     "workshops_api.get_employment_code": ALL,
     "workshops_api.reissue_employment_code": ALL,
+    "workshops_api.revoke_employment_code": ALL,
     "workshops_api.employment_card_png": ALL,
     "workshops_api.employment_card_pdf": ALL,
     "workshops_api.list_employment_interruptions": ALL,

@@ -161,6 +161,26 @@ def test_revoking_asks_first_then_the_card_stops_and_is_not_printed(client, as_r
     assert manager.post(f"/api/v1/laborers/{west.id}/employment-code").status_code == 201
 
 
+def test_the_api_revokes_a_code_once_and_only_in_scope(as_role, county):
+    west, east = county["west"], county["east"][0]
+    code = codes.display_code(codes.ensure_code(west).code)
+    codes.ensure_code(east)
+    manager = as_role("manager")
+
+    def revoke(laborer) -> int:
+        url = f"/api/v1/laborers/{laborer.id}/employment-code"
+        return manager.client.delete(url, headers=manager.headers).status_code
+
+    assert revoke(east) == 404
+    assert revoke(west) == 204
+    assert revoke(west) == 204
+    assert _live_codes() == {east.id: codes.display_code(codes.live_code(east.id).code)}
+    count = sa.select(sa.func.count()).where(AuditEvent.action == "revoke")
+    assert db.session.execute(count).scalar_one() == 1, "revoking again changes nothing"
+    check_in = manager.post(f"/api/v1/workshops/{county['workshop'].id}/check-in", json={"code": code})
+    assert check_in.status_code == 422
+
+
 def test_a_villages_cards_are_its_cadres_and_the_bureaus(client, county, tmp_path, poppler):
     east, west = county["east"], county["west"]
     village, other = county["village"], county["other"]
