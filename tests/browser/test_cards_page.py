@@ -60,3 +60,15 @@ def test_a_cadre_sees_the_villages_cards_on_a_phone(phone, county):
     assert phone.locator("text=未发卡：打印时发卡").count() == 2
     assert fits_the_screen(phone)
     screenshot(phone, "cards-village-phone")
+
+
+def test_the_month_page_shows_the_days_not_recorded_on_a_phone(phone, county):
+    log_in(phone, "manager")
+    phone.goto(f"/workshops/{county['workshop'].id}/attendance/month?month=2026-04")
+    days = phone.locator("#unrecorded li")
+    # 1–14 April less two Sundays: every working day before today, nothing kept yet.
+    assert days.count() == 12
+    assert "西丙" in days.first.text_content() and "补记" in days.first.text_content()
+    assert "需核查（12）" in phone.text_content("main")
+    assert fits_the_screen(phone)
+    screenshot(phone, "month-unrecorded-days-phone")
