@@ -22,6 +22,9 @@ from workshops import codes, settings
 from workshops.attendance import workshop_employments
 from workshops.models import EmploymentCode, Workshop
 
+# People in one printed PDF (10 pages): a village's hundreds print in parts, each a short request.
+PRINT_PART = 100
+
 
 @dataclass
 class CardLine:

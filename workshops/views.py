@@ -284,6 +284,14 @@ def _village(region_id: int) -> Region:
     return region
 
 
+def _part(laborers: list) -> list:
+    """The part of a long list that 打印 asked for (parts of cards.PRINT_PART people; the first by default)."""
+    part = request.form.get("part", 0, type=int)
+    if part < 0 or part * cards.PRINT_PART >= max(len(laborers), 1):
+        part = 0
+    return laborers[part * cards.PRINT_PART : (part + 1) * cards.PRINT_PART]
+
+
 def _pdf(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename={filename}"
@@ -304,6 +312,7 @@ def workshop_cards(workshop_id: int):
         back=f"workshop-{workshop.id}",
         workshop=workshop,
         form=CardForm(),
+        part_size=cards.PRINT_PART,
     )
 
 
@@ -314,7 +323,7 @@ def workshop_cards_pdf(workshop_id: int):
     workshop = _workshop(workshop_id)
     if not CardForm().validate_on_submit():
         return redirect(url_for("workshop_pages.workshop_cards", workshop_id=workshop.id))
-    body, _count = cards.sheet(cards.workshop_laborers(workshop), f"{workshop.name} 就业码", workshop)
+    body, _count = cards.sheet(_part(cards.workshop_laborers(workshop)), f"{workshop.name} 就业码", workshop)
     return _pdf(body, f"cards-workshop-{workshop.id}.pdf")
 
 
@@ -331,6 +340,7 @@ def village_cards(region_id: int):
         back=f"village-{village.id}",
         workshop=None,
         form=CardForm(),
+        part_size=cards.PRINT_PART,
     )
 
 
@@ -341,7 +351,7 @@ def village_cards_pdf(region_id: int):
     village = _village(region_id)
     if not CardForm().validate_on_submit():
         return redirect(url_for("workshop_pages.village_cards", region_id=village.id))
-    body, _count = cards.sheet(cards.village_laborers(village), f"{village.name} 就业码")
+    body, _count = cards.sheet(_part(cards.village_laborers(village)), f"{village.name} 就业码")
     return _pdf(body, f"cards-village-{village.id}.pdf")
 
 

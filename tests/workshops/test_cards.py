@@ -260,3 +260,27 @@ def test_the_png_card_carries_the_name_under_the_code(as_role, county):
     assert band.getextrema()[0] < 128, "the name's line has ink"
     response = as_role("manager").get(f"/api/v1/laborers/{county['west'].id}/employment-code/card.png")
     assert Image.open(BytesIO(response.data)).height == named.height
+
+
+def test_a_long_list_prints_in_parts_each_a_short_request(client, county, shop, tmp_path, poppler, monkeypatch):
+    from workshops import cards
+
+    monkeypatch.setattr(cards, "PRINT_PART", 5)
+    hire(shop, 11)
+    _login(client, "manager")
+    page = client.get(f"/workshops/{shop.id}/cards").get_data(as_text=True)
+    assert "打印全部卡片" not in page
+    assert [re.sub(r"\s+", " ", label) for label in re.findall(r'name="part" value="\d+"[^>]*>([^<]+)<', page)] == [
+        "打印第 1–5 人 (PDF)",
+        "打印第 6–10 人 (PDF)",
+        "打印第 11–12 人 (PDF)",
+    ]
+    token = _csrf(client, f"/workshops/{shop.id}/cards")
+    printed = {}
+    for part in ("0", "1", "2", "99"):
+        response = client.post(f"/workshops/{shop.id}/cards.pdf", data={"csrf_token": token, "part": part})
+        _, pages, _ = _read_pdf(response.data, tmp_path)
+        printed[part] = CODE_LINE.findall("".join(pages))
+    assert [len(printed[part]) for part in ("0", "1", "2", "99")] == [5, 5, 2, 5]
+    assert len(set(printed["0"] + printed["1"] + printed["2"])) == 12, "each person in one part"
+    assert printed["99"] == printed["0"], "a part that does not exist prints the first"
