@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 ensure_venv requirements.txt
+. scripts/debs.sh
+ensure_debs fonts-wqy-microhei
 
 export FLASK_APP=wsgi
 HOST="${HOST:-127.0.0.1}"

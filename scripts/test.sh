@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 ensure_venv requirements-dev.txt
 . scripts/browser.sh
 ensure_browser
+. scripts/debs.sh
+ensure_debs fonts-wqy-microhei poppler-utils
 
 # PostgreSQL asked for but not answering is a failure now, not after the SQLite pass, and never a skip.
 if [ -n "${TEST_DATABASE_URL:-}" ]; then

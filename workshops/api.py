@@ -23,7 +23,7 @@ from jobmatch.idempotency import idempotent
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.queries import contains, in_region, where_all
 from jobmatch.vocab import CertificationStatus, RegionLevel, WageMode
-from workshops import attendance, codes, reports, service, settings
+from workshops import attendance, cards, codes, reports, service, settings
 from workshops.models import AttendanceStatus, EmploymentInterruption, Workshop
 
 bp = APIBlueprint("workshops_api", __name__, url_prefix="/api/v1", tag="Workshops · 帮扶车间")
@@ -280,11 +280,25 @@ class AnomalyOut(Schema):
     count = Integer()
 
 
+class UnrecordedDayOut(Schema):
+    kind = String()
+    date = String()
+    whole_day = Boolean(metadata={"description": "the workshop kept no sheet that day"})
+    laborer_ids = List(Integer())
+    names = List(String())
+    zh = String()
+    en = String()
+
+
 class AnomaliesOut(Schema):
     workshop_id = Integer()
     month = String()
-    count = Integer()
+    count = Integer(metadata={"description": "anomalies and unrecorded days together / 需核查条数"})
     anomalies = List(Nested(AnomalyOut))
+    unrecorded_days = List(
+        Nested(UnrecordedDayOut),
+        metadata={"description": "working days up to yesterday with a worker not recorded / 未记考勤的日子"},
+    )
 
 
 class ChangesQuery(MonthQuery):
@@ -615,9 +629,16 @@ def reissue_employment_code(laborer_id: int):
     return codes.reissue_code(_laborer(laborer_id))
 
 
-def _card_payload(code: str) -> str:
-    """The check-in address a card's QR code carries: the configured public address, not the request's Host."""
-    return settings.public_base_url() + url_for("workshop_pages.scan", code=codes.display_code(code))
+@bp.delete("/laborers/<int:laborer_id>/employment-code")
+@bp.auth_required(token_auth)
+@bp.output({}, status_code=204)
+@bp.doc(
+    description="The card stops checking in and is not printed until reissued (POST). Revoking again changes nothing."
+)
+def revoke_employment_code(laborer_id: int):
+    """Revoke the current code with no new one (a card misused or no longer needed) / 作废就业码"""
+    codes.revoke_code(_laborer(laborer_id))
+    return ""
 
 
 @bp.get("/laborers/<int:laborer_id>/employment-code/card.png")
@@ -625,8 +646,9 @@ def _card_payload(code: str) -> str:
 @bp.doc(responses={200: {"description": "就业码卡片 PNG", "content": {"image/png": {}}}})
 def employment_card_png(laborer_id: int):
     """The employment-code card as PNG / 就业码卡片（图片）"""
-    row = codes.ensure_code(_laborer(laborer_id))
-    return Response(codes.card_png(_card_payload(row.code), row.code), mimetype="image/png")
+    laborer = _laborer(laborer_id)
+    row = codes.ensure_code(laborer)
+    return Response(codes.card_png(cards.card_payload(row.code), row.code, laborer.name), mimetype="image/png")
 
 
 @bp.get("/laborers/<int:laborer_id>/employment-code/card.pdf")
@@ -637,7 +659,9 @@ def employment_card_pdf(laborer_id: int):
     laborer = _laborer(laborer_id)
     row = codes.ensure_code(laborer)
     place = laborer.household.village.name
-    body = codes.card_pdf(_card_payload(row.code), row.code, laborer.name, place, settings.china_date(row.created_at))
+    body = codes.card_pdf(
+        cards.card_payload(row.code), row.code, laborer.name, place, settings.china_date(row.created_at)
+    )
     return Response(body, mimetype="application/pdf")
 
 

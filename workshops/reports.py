@@ -430,7 +430,7 @@ def export_workbook(workshop: Workshop, month: date) -> bytes:
                     float(worker.days),
                     float(worker.hours),
                     worker.pieces,
-                    float(worker.wage) if worker.wage is not None else None,
+                    "未填件数" if worker.pieces_missing else float(worker.wage) if worker.wage is not None else None,
                     "",
                 ]
             )
@@ -463,9 +463,7 @@ def export_workbook(workshop: Workshop, month: date) -> bytes:
     for column in range(5, 5 + days_in_month):
         sheet.column_dimensions[get_column_letter(column)].width = 3.5
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_setup(sheet, header_row)
 
     summary = book.create_sheet("汇总")
     for label, value in (
@@ -492,6 +490,21 @@ def export_workbook(workshop: Workshop, month: date) -> bytes:
     return out.getvalue()
 
 
+def _print_setup(sheet, header_row: int) -> None:
+    """A4 landscape, every column on one page's width, the title and header rows on every printed page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    # As many pages tall as the workers need (0: no limit), so a long list is not shrunk to one page.
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = f"1:{header_row}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
 def _wage_mode(workshop: Workshop) -> str:
     return {"piece": "计件", "day": "计日", "month": "计月"}[workshop.wage_mode.value]
 
@@ -513,7 +526,97 @@ def anomalies(workshop: Workshop, month: date) -> dict[str, Any]:
     items += _identical_patterns(in_month)
     items += _over_capacity(workshop, in_month)
     items += _late_edit_clusters(workshop, first, last)
-    return {"workshop_id": workshop.id, "month": month.strftime("%Y-%m"), "count": len(items), "anomalies": items}
+    unrecorded = unrecorded_days(workshop, month)
+    return {
+        "workshop_id": workshop.id,
+        "month": month.strftime("%Y-%m"),
+        "count": len(items) + len(unrecorded),
+        "anomalies": items,
+        "unrecorded_days": unrecorded,
+    }
+
+
+# Names written out in a flagged day's message; past this, "等 N 人".
+UNRECORDED_NAMES_SHOWN = 5
+
+
+def unrecorded_days(workshop: Workshop, month: date) -> list[dict[str, Any]]:
+    """Working days of the month, up to yesterday, on which a worker employed here has no mark.
+
+    A working day is a day the workshop kept a sheet, or any day but its rest day (REST_WEEKDAY). A
+    worker recorded that day at another workshop has a mark (this one could not record them). The
+    manager sees the days and the names while the month is open, and fills them in (补记) or explains.
+    """
+    first, last = month, min(month_end(month), settings.today() - timedelta(days=1))
+    if last < first:
+        return []
+    employed = db.session.execute(
+        sa.select(Employment.laborer_id, Employment.start_date, Employment.end_date, Laborer.name)
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .where(
+            Employment.workshop_id == workshop.id,
+            Employment.start_date <= last,
+            sa.or_(Employment.end_date.is_(None), Employment.end_date >= first),
+        )
+    ).all()
+    if not employed:
+        return []
+    ids = sorted({row[0] for row in employed})
+    marked: set[tuple[int, date]] = set()
+    kept: set[date] = set()
+    rows = db.session.execute(
+        sa.select(Attendance.laborer_id, Attendance.day, Attendance.workshop_id).where(
+            Attendance.kind == AttendanceKind.workshop,
+            Attendance.day.between(first, last),
+            sa.or_(Attendance.workshop_id == workshop.id, Attendance.laborer_id.in_(ids)),
+        )
+    )
+    for laborer_id, day, workshop_id in rows:
+        marked.add((laborer_id, day))
+        if workshop_id == workshop.id:
+            kept.add(day)
+    rest = int(settings.setting("REST_WEEKDAY") or 0)
+    order = {laborer_id: text.pinyin_key(name) for laborer_id, _, _, name in employed}
+    out = []
+    day = first
+    while day <= last:
+        if day in kept or day.isoweekday() != rest:
+            missing = {
+                laborer_id: name
+                for laborer_id, start, end, name in employed
+                if start <= day and (end is None or end >= day) and (laborer_id, day) not in marked
+            }
+            if missing:
+                out.append(_unrecorded(day, missing, order, whole_day=day not in kept))
+        day += timedelta(days=1)
+    return out
+
+
+def _unrecorded(day: date, missing: dict[int, str], order: dict[int, str], whole_day: bool) -> dict[str, Any]:
+    ids = sorted(missing, key=lambda laborer_id: (order[laborer_id], laborer_id))
+    names = [missing[laborer_id] for laborer_id in ids]
+    shown = "、".join(names[:UNRECORDED_NAMES_SHOWN])
+    shown_en = ", ".join(names[:UNRECORDED_NAMES_SHOWN])
+    more = len(names) - UNRECORDED_NAMES_SHOWN
+    if more > 0:
+        shown += f" 等 {len(names)} 人"
+        shown_en += f" and {more} more"
+    if whole_day:
+        zh, en = (
+            f"{day} 整天没有考勤记录（{len(names)} 人）：{shown}",
+            f"{day}: no attendance kept ({len(names)}): {shown_en}",
+        )
+    else:
+        zh, en = f"{day} {shown} 没有考勤记录", f"{day}: no attendance for {shown_en}"
+    return {
+        "kind": "unrecorded_day",
+        "date": day.isoformat(),
+        "whole_day": whole_day,
+        "laborer_ids": ids,
+        "names": names,
+        "zh": zh,
+        "en": en,
+    }
 
 
 def _without_employment(workshop: Workshop, in_month) -> list[dict[str, Any]]:

@@ -30,6 +30,9 @@ DEFAULTS: dict[str, int | Decimal | None] = {
     "PUBLIC_WELFARE_DEDUCTION_PER_ABSENCE_CNY": Decimal("0"),
     # Working days that a monthly wage is paid for, to estimate the wage of part of a month.
     "WORKING_DAYS_PER_MONTH": 22,
+    # The weekday (ISO: 1 Monday … 7 Sunday) a workshop rests unless it keeps a sheet that day; 0: none.
+    # Every other past day of the month is a working day: a worker with no mark on it is flagged.
+    "REST_WEEKDAY": 7,
     # Anomalies: this many workers or more with the same non-trivial month are suspicious.
     "IDENTICAL_PATTERN_MIN_WORKERS": 5,
     # Anomalies: this many late edits (after the day) made on one day form a cluster.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,15 +21,21 @@ from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Collector, Problem
 from jobmatch.extensions import db
 from jobmatch.i18n import message
-from jobmatch.people.models import Laborer
+from jobmatch.people.models import Laborer, Region
 from jobmatch.placements.models import Employment
-from workshops import attendance, codes, reports, settings
+from jobmatch.vocab import RegionLevel
+from workshops import attendance, cards, codes, reports, settings
 from workshops.models import AttendanceStatus, Workshop
 
 bp = Blueprint("workshop_pages", __name__)
 
 READERS = ("admin", "bureau", "manager")
 KEEPERS = ("admin", "manager")
+# A village's cards: its cadre and the bureau (and admins).
+VILLAGE_STAFF = ("admin", "bureau", "cadre")
+CARD_KEEPERS = ("admin", "bureau", "cadre", "manager")
+# Where a card's reissue or revoke returns to: the workshop's or the village's cards page.
+CARDS_PAGE = re.compile(r"(workshop|village)-(\d{1,12})")
 # The buttons on a worker's line, the common choices first, in the page's language.
 STATUS_BUTTONS = [
     (AttendanceStatus.present.value, _l("出勤")),
@@ -48,6 +55,12 @@ class SheetForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     code = StringField(_l("就业码"), validators=[Length(max=256)])
+
+
+class CardForm(FlaskForm):
+    """Reissue or revoke a card; `back` names the cards page to return to (workshop-<id> or village-<id>)."""
+
+    back = HiddenField()
 
 
 def _workshop(workshop_id: int) -> Workshop:
@@ -227,6 +240,8 @@ def month(workshop_id: int):
         workshop=workshop,
         summary=summary,
         anomalies=found["anomalies"],
+        unrecorded=found["unrecorded_days"],
+        checks=found["count"],
         first=first,
         previous=previous,
         following=following if following <= settings.today() else None,
@@ -293,3 +308,136 @@ def scan():
     if not workshops:
         abort(404)
     return redirect(url_for("workshop_pages.check_in", workshop_id=workshops[0], code=code))
+
+
+# --- employment cards to print ---------------------------------------------------------------
+
+
+def _village(region_id: int) -> Region:
+    try:
+        region = get_in_scope(Region, region_id, "Village", "行政村")
+    except Problem:
+        abort(404)
+    # A cadre's scope includes their township and county: only a village has cards.
+    if region.level != RegionLevel.village:
+        abort(404)
+    return region
+
+
+def _part(laborers: list) -> list:
+    """The part of a long list that 打印 asked for (parts of cards.PRINT_PART people; the first by default)."""
+    part = request.form.get("part", 0, type=int)
+    if part < 0 or part * cards.PRINT_PART >= max(len(laborers), 1):
+        part = 0
+    return laborers[part * cards.PRINT_PART : (part + 1) * cards.PRINT_PART]
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename={filename}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/workshops/<int:workshop_id>/cards")
+@roles_required(*READERS)
+def workshop_cards(workshop_id: int):
+    """A workshop's employment cards to print / 车间就业码卡片"""
+    workshop = _workshop(workshop_id)
+    return render_template(
+        "workshops/cards.html",
+        title=_("%(place)s 就业码卡片", place=workshop.name),
+        lines=cards.lines(cards.workshop_laborers(workshop)),
+        pdf_url=url_for("workshop_pages.workshop_cards_pdf", workshop_id=workshop.id),
+        back=f"workshop-{workshop.id}",
+        workshop=workshop,
+        form=CardForm(),
+        part_size=cards.PRINT_PART,
+    )
+
+
+@bp.post("/workshops/<int:workshop_id>/cards.pdf")
+@roles_required(*READERS)
+def workshop_cards_pdf(workshop_id: int):
+    """Print all of a workshop's cards (A4, 10 a page; issues whoever has none a code) / 打印车间全部卡片"""
+    workshop = _workshop(workshop_id)
+    if not CardForm().validate_on_submit():
+        return redirect(url_for("workshop_pages.workshop_cards", workshop_id=workshop.id))
+    body, _count = cards.sheet(_part(cards.workshop_laborers(workshop)), f"{workshop.name} 就业码", workshop)
+    return _pdf(body, f"cards-workshop-{workshop.id}.pdf")
+
+
+@bp.get("/villages/<int:region_id>/cards")
+@roles_required(*VILLAGE_STAFF)
+def village_cards(region_id: int):
+    """A village's employment cards to print / 本村就业码卡片"""
+    village = _village(region_id)
+    return render_template(
+        "workshops/cards.html",
+        title=_("%(place)s 就业码卡片", place=village.name),
+        lines=cards.lines(cards.village_laborers(village)),
+        pdf_url=url_for("workshop_pages.village_cards_pdf", region_id=village.id),
+        back=f"village-{village.id}",
+        workshop=None,
+        form=CardForm(),
+        part_size=cards.PRINT_PART,
+    )
+
+
+@bp.post("/villages/<int:region_id>/cards.pdf")
+@roles_required(*VILLAGE_STAFF)
+def village_cards_pdf(region_id: int):
+    """Print all of a village's cards (A4, 10 a page; issues whoever has none a code) / 打印本村全部卡片"""
+    village = _village(region_id)
+    if not CardForm().validate_on_submit():
+        return redirect(url_for("workshop_pages.village_cards", region_id=village.id))
+    body, _count = cards.sheet(_part(cards.village_laborers(village)), f"{village.name} 就业码")
+    return _pdf(body, f"cards-village-{village.id}.pdf")
+
+
+def _card_laborer(laborer_id: int) -> Laborer:
+    try:
+        return get_in_scope(Laborer, laborer_id, "Laborer", "劳动力")
+    except Problem:
+        abort(404)
+
+
+def _back(raw: str | None) -> str:
+    """The cards page named by the form (only those two kinds of page: never an address from outside)."""
+    found = CARDS_PAGE.fullmatch(raw or "")
+    if found and found.group(1) == "workshop":
+        return url_for("workshop_pages.workshop_cards", workshop_id=int(found.group(2)))
+    if found:
+        return url_for("workshop_pages.village_cards", region_id=int(found.group(2)))
+    return url_for("workshop_pages.home")
+
+
+@bp.post("/laborers/<int:laborer_id>/card/reissue")
+@roles_required(*CARD_KEEPERS)
+def reissue_card(laborer_id: int):
+    """Reissue a card: the old QR code stops working / 补发就业码卡片"""
+    laborer = _card_laborer(laborer_id)
+    form = CardForm()
+    if form.validate_on_submit():
+        row = codes.reissue_code(laborer)
+        flash(
+            _("已为 %(name)s 补发新卡（%(code)s），旧卡作废", name=laborer.name, code=codes.display_code(row.code)),
+            "success",
+        )
+    return redirect(_back(form.back.data) + f"#card-{laborer.id}")
+
+
+@bp.route("/laborers/<int:laborer_id>/card/revoke", methods=["GET", "POST"])
+@roles_required(*CARD_KEEPERS)
+def revoke_card(laborer_id: int):
+    """Revoke a card after confirming / 作废就业码卡片"""
+    laborer = _card_laborer(laborer_id)
+    form = CardForm(back=request.args.get("back"))
+    if form.validate_on_submit():
+        if codes.revoke_code(laborer) is not None:
+            flash(_("%(name)s 的就业码已作废，扫码不再签到", name=laborer.name), "success")
+        return redirect(_back(form.back.data) + f"#card-{laborer.id}")
+    line = cards.lines([laborer])[0]
+    return render_template(
+        "workshops/card_revoke.html", laborer=laborer, line=line, form=form, back=_back(form.back.data)
+    )

@@ -103,7 +103,7 @@ def test_a_new_workshop_cannot_start_certified(as_role, county):
 def test_the_card_leads_to_the_configured_address_whatever_host_the_request_names(app, as_role, county, monkeypatch):
     """A request's Host header is the caller's choice: a card printed from it could send workers elsewhere."""
     carried = []
-    monkeypatch.setattr(codes, "card_png", lambda payload, code: carried.append(payload) or b"png")
+    monkeypatch.setattr(codes, "card_png", lambda payload, *rest: carried.append(payload) or b"png")
     monkeypatch.setattr(codes, "card_pdf", lambda payload, *rest: carried.append(payload) or b"%PDF")
     manager, west = as_role("manager"), county["west"]
     forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
