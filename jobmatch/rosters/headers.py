@@ -84,7 +84,7 @@ LABORER_COLUMNS: tuple[Column, ...] = (
         ("与户主关系", "与户主的关系", "家庭关系"),
         en="Relation to head",
         note="如 户主、配偶、子女",
-        note_en="e.g. 户主 (head), 配偶 (spouse), 子女 (child)",
+        note_en="e.g. head, spouse, child, in Chinese as the register writes it",
         example="户主",
     ),
     Column(
@@ -101,7 +101,7 @@ LABORER_COLUMNS: tuple[Column, ...] = (
         ("劳动技能", "技能", "专业技能", "技能特长"),
         en="Skills",
         note="多项用顿号、逗号或空格分开",
-        note_en="several skills separated by 、 , or spaces",
+        note_en="several skills separated by commas or spaces",
         example="缝纫、养猪",
     ),
     Column(
@@ -381,7 +381,7 @@ OPENING_COLUMNS: tuple[Column, ...] = (
         ("技能要求", "岗位技能", "所需技能"),
         en="Required skills",
         note="多项用顿号、逗号或空格分开",
-        note_en="several skills separated by 、 , or spaces",
+        note_en="several skills separated by commas or spaces",
         example="缝纫",
     ),
     Column(

@@ -643,12 +643,17 @@ def import_roster(
     dry_run: bool,
     progress: Progress | None = None,
     batch_rows: int | None = None,
+    digest: str | None = None,
 ) -> ImportResult:
     """Import a roster file of `kind` (laborers, households, employers, openings); dry_run writes nothing.
+
+    A commit given the `digest` of the file its dry run checked refuses any other file (check_digest).
 
     `progress(rows done, rows in the file)` is called once the file is read and after every batch.
     """
     result = read_import(kind, data, filename, dry_run=dry_run)
+    if not dry_run:
+        check_digest(result, digest)
     total = len(result.table.rows)
     if progress is not None:
         progress(0, total)
@@ -826,14 +831,14 @@ def report_workbook(result: ImportResult) -> bytes:
     """The file as read, with each row's fate and reasons, and the cells that are wrong highlighted."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("导入结果")
-    extra = ["结果 / result", "字段 / field", "原因", "reason"]
+    extra = ["结果 / result", "列 / column", "原因", "reason", "变更 / changes", "提醒 / notices"]
     header = [WriteOnlyCell(sheet, value=sheets.cell(h)) for h in result.table.headers + extra]
     for cell in header:
         cell.font = HEADER_FONT
     sheet.append(header)
-    fields_of = [c.field if c is not None else None for c in result.table.columns]
+    fields_of = [result.column(c.field)["column"] if c is not None else None for c in result.table.columns]
     for (_, cells), fate in zip(result.table.rows, result.fates, strict=True):
-        bad = {e.field for e in fate.errors}
+        bad = {result.column(e.field)["column"] for e in fate.errors}
         out = []
         for value, field_name in zip(cells, fields_of, strict=True):
             cell = WriteOnlyCell(sheet, value=None if value is UNCOMPUTED else sheets.cell(_plain(value)))
@@ -843,13 +848,22 @@ def report_workbook(result: ImportResult) -> bytes:
             out.append(cell)
         out.append(WriteOnlyCell(sheet, value=f"{FATE_ZH[fate.fate]} / {fate.fate}"))
         # Reasons may quote what was typed.
-        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(e.field for e in fate.errors))))
-        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(e.zh for e in fate.errors))))
-        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(e.en for e in fate.errors))))
+        named = [result.named(e) for e in fate.errors]
+        columns = "; ".join(dict.fromkeys(f"{n['column']} {n['column_en']}".strip() for n in named))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell(columns)))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(n["zh"] for n in named))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(n["en"] for n in named))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(change_text(result, c) for c in fate.changes))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(n.zh for n in fate.notices))))
         sheet.append(out)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def change_text(result: ImportResult, change: dict) -> str:
+    """One change of an updated row as an officer reads it: 务工状态：未就业 → 外出务工."""
+    return f"{result.column(change['field'])['column']}：{change['old'] or '（空）'} → {change['new'] or '（空）'}"
 
 
 def _plain(value: Any) -> Any:

@@ -207,3 +207,22 @@ def _notes(sheet, kind: str, columns: tuple[Column, ...]) -> None:
             cell.alignment = WRAP
     for letter, width in zip("ABCDEF", (24, 20, 12, 36, 36, 48), strict=True):
         sheet.column_dimensions[letter].width = width
+
+
+def page_columns(kind: str) -> list[dict]:
+    """The columns of a roster as the upload page lists them (the template's notes, in short)."""
+    out = []
+    for column in COLUMNS[kind]:
+        out.append(
+            {
+                "header": column.headers[0],
+                "aliases": "、".join(column.headers[1:]),
+                "en": column.en,
+                "key": column.field == KEY_FIELDS[kind],
+                "required": column.required,
+                "note": column.note,
+                "note_en": column.note_en,
+                "accepted": allowed_values(column),
+            }
+        )
+    return out
