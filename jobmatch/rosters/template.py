@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from jobmatch import sheets
-from jobmatch.rosters.headers import BOOL_LABELS, COLUMNS, KEY_FIELDS, Column, accepted_words, header_key, page_words
+from jobmatch.rosters.headers import BOOL_LABELS, COLUMNS, KEY_FIELDS, Column, accepted_words, page_words
 from jobmatch.vocab import (
     EmployerKind,
     EmploymentStatus,
@@ -92,17 +92,20 @@ def example_value(column: Column) -> object:
 
 
 @cache
-def _example_keys(kind: str) -> dict[str, str]:
-    return {c.field: header_key(example_value(c)) for c in COLUMNS[kind]}
+def _example_cells(kind: str) -> dict[str, str]:
+    return {c.field: str(example_value(c)) for c in COLUMNS[kind]}
 
 
 def is_example_row(kind: str, columns: list[Column | None], cells: list) -> bool:
-    """Whether a row is the template's example row as downloaded (the import leaves it out)."""
-    examples = _example_keys(kind)
+    """Whether a row is the template's example row as downloaded (the import leaves it out).
+
+    Cells are compared as written, so a real row differs at its first cell (cheap on a large roster).
+    """
+    examples = _example_cells(kind)
     for column, value in zip(columns, cells, strict=True):
         if column is None:
             continue
-        if header_key("" if value is None else value) != examples.get(column.field, ""):
+        if ("" if value is None else str(value)).strip() != examples.get(column.field, ""):
             return False
     return True
 
