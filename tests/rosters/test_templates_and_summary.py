@@ -305,3 +305,16 @@ def test_the_report_names_the_columns_and_the_changes(as_role, county):
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert "就业意愿" in row["列 / column"] and "Willingness" in row["列 / column"]
+
+
+def test_a_household_change_shows_the_village_and_category_as_the_roster_writes_them(county):
+    header = ["户编号", "行政村", "户类别", "户主姓名"]
+    service.import_roster(
+        "households", xlsx_bytes([header, ["HF-9", "城东村", "脱贫户", "王五"]]), "a.xlsx", dry_run=False
+    )
+    changed = xlsx_bytes([header, ["HF-9", factories.OTHER_VILLAGE_CODE, "边缘户", "王五"]])
+    summary = service.import_roster("households", changed, "b.xlsx", dry_run=True).summary()
+    (updated,) = summary["updated"]
+    changes = {c["column"]: (c["old"], c["new"]) for c in updated["changes"]}
+    assert changes == {"行政村": ("城东村", "城西村"), "户类别": ("脱贫户", "边缘易致贫户")}
+    assert updated["changes"][0]["column_en"] == "Village"
