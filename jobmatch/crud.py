@@ -8,7 +8,9 @@ rejected request changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -37,6 +39,23 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+# Inside `checking()`, saves run every rule and raise what is wrong, but write nothing.
+_checking: ContextVar[bool] = ContextVar("checking", default=False)
+
+
+@contextmanager
+def checking() -> Iterator[None]:
+    """Run saves for their errors only: each raises its Problem as usual, or returns None having changed nothing.
+
+    A roster import uses it to list every error of a row that has a cell it cannot read.
+    """
+    token = _checking.set(True)
+    try:
+        yield
+    finally:
+        _checking.reset(token)
 
 
 def column_state(obj: Any) -> dict:
@@ -71,6 +90,8 @@ def save(
     state = (defaults or {}) | (column_state(obj) if obj is not None else {}) | values
     values |= check(state, errors, obj) or {}
     errors.raise_if_any()
+    if _checking.get():
+        return None
 
     changes: dict[str, Any] = {}
     if obj is None:

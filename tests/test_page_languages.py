@@ -39,6 +39,8 @@ def visible_text(page: str) -> str:
     )
     shown = re.sub(r"<script\b.*?</script>", " ", shown, flags=re.S)
     shown = re.sub(r'<a class="lang"[^>]*>.*?</a>', " ", shown, flags=re.S)
+    # Text marked as Chinese on purpose (lang="zh-CN"): the words a Chinese roster must carry, as it writes them.
+    shown = re.sub(r'<(span|strong) lang="zh-CN">.*?</\1>', " ", shown, flags=re.S)
     hints = " ".join(SHOWN_ATTRIBUTES.findall(shown))
     return html.unescape(re.sub(r"<[^>]+>", " ", shown) + " " + hints)
 

@@ -13,7 +13,7 @@ from flask import Response, g, request, stream_with_context
 
 from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.errors import FieldError, Problem, ValidationFailed
-from jobmatch.rosters import exports, service
+from jobmatch.rosters import exports, service, template
 from jobmatch.rosters.reader import MAX_FILE_BYTES, too_large
 
 bp = APIBlueprint("rosters_api", __name__, url_prefix="/api/v1", tag="Rosters · 名册导入导出")
@@ -32,6 +32,13 @@ IMPORTERS = {
 class ImportQuery(Schema):
     dry_run = Boolean(load_default=True, metadata={"description": "check only, write nothing / 只检查不写入"})
     report = String(load_default="json", validate=OneOf(["json", "xlsx"]))
+    digest = String(
+        load_default=None,
+        metadata={
+            "description": "the SHA-256 the dry run gave (`digest`): a commit of another file is refused / "
+            "检查时的文件摘要，文件不同则拒绝导入"
+        },
+    )
     stream = Boolean(
         load_default=False,
         metadata={
@@ -90,10 +97,14 @@ def import_roster(kind: str, query: dict):
         raise ValidationFailed([FieldError("file", "required", "请选择要导入的文件", "choose a file to import")])
     if query["stream"] and query["report"] == "json":
         result = service.read_import(kind, upload.read(), upload.filename, dry_run=query["dry_run"])
+        if not query["dry_run"]:
+            service.check_digest(result, query["digest"])
         response = Response(stream_with_context(_progress_lines(result)), mimetype=NDJSON_MIMETYPE)
         response.headers["X-Accel-Buffering"] = "no"  # a proxy must pass each line on as it comes
         return response
-    result = service.import_roster(kind, upload.read(), upload.filename, dry_run=query["dry_run"])
+    result = service.import_roster(
+        kind, upload.read(), upload.filename, dry_run=query["dry_run"], digest=query["digest"]
+    )
     if query["report"] == "xlsx":
         body = service.report_workbook(result)
         return _attachment(body, XLSX_MIMETYPE, f"{kind}-import-report.xlsx", "导入结果.xlsx")
@@ -114,6 +125,18 @@ def _progress_lines(result: service.ImportResult) -> Iterator[str]:
         yield json.dumps({"problem": body, "done": len(result.fates), "total": total}, ensure_ascii=False) + "\n"
         return
     yield json.dumps({"result": result.summary()}, ensure_ascii=False) + "\n"
+
+
+@bp.get("/rosters/<kind>/template")
+@bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
+@bp.doc(responses={200: {"description": "名册模板 .xlsx：表头、示例行、填写说明"}})
+def roster_template(kind: str):
+    """The blank roster to fill: headers as the import reads them, an example row, a notes sheet / 下载名册模板"""
+    kind = _kind(kind)
+    if g.user.role not in IMPORTERS[kind]:
+        raise Problem(403, "Forbidden", "无权导入该名册")
+    body = template.template_workbook(kind)
+    return _attachment(body, XLSX_MIMETYPE, f"{kind}-template.xlsx", f"{template.TITLES[kind]}名册模板.xlsx")
 
 
 @bp.get("/rosters/<kind>/export")

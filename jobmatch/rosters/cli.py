@@ -31,8 +31,17 @@ def _run_import(kind: str, path: str, dry_run: bool, report: str | None) -> None
     )
     for fate in result.fates:
         if fate.fate == service.REJECTED:
-            reasons = "; ".join(f"{e.field}: {e.zh} / {e.en}" for e in fate.errors)
-            click.echo(f"  第 {fate.row} 行 row {fate.row}: {reasons}")
+            for error in map(result.named, fate.errors):
+                click.echo(
+                    f"  拒绝 refused 第 {fate.row} 行 row {fate.row} {fate.label}: "
+                    f"{error['column']} {error['column_en']}: {error['zh']} / {error['en']}"
+                )
+        for change in fate.changes:
+            click.echo(
+                f"  变更 changed 第 {fate.row} 行 row {fate.row} {fate.label}: {service.change_text(result, change)}"
+            )
+        for notice in map(result.named, fate.notices):
+            click.echo(f"  提醒 notice 第 {fate.row} 行 row {fate.row} {fate.label}: {notice['zh']} / {notice['en']}")
     if report:
         write_private(report, service.report_workbook(result))
         click.echo(f"报告 / report: {report}")

@@ -11,6 +11,7 @@ number) is fetched once per batch, so a batch costs a few queries, not a few per
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
@@ -27,17 +28,31 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.datetime import from_excel
 
-from jobmatch import sheets, text
+from jobmatch import crud, sheets, text
 from jobmatch.accounts.scope import current_scope, restrict
+from jobmatch.api.common import mask_id_number, mask_phone
 from jobmatch.crud import column_state, finish_deferred
-from jobmatch.errors import Collector, FieldError, Problem
+from jobmatch.errors import FieldError, Problem
 from jobmatch.extensions import db
 from jobmatch.people import service as people
-from jobmatch.people.models import Laborer, Region
+from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.posts import service as posts
 from jobmatch.posts.models import Employer, Opening
-from jobmatch.rosters.headers import BOOL_WORDS, COLUMNS, Column, enum_lookup, header_key
-from jobmatch.rosters.reader import MAX_FILE_BYTES, UNCOMPUTED, Table, read_roster, too_large
+from jobmatch.rosters import template
+from jobmatch.rosters.headers import (
+    BOOL_LABELS,
+    BOOL_WORDS,
+    COLUMNS,
+    KEY_FIELDS,
+    Column,
+    cell_key,
+    column_of,
+    enum_lookup,
+    header_key,
+    in_sheet_words,
+    label,
+)
+from jobmatch.rosters.reader import MAX_FILE_BYTES, UNCOMPUTED, Table, UnreadableRoster, read_roster, too_large
 from jobmatch.vocab import RegionLevel
 from workshops.models import Workshop
 
@@ -56,10 +71,18 @@ FATE_ZH = {CREATED: "新增", UPDATED: "更新", UNCHANGED: "无变化", REJECTE
 
 @dataclass
 class RowFate:
+    """What became of one row: its fate, what the officer knows it by, and why (errors, changes, notices)."""
+
     row: int
     fate: str
     key: str | None = None
     errors: list[FieldError] = field(default_factory=list)
+    # Who or what the row is, as an officer reads it (a name; an ID number only masked).
+    label: str = ""
+    # Updated rows: [{"field", "old", "new"}] by the roster's column fields, personal data masked.
+    changes: list[dict] = field(default_factory=list)
+    # What the officer should check but that does not refuse the row (an ID number from another county).
+    notices: list[FieldError] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"row": self.row, "fate": self.fate, "errors": [e.as_dict() for e in self.errors]}
@@ -71,6 +94,10 @@ class ImportResult:
     dry_run: bool
     table: Table
     fates: list[RowFate] = field(default_factory=list)
+    # The file's SHA-256: a commit from the page names the file its officer checked (see check_digest).
+    digest: str = ""
+    # Rows left out because they are the template's example row, unchanged.
+    examples_skipped: int = 0
 
     @property
     def counts(self) -> dict[str, int]:
@@ -79,14 +106,54 @@ class ImportResult:
             counts[fate.fate] += 1
         return counts
 
+    def column(self, field_name: str) -> dict:
+        """The column a service field is written in: its header as the file writes it, and its English name."""
+        columns = COLUMNS[self.kind]
+        present = {c.field for c in self.table.columns if c is not None}
+        column = column_of(columns, field_name, present)
+        if column is None:
+            return {"column": "", "column_en": ""}
+        written = next(
+            (h.strip() for h, c in zip(self.table.headers, self.table.columns, strict=True) if c is column), ""
+        )
+        return {"column": written or column.headers[0], "column_en": column.en}
+
+    def named(self, error: FieldError) -> dict:
+        """An error of a row as a sheet's user reads it: by its column, in both languages."""
+        columns = COLUMNS[self.kind]
+        return error.as_dict() | {"en": in_sheet_words(error.en, columns)} | self.column(error.field)
+
     def summary(self) -> dict:
+        """What an officer reads before committing: counts, refused rows with every reason by column,
+        changed rows with each change (old → new, personal data masked), and the notices."""
+        rejected = [
+            {"row": f.row, "fate": f.fate, "label": f.label, "errors": [self.named(e) for e in f.errors]}
+            for f in self.fates
+            if f.fate == REJECTED
+        ]
+        updated = [
+            {
+                "row": f.row,
+                "label": f.label,
+                "changes": [change | self.column(change["field"]) for change in f.changes],
+            }
+            for f in self.fates
+            if f.fate == UPDATED
+        ]
+        notices = [
+            {"row": f.row, "label": f.label, "fate": f.fate} | self.named(n) for f in self.fates for n in f.notices
+        ]
         return {
             "kind": self.kind,
             "dry_run": self.dry_run,
+            "digest": self.digest,
             "header_row": self.table.header_row,
             "rows": len(self.fates),
+            "examples_skipped": self.examples_skipped,
             "counts": self.counts,
-            "rejected": [f.as_dict() for f in self.fates if f.fate == REJECTED],
+            "rejected": rejected,
+            "updated": updated,
+            "notices": notices,
         }
 
 
@@ -232,7 +299,7 @@ def row_data(table: Table, cells: list, caches: dict) -> tuple[dict, list[FieldE
             if value not in seen:
                 if column.enum not in caches:
                     caches[column.enum] = enum_lookup(column.enum)
-                seen[value] = caches[column.enum].get(header_key(value))
+                seen[value] = caches[column.enum].get(cell_key(value))
             member = seen[value]
             if member is None:
                 errors.append(
@@ -240,7 +307,7 @@ def row_data(table: Table, cells: list, caches: dict) -> tuple[dict, list[FieldE
                         column.field,
                         "unknown_value",
                         f"{column.headers[0]}“{value}”不是可选的值",
-                        f"{value!s} is not an accepted value for {column.field}",
+                        f"“{value!s}” is not an accepted value for {column.en}",
                     )
                 )
             else:
@@ -297,33 +364,34 @@ class Batch:
     visible: set[int] | None = None
 
 
-def _laborer_row(data: dict, batch: Batch) -> tuple[str, Any]:
-    """Create or update one laborer; returns the fate and the record."""
+def _laborer_row(data: dict, batch: Batch, errors: list[FieldError]) -> Laborer | None:
+    """The laborer a row updates (None: a new one); refuses one outside the user's scope."""
     data.pop("village", None)  # the household decides the village; the column is read for people, not stored
     existing = batch.existing.get(_laborer_key(data))
     if existing is not None and batch.visible is not None and existing.id not in batch.visible:
         raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("id_number")])
-    return _upsert(people.save_laborer, data, existing, batch)
+    return existing
 
 
-def _household_row(data: dict, batch: Batch) -> tuple[str, Any]:
+def _household_row(data: dict, batch: Batch, errors: list[FieldError]) -> Any:
     code = _household_key(data)
     existing = batch.existing.get(code)
     if existing is not None and people.household_by_code(code, scoped=True) is None:  # prefetched
         raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("code")])
-    return _upsert(people.save_household, data, existing, batch)
+    return existing
 
 
-def _employer_row(data: dict, batch: Batch) -> tuple[str, Any]:
+def _employer_row(data: dict, batch: Batch, errors: list[FieldError]) -> Employer | None:
     code = _employer_key(data)
     if not code:
-        raise Problem(422, "Invalid input", "输入数据有误", [_KEY_REQUIRED["credit_code"]])
+        errors.append(_KEY_REQUIRED["credit_code"])
+        return None
     existing = batch.existing.get(code)
     if existing is not None and not current_scope().everything:
         visible = db.session.execute(restrict(sa.select(Employer.id).where(Employer.id == existing.id), Employer))
         if visible.first() is None:
             raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("credit_code")])
-    return _upsert(posts.save_employer, data, existing, batch)
+    return existing
 
 
 # Employers and openings have no other natural key: an import needs the code to find them again.
@@ -343,23 +411,20 @@ _KEY_REQUIRED = {
 }
 
 
-def _opening_row(data: dict, batch: Batch) -> tuple[str, Any]:
-    """Create or update one opening by its post code; the employer and workshop are looked up by code and name."""
+def _opening_row(data: dict, batch: Batch, errors: list[FieldError]) -> Opening | None:
+    """The opening a row updates, by its post code; the employer and workshop are looked up by code and name."""
     code = _opening_key(data)
+    existing = batch.existing.get(code) if code else None
     if not code:
-        raise Problem(422, "Invalid input", "输入数据有误", [_KEY_REQUIRED["code"]])
-    existing = batch.existing.get(code)
+        errors.append(_KEY_REQUIRED["code"])
     if existing is not None and not current_scope().everything:
         visible = db.session.execute(restrict(sa.select(Opening.id).where(Opening.id == existing.id), Opening))
         if visible.first() is None:
             raise Problem(403, "Out of scope", "超出管辖范围", [_out_of_scope("code")])
-    errors: list[FieldError] = []
     _resolve_post_owners(data, errors, batch.lookups)
-    if errors:
-        raise Problem(422, "Invalid input", "输入数据有误", errors)
     # 剩余名额 is not read: places left are the headcount less the people hired now, kept by the service.
     data.pop("remaining_headcount", None)
-    return _upsert(posts.save_opening, data, existing, batch)
+    return existing
 
 
 def _resolve_post_owners(data: dict, errors: list[FieldError], lookups: dict) -> None:
@@ -463,20 +528,36 @@ def _prefetch_households(datas: list[dict], batch: Batch) -> None:
     batch.existing = {c: h for c, h in batch.prefetched.households.items() if h is not None}
 
 
-def _upsert(save: Callable, data: dict, existing: Any, batch: Batch) -> tuple[str, Any]:
+def _upsert(save: Callable, data: dict, existing: Any, batch: Batch) -> tuple[str, Any, dict]:
+    """Save a row; returns its fate, the record and, for an update, the columns that change (old, new)."""
     before = column_state(existing) if existing is not None else None
     obj = save(data, existing, commit=False, deferred=batch.deferred)
     if before is None:
-        return CREATED, obj
-    return (UNCHANGED if column_state(obj) == before else UPDATED), obj
+        return CREATED, obj, {}
+    after = column_state(obj)
+    changed = {k: (before[k], after[k]) for k in after if after[k] != before.get(k)}
+    return (UPDATED if changed else UNCHANGED), obj, changed
 
 
-ROW_SAVERS = {
+# What a row's first step finds (the record it updates, owners by code) before the service's rules save it.
+PREPARE_ROW: dict[str, Callable[[dict, Batch, list[FieldError]], Any]] = {
     "laborers": _laborer_row,
     "households": _household_row,
     "employers": _employer_row,
     "openings": _opening_row,
 }
+
+
+def _saver(kind: str) -> Callable:
+    """The service function that saves a record of this roster (looked up when called)."""
+    return {
+        "laborers": people.save_laborer,
+        "households": people.save_household,
+        "employers": posts.save_employer,
+        "openings": posts.save_opening,
+    }[kind]
+
+
 # What each roster fetches for a whole batch before its rows: the records they may update, the rules' look-ups.
 PREFETCH = {
     "laborers": _prefetch_laborers,
@@ -484,7 +565,71 @@ PREFETCH = {
     "employers": _prefetch_employers,
     "openings": _prefetch_openings,
 }
-KEY_FIELDS = {"laborers": "id_number", "households": "code", "employers": "credit_code", "openings": "code"}
+# Changes to a record's columns that a roster shows in another column (ids as the names and codes it writes).
+CHANGE_COLUMNS = {
+    "household_id": "household_code",
+    "village_id": "village_code",
+    "region_id": "region_code",
+    "county_id": "county_code",
+    "employer_id": "employer_name",
+    "workshop_id": "workshop_name",
+    "skills_raw": "skills",
+    "required_skills_raw": "required_skills",
+}
+
+
+def _shown(column: Column, value: Any) -> str:
+    """A value as a roster writes it, personal data masked (ID numbers, phones)."""
+    if value is None or value == "":
+        return ""
+    if column.kind == "id":
+        return mask_id_number(value)
+    if column.kind == "phone":
+        return mask_phone(value)
+    if column.kind == "enum":
+        return label(value)
+    if column.kind == "bool":
+        return BOOL_LABELS[bool(value)]
+    if column.kind == "skills":
+        return "、".join(value)
+    if column.field == "household_code":
+        household = db.session.get(Household, value)
+        return household.code if household else ""
+    if column.kind in ("village", "region"):
+        region = db.session.get(Region, value)
+        return region.name if region else ""
+    if column.field in ("employer_name", "workshop_name"):
+        owner = db.session.get(Employer if column.field == "employer_name" else Workshop, value)
+        return owner.name if owner else ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _changes(kind: str, changed: dict) -> list[dict]:
+    """The changes of an updated row by the roster's columns: [{field, old, new}], in the columns' order."""
+    by_field = {c.field: c for c in COLUMNS[kind]}
+    out = {}
+    for key, (old, new) in changed.items():
+        name = CHANGE_COLUMNS.get(key, key)
+        column = by_field.get(name)
+        if column is None or name in out:
+            continue  # kept by the service from other columns (search keys, skill codes, timestamps)
+        out[name] = {"field": name, "old": _shown(column, old), "new": _shown(column, new)}
+    order = list(by_field)
+    return sorted(out.values(), key=lambda change: order.index(change["field"]))
+
+
+def _row_label(kind: str, data: dict, existing: Any, key: str | None) -> str:
+    """Who or what a row is, as an officer knows it: a name, a code; an ID number only masked."""
+    name = data.get("name") or getattr(existing, "name", None) or ""
+    if kind == "laborers":
+        return " ".join(p for p in (str(name), mask_id_number(key) if key else "") if p)
+    if kind == "openings":
+        return " ".join(p for p in (key or "", str(data.get("title") or getattr(existing, "title", "") or "")) if p)
+    if kind == "employers":
+        return str(name or key or "")
+    return key or ""
 
 
 # --- the import -------------------------------------------------------------------
@@ -498,12 +643,17 @@ def import_roster(
     dry_run: bool,
     progress: Progress | None = None,
     batch_rows: int | None = None,
+    digest: str | None = None,
 ) -> ImportResult:
     """Import a roster file of `kind` (laborers, households, employers, openings); dry_run writes nothing.
+
+    A commit given the `digest` of the file its dry run checked refuses any other file (check_digest).
 
     `progress(rows done, rows in the file)` is called once the file is read and after every batch.
     """
     result = read_import(kind, data, filename, dry_run=dry_run)
+    if not dry_run:
+        check_digest(result, digest)
     total = len(result.table.rows)
     if progress is not None:
         progress(0, total)
@@ -515,7 +665,7 @@ def import_roster(
 
 def read_import(kind: str, data: bytes, filename: str, *, dry_run: bool) -> ImportResult:
     """Read the file of an import (a hostile or unreadable file is refused here, before any row is saved)."""
-    if kind not in ROW_SAVERS:
+    if kind not in PREPARE_ROW:
         raise Problem(
             404,
             "Unknown roster",
@@ -523,14 +673,52 @@ def read_import(kind: str, data: bytes, filename: str, *, dry_run: bool) -> Impo
             [FieldError("kind", "unknown", "未知名册类型", "unknown roster kind")],
         )
     table = read_roster(data, filename, COLUMNS[kind])
-    return ImportResult(kind=kind, dry_run=dry_run, table=table)
+    rows = [(n, cells) for n, cells in table.rows if not template.is_example_row(kind, table.columns, cells)]
+    skipped, table.rows = len(table.rows) - len(rows), rows
+    _check_key_column(kind, table)
+    return ImportResult(
+        kind=kind, dry_run=dry_run, table=table, digest=hashlib.sha256(data).hexdigest(), examples_skipped=skipped
+    )
+
+
+def _check_key_column(kind: str, table: Table) -> None:
+    """Refuse a file without the column that finds its records again: every row would be refused for it."""
+    key = KEY_FIELDS[kind]
+    if any(c is not None and c.field == key for c in table.columns):
+        return
+    column = next(c for c in COLUMNS[kind] if c.field == key)
+    found = "、".join(h for h, c in zip(table.headers, table.columns, strict=True) if c is not None)
+    raise UnreadableRoster(
+        "key_column_missing",
+        f"缺少“{column.headers[0]}”列（据此识别记录；也可写作 {'、'.join(column.headers[1:]) or '—'}）。"
+        f"已识别的列：{found}。请下载模板核对表头",
+        f"the file has no “{column.headers[0]}” column ({column.en}), which finds each record again; "
+        f"columns found: {found}. Download the template to check the headers",
+    )
+
+
+def check_digest(result: ImportResult, expected: str | None) -> None:
+    """Refuse to commit a file other than the one the officer checked (the page sends the checked file's digest)."""
+    if expected and expected != result.digest:
+        raise Problem(
+            409,
+            "File changed since the check",
+            "文件与检查时不同",
+            [
+                FieldError(
+                    "file",
+                    "changed_since_check",
+                    "文件在检查之后被修改过，请重新检查后再导入",
+                    "the file changed after it was checked: check it again before importing",
+                )
+            ],
+        )
 
 
 def import_batches(result: ImportResult, batch_rows: int | None = None) -> Iterator[int]:
     """Save the rows of a read file batch by batch, one transaction each; yields the rows done after each batch."""
     kind, table, dry_run = result.kind, result.table, result.dry_run
     batch_rows = batch_rows or BATCH_ROWS
-    save_row, key_field = ROW_SAVERS[kind], KEY_FIELDS[kind]
     caches: dict = {}
     first_row_of: dict[str, int] = {}
     total = len(table.rows)
@@ -538,7 +726,7 @@ def import_batches(result: ImportResult, batch_rows: int | None = None) -> Itera
     db.session.commit()
     for start in range(0, total, batch_rows):
         rows = table.rows[start : start + batch_rows]
-        fates: list[RowFate] = []
+        fates: list[tuple[RowFate, Any]] = []
         try:
             # The batch is flushed once at its end: rows repeating a key were refused as duplicates in the file.
             with db.session.no_autoflush:
@@ -547,8 +735,9 @@ def import_batches(result: ImportResult, batch_rows: int | None = None) -> Itera
                 PREFETCH[kind]([data for _, data, _ in read], batch)
                 with people.prefetched(batch.prefetched):
                     for row_number, data, errors in read:
-                        fates.append(_one_row(save_row, key_field, row_number, data, errors, batch, first_row_of))
+                        fates.append(_one_row(kind, row_number, data, errors, batch, first_row_of))
             finish_deferred(batch.deferred)
+            _notices(kind, fates)
         except BaseException:
             db.session.rollback()
             raise
@@ -556,19 +745,20 @@ def import_batches(result: ImportResult, batch_rows: int | None = None) -> Itera
             db.session.rollback()
         else:
             db.session.commit()
-        result.fates.extend(fates)
+        result.fates.extend(fate for fate, _ in fates)
         yield start + len(rows)
 
 
 def _one_row(
-    save_row: Callable,
-    key_field: str,
+    kind: str,
     row_number: int,
     data: dict,
     errors: list[FieldError],
     batch: Batch,
     first_row_of: dict[str, int],
-) -> RowFate:
+) -> tuple[RowFate, Any]:
+    """Save one row (or find every reason it cannot be saved); returns its fate and the record saved."""
+    key_field = KEY_FIELDS[kind]
     key = text.normalize_digits(str(data.get(key_field) or "")) or None
     if key is not None and key in first_row_of:
         errors.append(
@@ -581,35 +771,53 @@ def _one_row(
         )
     elif key is not None:
         first_row_of[key] = row_number
+    try:
+        existing = PREPARE_ROW[kind](data, batch, errors)
+    except Problem as problem:
+        return RowFate(
+            row_number, REJECTED, key, errors + list(problem.errors), _row_label(kind, data, None, key)
+        ), None
+    label = _row_label(kind, data, existing, key)
     if errors:
         # Report the service's own findings too, without writing: its rules run on the readable fields.
-        errors.extend(_validation_errors(save_row, data, errors))
-        return RowFate(row_number, REJECTED, key, errors)
+        errors.extend(_rule_errors(kind, data, existing, errors, batch))
+        return RowFate(row_number, REJECTED, key, errors, label), None
     try:
-        fate, _ = save_row(data, batch)
+        fate, obj, changed = _upsert(_saver(kind), data, existing, batch)
     except Problem as problem:
         if problem.status == 409 and not problem.errors[0].field:
             # A unique constraint failed at flush: the batch's transaction is spoilt; let the caller retry.
             raise
-        return RowFate(row_number, REJECTED, key, list(problem.errors))
-    return RowFate(row_number, fate, key)
+        return RowFate(row_number, REJECTED, key, list(problem.errors), label), None
+    return RowFate(row_number, fate, key, label=label, changes=_changes(kind, changed)), obj
 
 
-def _validation_errors(save_row: Callable, data: dict, known: list[FieldError]) -> list[FieldError]:
-    """The service's errors for the fields that were readable (nothing is saved: the row is already rejected)."""
-    bad = {e.field for e in known}
-    readable = {k: v for k, v in data.items() if k not in bad}
-    if not readable:
-        return []
-    collector = Collector()
-    clean = {
-        _laborer_row: people._clean_laborer,
-        _household_row: people._clean_household,
-        _employer_row: posts._clean_employer,
-        _opening_row: posts._clean_opening,
-    }[save_row]
-    clean(readable, collector, None)
-    return [e for e in collector.errors if e.field not in bad]
+def _rule_errors(kind: str, data: dict, existing: Any, known: list[FieldError], batch: Batch) -> list[FieldError]:
+    """Every other error of a rejected row: the service's rules run on its readable fields, writing nothing."""
+    columns = COLUMNS[kind]
+
+    def column_field(name: str) -> str:
+        column = column_of(columns, name, set(data) | {e.field for e in known})
+        return column.field if column is not None else name
+
+    bad = {column_field(e.field) for e in known}
+    readable = {k: v for k, v in data.items() if column_field(k) not in bad}
+    with crud.checking():
+        try:
+            _saver(kind)(readable, existing, commit=False, deferred=[])
+        except Problem as problem:
+            return [e for e in problem.errors if e.field and column_field(e.field) not in bad]
+    return []
+
+
+def _notices(kind: str, saved: list[tuple[RowFate, Any]]) -> None:
+    """Notices for the rows a batch saved (flushed): an ID number issued outside the laborer's county."""
+    if kind != "laborers":
+        return
+    for fate, laborer in saved:
+        if fate.fate in (CREATED, UPDATED):
+            db.session.expire(laborer, ["household"])  # its household may have just changed
+            fate.notices = people.laborer_notices(laborer)
 
 
 # --- the report -------------------------------------------------------------------
@@ -623,14 +831,14 @@ def report_workbook(result: ImportResult) -> bytes:
     """The file as read, with each row's fate and reasons, and the cells that are wrong highlighted."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("导入结果")
-    extra = ["结果 / result", "字段 / field", "原因", "reason"]
+    extra = ["结果 / result", "列 / column", "原因", "reason", "变更 / changes", "提醒 / notices"]
     header = [WriteOnlyCell(sheet, value=sheets.cell(h)) for h in result.table.headers + extra]
     for cell in header:
         cell.font = HEADER_FONT
     sheet.append(header)
-    fields_of = [c.field if c is not None else None for c in result.table.columns]
+    fields_of = [result.column(c.field)["column"] if c is not None else None for c in result.table.columns]
     for (_, cells), fate in zip(result.table.rows, result.fates, strict=True):
-        bad = {e.field for e in fate.errors}
+        bad = {result.column(e.field)["column"] for e in fate.errors}
         out = []
         for value, field_name in zip(cells, fields_of, strict=True):
             cell = WriteOnlyCell(sheet, value=None if value is UNCOMPUTED else sheets.cell(_plain(value)))
@@ -640,13 +848,22 @@ def report_workbook(result: ImportResult) -> bytes:
             out.append(cell)
         out.append(WriteOnlyCell(sheet, value=f"{FATE_ZH[fate.fate]} / {fate.fate}"))
         # Reasons may quote what was typed.
-        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(e.field for e in fate.errors))))
-        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(e.zh for e in fate.errors))))
-        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(e.en for e in fate.errors))))
+        named = [result.named(e) for e in fate.errors]
+        columns = "; ".join(dict.fromkeys(f"{n['column']} {n['column_en']}".strip() for n in named))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell(columns)))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(n["zh"] for n in named))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("; ".join(n["en"] for n in named))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(change_text(result, c) for c in fate.changes))))
+        out.append(WriteOnlyCell(sheet, value=sheets.cell("；".join(n.zh for n in fate.notices))))
         sheet.append(out)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def change_text(result: ImportResult, change: dict) -> str:
+    """One change of an updated row as an officer reads it: 务工状态：未就业 → 外出务工."""
+    return f"{result.column(change['field'])['column']}：{change['old'] or '（空）'} → {change['new'] or '（空）'}"
 
 
 def _plain(value: Any) -> Any:

@@ -1,5 +1,7 @@
-// The roster upload page: posts the file to the import API with upload progress, shows every rejected row.
-// Its words come translated from the page (#roster-text), and the API's messages in the page's language.
+// The roster upload page: checks the file (a dry run, nothing written), shows what the import would do —
+// new, changed (old → new), unchanged, refused with every reason by column, notices — and imports the same
+// file only when the officer confirms. Its words come translated from the page (#roster-text), and the API's
+// messages in the page's language.
 (function () {
   "use strict";
   var form = document.getElementById("roster-form");
@@ -10,12 +12,11 @@
   var progress = document.getElementById("roster-progress");
   var status = document.getElementById("roster-status");
   var reportButton = document.getElementById("roster-report");
+  var confirmButton = document.getElementById("roster-confirm");
   var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");
-  var dryRun = "true";
-
-  form.querySelectorAll("button[data-dry-run]").forEach(function (button) {
-    button.addEventListener("click", function () { dryRun = button.getAttribute("data-dry-run"); });
-  });
+  // The rows a table lists on the page; the report has them all.
+  var MAX_SHOWN = 500;
+  var checked = null;  // the dry run's answer for the file now chosen: {kind, digest, importable}
 
   // The JSON answer comes as NDJSON lines: {done, total} after every batch, then {result} or {problem}.
   function lines(xhr) {
@@ -31,15 +32,17 @@
     status.textContent = fill(text.rows_done, done);
   }
 
-  function send(report, onDone) {
+  function send(options, onDone) {
     var kind = form.elements.kind.value;
     var data = new FormData();
     data.append("file", form.elements.file.files[0]);
     var xhr = new XMLHttpRequest();
-    var stream = report === "json" ? "&stream=true" : "";
-    xhr.open("POST", "/api/v1/rosters/" + kind + "/import?dry_run=" + dryRun + "&report=" + report + stream);
+    var query = "?dry_run=" + (options.dryRun ? "true" : "false") + "&report=" + options.report;
+    if (options.report === "json") { query += "&stream=true"; }
+    if (options.digest) { query += "&digest=" + encodeURIComponent(options.digest); }
+    xhr.open("POST", "/api/v1/rosters/" + kind + "/import" + query);
     xhr.setRequestHeader("X-CSRFToken", csrf);
-    xhr.responseType = report === "xlsx" ? "blob" : "text";
+    xhr.responseType = options.report === "xlsx" ? "blob" : "text";
     progress.hidden = false;
     progress.value = 0;
     xhr.upload.onprogress = function (event) {
@@ -49,19 +52,29 @@
       progress.removeAttribute("value");
       status.textContent = text.checking;
     };
-    if (report === "json") { xhr.onprogress = function () { showProgress(xhr); }; }
+    if (options.report === "json") { xhr.onprogress = function () { showProgress(xhr); }; }
     xhr.onload = function () { progress.hidden = true; onDone(xhr); };
     xhr.onerror = function () { progress.hidden = true; status.textContent = text.network_error; };
     xhr.send(data);
   }
 
-  function cell(row, value) {
-    var td = document.createElement("td");
-    td.textContent = value;
-    row.appendChild(td);
+  function row(tbody, values) {
+    var tr = document.createElement("tr");
+    values.forEach(function (value) {
+      var td = document.createElement("td");
+      td.textContent = value;
+      tr.appendChild(td);
+    });
+    tbody.appendChild(tr);
   }
 
   function message(e) { return english ? e.en : e.zh; }
+
+  // A column as the reader knows it: the sheet's own header, with its English name on an English page.
+  function column(e) {
+    if (!e.column) { return "—"; }
+    return english && e.column_en ? e.column_en + " (" + e.column + ")" : e.column;
+  }
 
   function problemText(body) {
     var errors = (body.errors || []).map(message).join(english ? "; " : "；");
@@ -73,48 +86,97 @@
     return template.replace(/\{(\w+)\}/g, function (all, name) { return numbers.format(values[name]); });
   }
 
-  function show(xhr) {
-    if (xhr.status !== 200) {
-      var problem = {};
-      try { problem = JSON.parse(xhr.responseText); } catch (e) { problem = {}; }
-      status.textContent = problemText(problem);
-      return;
-    }
-    var last = lines(xhr).pop() || {};
-    if (last.problem) {
-      status.textContent = fill(text.batch_failed, {done: last.done}) + problemText(last.problem);
-      return;
-    }
-    if (!last.result) {
-      status.textContent = text.stopped;
-      return;
-    }
-    var body = last.result;
-    var c = body.counts;
-    status.textContent = body.dry_run ? text.dry_run_done : text.imported;
-    document.getElementById("roster-counts").textContent = fill(text.counts, c);
-    var tbody = document.getElementById("roster-rejected");
+  // Fill one table of the summary from a list of [cells]; hide its part when there is none.
+  function table(name, entries) {
+    var tbody = document.getElementById("roster-" + name);
     tbody.textContent = "";
+    entries.slice(0, MAX_SHOWN).forEach(function (cells) { row(tbody, cells); });
+    document.getElementById("roster-" + name + "-part").hidden = entries.length === 0;
+    return entries.length > MAX_SHOWN;
+  }
+
+  function showSummary(body) {
+    document.getElementById("roster-counts").textContent = fill(text.counts, body.counts) +
+      (body.examples_skipped ? (english ? ". " : "。") + text.examples_skipped : "");
+    var refused = [];
     body.rejected.forEach(function (r) {
-      r.errors.forEach(function (e) {
-        var tr = document.createElement("tr");
-        cell(tr, r.row); cell(tr, e.field); cell(tr, message(e));
-        tbody.appendChild(tr);
+      r.errors.forEach(function (e) { refused.push([r.row, r.label, column(e), message(e)]); });
+    });
+    var changed = [];
+    body.updated.forEach(function (r) {
+      r.changes.forEach(function (c) {
+        changed.push([r.row, r.label, column(c), c.old || text.empty_value, c.new || text.empty_value]);
       });
     });
+    var notices = body.notices.map(function (n) { return [n.row, n.label, column(n), message(n)]; });
+    var more = [table("rejected", refused), table("updated", changed), table("notices", notices)];
+    var moreNote = document.getElementById("roster-more");
+    moreNote.hidden = more.indexOf(true) < 0;
+    moreNote.textContent = fill(text.more_rows, {n: MAX_SHOWN});
     document.getElementById("roster-result").hidden = false;
     reportButton.disabled = false;
   }
 
+  function answer(xhr) {
+    if (xhr.status !== 200) {
+      var problem = {};
+      try { problem = JSON.parse(xhr.responseText); } catch (e) { problem = {}; }
+      status.textContent = problemText(problem);
+      return null;
+    }
+    var last = lines(xhr).pop() || {};
+    if (last.problem) {
+      status.textContent = fill(text.batch_failed, {done: last.done}) + problemText(last.problem);
+      return null;
+    }
+    if (!last.result) {
+      status.textContent = text.stopped;
+      return null;
+    }
+    return last.result;
+  }
+
+  function forget() {
+    checked = null;
+    confirmButton.hidden = true;
+    confirmButton.disabled = true;
+  }
+
+  form.elements.file.addEventListener("change", forget);
+  form.elements.kind.addEventListener("change", forget);
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    forget();
     status.textContent = text.uploading;
-    send("json", show);
+    send({dryRun: true, report: "json"}, function (xhr) {
+      var body = answer(xhr);
+      if (!body) { return; }
+      showSummary(body);
+      var importable = body.counts.created + body.counts.updated;
+      checked = {kind: body.kind, digest: body.digest};
+      status.textContent = importable ? text.checked : text.nothing_to_import;
+      confirmButton.textContent = fill(text.confirm, {n: importable});
+      confirmButton.hidden = importable === 0;
+      confirmButton.disabled = importable === 0;
+    });
+  });
+
+  confirmButton.addEventListener("click", function () {
+    if (!checked) { return; }
+    confirmButton.disabled = true;
+    status.textContent = text.uploading;
+    send({dryRun: false, report: "json", digest: checked.digest}, function (xhr) {
+      var body = answer(xhr);
+      forget();
+      if (!body) { return; }
+      showSummary(body);
+      status.textContent = text.imported;
+    });
   });
 
   reportButton.addEventListener("click", function () {
-    dryRun = "true";
-    send("xlsx", function (xhr) {
+    send({dryRun: true, report: "xlsx"}, function (xhr) {
       if (xhr.status !== 200) { status.textContent = text.report_failed; return; }
       var link = document.createElement("a");
       link.href = URL.createObjectURL(xhr.response);

@@ -144,6 +144,7 @@ MATRIX: dict[str, set[str] | str] = {
     "workshop_pages.revoke_card": ALL,
     "rosters_api.import_roster": PEOPLE,
     "rosters_api.export_roster": ALL,
+    "rosters_api.roster_template": PEOPLE,
     "roster_pages.upload": PEOPLE,
     "monitoring_pages.inbox": PEOPLE,
     "monitoring_pages.transition": PEOPLE,
