@@ -4,6 +4,10 @@
   status is not "unemployed") while nobody in it has an open employment;
 - `migrant_on_public_welfare`: a migrant worker who holds a public-welfare post at the same time;
 - `two_places`: a worker with two full-time employments that overlap in time.
+
+"Working on a day" and "overlap" are jobmatch.placements.history's rule, the one the hire check applies: an
+employment covers its start date up to, not including, its end date, so a job ended on the day the next one
+began is a change of job, not two places at once.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from jobmatch.accounts.scope import restrict
 from jobmatch.extensions import db
 from jobmatch.geo import division_prefix
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.placements import history
+from jobmatch.placements.history import FAR_FUTURE
 from jobmatch.placements.models import Employment
 from jobmatch.vocab import EmploymentKind, EmploymentStatus
 from workshops.settings import today as china_today
@@ -29,7 +35,6 @@ CHECKS = {
     ),
     "two_places": ("同一人同时在两处全职就业", "one worker in two full-time jobs at once"),
 }
-FAR_FUTURE = date(9999, 12, 31)
 
 
 def _laborers_in(code: str | None) -> sa.Select:
@@ -61,8 +66,7 @@ def report(code: str | None = None, today: date | None = None) -> dict:
             .join(Employment, Employment.laborer_id == Laborer.id)
             .where(
                 Laborer.id.in_(laborers),
-                Employment.start_date <= today,
-                sa.or_(Employment.end_date.is_(None), Employment.end_date >= today),
+                history.employed_on(today),
             )
         ).scalars()
     )
@@ -85,8 +89,7 @@ def report(code: str | None = None, today: date | None = None) -> dict:
         .join(Laborer, Laborer.id == a.laborer_id)
         .where(
             a.laborer_id.in_(laborers),
-            a.start_date <= sa.func.coalesce(b.end_date, FAR_FUTURE),
-            b.start_date <= sa.func.coalesce(a.end_date, FAR_FUTURE),
+            history.overlap(a, b),
         )
         .order_by(a.laborer_id, a.id, b.id)
     )
