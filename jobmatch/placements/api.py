@@ -39,7 +39,7 @@ class ListQuery(PageQuery):
 
 STEPS_AT_HELP = (
     '中间各步的发生时间，如 {"referred": "2026-05-06T09:00", "interviewed": "2026-05-08T15:00"}；'
-    "不填的按最后一步的时间 / when each step between happened"
+    "null 为与其后一步同时 / when each step between happened (null: with the step after it)"
 )
 START_DATE_HELP = "上岗日期（仅录用时；默认录用当天；可晚于录用日，最多 90 天后）/ the day work starts (hires only)"
 

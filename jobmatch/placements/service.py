@@ -453,19 +453,22 @@ def _advance(referral: Referral, data: dict) -> None:
             errors.add(
                 f"steps_at.{state}",
                 "required",
-                f"请给出「{lifecycle.STATE_ZH[ReferralState(state)]}」的时间（null 为与最后一步同时）",
-                f"give when {state} happened (null: at the last step's time)",
+                f"请给出「{lifecycle.STATE_ZH[ReferralState(state)]}」的时间（null 为与其后一步同时）",
+                f"give when {state} happened (null: with the step after it)",
             )
+    # A step between given as null happened with the next step whose time is known (at the latest, the last).
+    known: list[datetime | None] = [
+        moment if state == to else (as_aware(given[state.value]) if given.get(state.value) else None) for state in path
+    ]
+    for i in range(len(known) - 2, -1, -1):
+        if known[i] is None:
+            known[i] = min(known[i + 1], now)
     moments: list[datetime] = []
     previous = referral.state_since
-    for state in path:
-        if state == to:
-            at, field = moment, "occurred_at"
-        else:
-            at = as_aware(given[state.value]) if given.get(state.value) is not None else None
-            field = f"steps_at.{state.value}"
-            if at is None:
-                at = max(min(moment, now), previous)
+    for state, at in zip(path, known, strict=True):
+        field = "occurred_at" if state == to else f"steps_at.{state.value}"
+        if state != to and not given.get(state.value):
+            at = max(at, previous)
         step_errors = Collector()
         lifecycle.check_moment(step_errors, at, previous, now)
         for error in step_errors.errors:
