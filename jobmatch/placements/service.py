@@ -11,6 +11,7 @@ of one household go through at once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import sqlite3
@@ -337,9 +338,21 @@ def _create_with_outcome(data: dict) -> Referral:
     first = {k: v for k, v in data.items() if k in ("laborer_id", "opening_id", "score")}
     if steps_at.get(S.recommended.value) is not None:
         first["occurred_at"] = steps_at.pop(S.recommended.value)
-    elif data.get("occurred_at") is not None:
-        first["occurred_at"] = min(as_aware(data["occurred_at"]), utcnow())
-    referral = _create_referral(first)
+    else:
+        # Not given: with the first later step whose time is known.
+        known = [as_aware(v) for v in [*steps_at.values(), data.get("occurred_at")] if v is not None]
+        if known:
+            first["occurred_at"] = min(*known, utcnow())
+    steps_at.pop(S.recommended.value, None)
+    try:
+        referral = _create_referral(first)
+    except ValidationFailed as refused:
+        # The first step's time is steps_at.recommended here: say so, not occurred_at (the last step's).
+        refused.errors = [
+            dataclasses.replace(e, field=f"steps_at.{S.recommended.value}") if e.field == "occurred_at" else e
+            for e in refused.errors
+        ]
+        raise
     rest = {k: data.get(k) for k in ("to", "occurred_at", "reason_code", "note", "start_date")}
     _advance(referral, rest | {"steps_at": steps_at})
     return referral
