@@ -175,6 +175,9 @@ class OutcomeForm(FlaskForm):
         reachable = [ReferralState.recommended] if state is None else []
         start = state or ReferralState.recommended
         reachable += [s for s in ReferralState if s != ReferralState.obsolete and lifecycle.path_to(start, s)]
+        if state != ReferralState.hired:
+            # 已离职 follows a hire recorded first (the post page shows it once the laborer holds the post).
+            reachable = [s for s in reachable if s != ReferralState.left]
         if forward_only:
             reachable = [s for s in reachable if s in STEP_DAY_FIELDS]
         self.to.choices = labels.choices(labels.STATE, only=reachable)

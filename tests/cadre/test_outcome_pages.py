@@ -171,4 +171,7 @@ def test_the_laborers_current_post_is_shown_as_held_not_offered(log_in, county, 
     assert f'id="opening-{post.id}"' not in html
     assert other.id  # another post may still be offered
     page = client.get(f"/laborers/{east_a.id}/posts/{post.id}").get_data(as_text=True)
-    assert "在岗" in page and 'action="/laborers/' not in page.split("记录结果")[-1]
+    assert "在岗" in page
+    # Held: the only outcome left is leaving it (it takes a reason).
+    form = page.split("记录结果")[-1]
+    assert 'name="to" value="left"' in form and 'value="hired"' not in form
