@@ -386,7 +386,7 @@ def _undoable(referral: Referral | None) -> bool:
     if referral is None or len(referral.events) < 2:
         return False
     last = referral.events[-1]
-    if last.to_state in (ReferralState.obsolete, ReferralState.left):
+    if last.to_state == ReferralState.obsolete:
         return False
     recorded = lifecycle.as_aware(last.created_at)
     return utcnow() - recorded <= lifecycle.UNDO_WINDOW

@@ -158,11 +158,17 @@ def _refuse_held(held: Employment, code: str, zh: str, en: str, field: str) -> N
 
 
 def check_can_take(
-    laborer: Laborer, kind: EmploymentKind, full_time: bool, start: date, field: str = "laborer_id"
+    laborer: Laborer,
+    kind: EmploymentKind,
+    full_time: bool,
+    start: date,
+    field: str = "laborer_id",
+    excluding: int | None = None,
 ) -> None:
     """One full-time job per laborer, one public-welfare post per household, no public-welfare post while away as a
-    migrant worker — on every day from `start` on (a back-dated start is checked on its dates): 409 naming the job."""
-    mine = sa.select(Employment).where(Employment.laborer_id == laborer.id)
+    migrant worker — on every day from `start` on (a back-dated start is checked on its dates): 409 naming the job.
+    `excluding`: an employment being reopened, not to be held against itself."""
+    mine = sa.select(Employment).where(Employment.laborer_id == laborer.id, Employment.id != (excluding or 0))
     if full_time:
         held = _held(mine.where(Employment.full_time.is_(True)), start)
         if held is not None:
@@ -197,7 +203,9 @@ def check_can_take(
         members = sa.select(Laborer.id).where(Laborer.household_id == laborer.household_id)
         held = _held(
             sa.select(Employment).where(
-                Employment.laborer_id.in_(members), Employment.kind == EmploymentKind.public_welfare
+                Employment.laborer_id.in_(members),
+                Employment.kind == EmploymentKind.public_welfare,
+                Employment.id != (excluding or 0),
             ),
             start,
         )
@@ -536,7 +544,7 @@ def _advance(referral: Referral, data: dict) -> None:
 def undo_last_step(referral_id: int) -> Referral:
     """Take back a referral's last step, within a day of recording it (audited): the referral returns to the
     state before it; an undone hire gives its place back, removes the employment it started and revives the
-    referrals it made obsolete."""
+    referrals it made obsolete; an undone leaving reopens the employment, if its place is still free."""
     return in_transaction(lambda: _undo_last_step(referral_id))
 
 
@@ -556,10 +564,6 @@ def _undo_last_step(referral_id: int) -> Referral:
         )
     if last.to_state == S.obsolete:
         raise _undo_refused("system_step", "「已失效」由系统记录，不能撤销", "obsolete is the system's step")
-    if last.to_state == S.left:
-        raise _undo_refused(
-            "left_step", "离职不能撤销，请重新推荐录用", "a leaving cannot be undone: refer and hire again"
-        )
     recorded = as_aware(last.created_at)
     if utcnow() - recorded > lifecycle.UNDO_WINDOW:
         shown = recorded.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
@@ -581,6 +585,9 @@ def _undo_last_step(referral_id: int) -> Referral:
     if last.to_state == S.hired:
         _claim_laborer(referral.laborer_id)
         changes["employment_removed"] = _unhire(referral)
+    elif last.to_state == S.left:
+        _claim_laborer(referral.laborer_id)
+        changes["employment_reopened"] = _unleave(referral)
     moved = db.session.execute(
         sa.update(Referral)
         .where(Referral.id == referral.id, Referral.state == last.to_state)
@@ -601,10 +608,42 @@ def _undo_last_step(referral_id: int) -> Referral:
     db.session.flush()
     db.session.expire(referral, ["events"])
     audit.record("undo", "referrals", referral.id, changes)
-    if last.to_state == S.hired:
+    if last.to_state in (S.hired, S.left):
         sync_employment_status(referral.laborer)
         _after_work_changed(referral.laborer.household_id)
     return referral
+
+
+def _unleave(referral: Referral) -> int | None:
+    """Reopen the employment an undone leaving ended: its place is taken again, and the laborer must still be free
+    to hold it (no full-time job or public-welfare post taken meanwhile)."""
+    job = db.session.execute(
+        sa.select(Employment)
+        .where(Employment.referral_id == referral.id, Employment.end_date.is_not(None))
+        .order_by(Employment.end_date.desc(), Employment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if job is None:
+        return None
+    check_can_take(job.laborer, job.kind, job.full_time, job.start_date, field="step", excluding=job.id)
+    if job.opening_id is not None:
+        took = db.session.execute(
+            sa.update(Opening)
+            .where(Opening.id == job.opening_id, Opening.remaining_headcount > 0)
+            .values(remaining_headcount=Opening.remaining_headcount - 1)
+            .execution_options(synchronize_session=False)
+        )
+        if took.rowcount != 1:
+            raise _undo_refused(
+                "no_places_left",
+                "该岗位名额已被他人占用，不能撤销离职",
+                "the place has been taken by someone else since: the leaving cannot be undone",
+            )
+        db.session.refresh(referral.opening)
+    job.end_date, job.end_reason, job.end_note = None, None, None
+    audit.record("update", "employments", job.id, {"end_date": None, "undone_leaving": True})
+    db.session.flush()
+    return job.id
 
 
 def _unhire(referral: Referral) -> int | None:

@@ -168,6 +168,31 @@ def test_undo_is_refused_a_day_after_the_step_was_recorded_and_for_the_first_ste
     assert refused.status_code == 409 and refused.get_json()["errors"][0]["code"] == "first_step"
 
 
+def test_undo_of_a_leaving_reopens_the_employment_while_its_place_is_free(as_role, county):
+    cadre = as_role("cadre")
+    east_a, east_b = county["east"]
+    post = make_opening(headcount=1)
+    referral = referral_in(cadre, "left", east_a.id, post.id)
+    db.session.expire_all()
+    assert db.session.get(Opening, post.id).remaining_headcount == 1
+
+    reopened = _undo(cadre, referral["id"])
+
+    assert reopened.status_code == 200, reopened.get_json()
+    assert reopened.get_json()["state"] == "hired"
+    (job,) = cadre.get(f"/api/v1/employments?laborer_id={east_a.id}").get_json()["items"]
+    assert job["current"] is True and job["end_reason"] is None
+    db.session.expire_all()
+    assert db.session.get(Opening, post.id).remaining_headcount == 0
+
+    # Left again, and the place taken by someone else: the leaving can no longer be undone.
+    assert step(cadre, referral["id"], "left").status_code == 200
+    referral_in(cadre, "hired", east_b.id, post.id)
+    refused = _undo(cadre, referral["id"])
+    assert refused.status_code == 409 and refused.get_json()["errors"][0]["code"] == "no_places_left"
+    assert cadre.get(f"/api/v1/referrals/{referral['id']}").get_json()["state"] == "left"
+
+
 def test_undo_keeps_to_scope(as_role, county, opening):
     referral = referral_in(as_role("cadre"), "referred", county["east"][0].id, opening.id)
     assert _undo(as_role("manager"), referral["id"]).status_code == 403
