@@ -216,6 +216,7 @@ def _profile(laborer_id: int, step_forms: dict[int, StepForm] | None = None, sta
         step_forms=forms,
         reason_steps=[s.value for s in lifecycle.REASON_ALLOWED],
         today=today,
+        undoable={r.id for r in referrals if _undoable(r)},
     ), status
 
 

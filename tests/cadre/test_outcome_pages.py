@@ -134,6 +134,9 @@ def test_undo_has_its_own_button_is_audited_and_is_gone_after_a_day(log_in, coun
     referral = _referral(east_a.id)
     assert referral.state == ReferralState.interviewed
 
+    profile = client.get(f"/laborers/{east_a.id}").get_data(as_text=True)
+    assert "撤销上一步（已面试）" in profile and f'href="/laborers/{east_a.id}/posts/{post.id}"' in profile
+
     undone = client.post(f"/referrals/{referral.id}/undo", follow_redirects=True)
 
     assert undone.status_code == 200
