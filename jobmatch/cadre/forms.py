@@ -12,6 +12,7 @@ from wtforms import (
     FloatField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -20,7 +21,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from jobmatch import labels
 from jobmatch.errors import Problem
+from jobmatch.placements import lifecycle
 from jobmatch.placements.lifecycle import local_date, start_of_day
+from jobmatch.vocab import ReferralState
 
 # A step recorded for an earlier day is put at noon of that day (China time), unless the previous step was later.
 PAST_STEP_HOUR = 12
@@ -113,6 +116,108 @@ def step_moment(day: date | None, previous: datetime, today: date) -> datetime |
     if local_date(previous) == day:
         moment = max(moment, previous)
     return moment
+
+
+# The day field of each step in the outcome form; outcomes that end a referral share one ("结果日期").
+STEP_DAY_FIELDS = {
+    ReferralState.recommended: "recommended_on",
+    ReferralState.referred: "referred_on",
+    ReferralState.interviewed: "interviewed_on",
+    ReferralState.hired: "hired_on",
+}
+END_DAY_FIELD = "ended_on"
+
+
+def day_field_of(state: ReferralState) -> str:
+    return STEP_DAY_FIELDS.get(state, END_DAY_FIELD)
+
+
+class OutcomeForm(FlaskForm):
+    """A referral's outcome in one form: where it stands now (say 已录用 straight from 推荐), with the day of each
+    step between (blank: today). A hire goes through a confirmation showing the start date first."""
+
+    to = RadioField(_l("现在进展到"), choices=labels.choices(labels.STATE), default=ReferralState.recommended.value)
+    recommended_on = DateField(_l("推荐日期"), validators=[Optional()])
+    referred_on = DateField(_l("推荐到单位日期"), validators=[Optional()])
+    interviewed_on = DateField(_l("面试日期"), validators=[Optional()])
+    hired_on = DateField(_l("录用日期"), validators=[Optional()])
+    ended_on = DateField(_l("结果日期"), validators=[Optional()])
+    reason_code = SelectField(
+        _l("原因"),
+        choices=labels.choices(labels.REASON, "—"),
+        description=_l("未录用、本人放弃、离职时必选"),
+        default="",
+    )
+    note = StringField(
+        _l("备注"),
+        validators=[Length(max=MAX_NOTE_CHARS, message=_l("不能超过 %(max)d 个字"))],
+        render_kw={"maxlength": MAX_NOTE_CHARS},
+    )
+    start_date = DateField(_l("上岗日期"), description=_l("默认录用后的下一个工作日，可修改"), validators=[Optional()])
+    score = FloatField(validators=[Optional(), NumberRange(min=0, max=1)])
+    confirm = HiddenField()
+
+    # The service's field names → this form's fields.
+    FIELDS = {
+        "to": "to",
+        "occurred_at": None,  # set per outcome: the last step's day field
+        "reason_code": "reason_code",
+        "note": "note",
+        "start_date": "start_date",
+        "opening_id": "to",
+        "laborer_id": "to",
+        **{f"steps_at.{state.value}": name for state, name in STEP_DAY_FIELDS.items()},
+    }
+
+    def offer(self, state: ReferralState | None, forward_only: bool = False) -> None:
+        """Offer the outcomes a referral in `state` can reach (a new one: from 推荐 on); `forward_only`: only the
+        steps towards a hire (a match card; the post page offers every outcome)."""
+        reachable = [ReferralState.recommended] if state is None else []
+        start = state or ReferralState.recommended
+        reachable += [s for s in ReferralState if s != ReferralState.obsolete and lifecycle.path_to(start, s)]
+        if state != ReferralState.hired:
+            # 已离职 follows a hire recorded first (the post page shows it once the laborer holds the post).
+            reachable = [s for s in reachable if s != ReferralState.left]
+        if forward_only:
+            reachable = [s for s in reachable if s in STEP_DAY_FIELDS]
+        self.to.choices = labels.choices(labels.STATE, only=reachable)
+        if self.to.data not in [c.value for c in self.to.choices]:
+            self.to.data = reachable[0].value
+
+    def path(self, state: ReferralState | None) -> list[ReferralState]:
+        """The steps this form records from `state` (None: a new referral, 推荐 first)."""
+        to = ReferralState(self.to.data)
+        if state is None:
+            return [ReferralState.recommended, *(lifecycle.path_to(ReferralState.recommended, to) or [])]
+        return lifecycle.path_to(state, to) or [to]
+
+    def field_map(self, state: ReferralState | None) -> dict[str, str]:
+        last = self.path(state)[-1]
+        return self.FIELDS | {"occurred_at": day_field_of(last)}
+
+    def service_data(self, state: ReferralState | None, previous: datetime | None, today: date) -> dict:
+        """What the service takes: `to`, the last step's moment, the moments of the steps between."""
+        path = self.path(state)
+        moments = {}
+        for step in path:
+            day = getattr(self, day_field_of(step)).data
+            moments[step] = step_moment(day, previous, today) if previous else _plain_moment(day, today)
+        last = path[-1]
+        data: dict = {"to": last.value, "reason_code": self.reason_code.data or None, "note": self.note.data or None}
+        if moments[last] is not None:
+            data["occurred_at"] = moments[last]
+        data["steps_at"] = {step.value: moments[step] for step in path[:-1]}
+        if last == ReferralState.hired and self.start_date.data:
+            data["start_date"] = self.start_date.data
+        if state is None and self.score.data is not None:
+            data["score"] = self.score.data
+        return data
+
+
+def _plain_moment(day: date | None, today: date) -> datetime | None:
+    if day is None or day == today:
+        return None
+    return start_of_day(day) + timedelta(hours=PAST_STEP_HOUR)
 
 
 class ReferForm(FlaskForm):

@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from jobmatch import crud, labels, text
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_id_number, mask_phone
-from jobmatch.cadre.forms import LaborerForm, ReferForm, StepForm, attach_errors
+from jobmatch.cadre.forms import (
+    STEP_DAY_FIELDS,
+    LaborerForm,
+    OutcomeForm,
+    ReferForm,
+    StepForm,
+    attach_errors,
+    day_field_of,
+)
 from jobmatch.errors import NotFound, Problem
 from jobmatch.extensions import db
 from jobmatch.geo import DIVISION_CODE
 from jobmatch.i18n import current_language
 from jobmatch.matches import service as matches_service
+from jobmatch.modelbase import utcnow
 from jobmatch.monitoring import contacts, indicators
 from jobmatch.monitoring import goal as household_goal
 from jobmatch.people import queries as people_queries
@@ -31,8 +42,17 @@ from jobmatch.people.models import Household, Laborer
 from jobmatch.placements import lifecycle
 from jobmatch.placements import queries as placement_queries
 from jobmatch.placements import service as placements
-from jobmatch.placements.models import Referral, ReferralEvent
-from jobmatch.vocab import EmploymentStatus, HouseholdCategory, OpeningKind, RegionLevel, RiskLevel, Willingness
+from jobmatch.placements.models import Employment, Referral, ReferralEvent
+from jobmatch.posts.models import Opening
+from jobmatch.vocab import (
+    EmploymentStatus,
+    HouseholdCategory,
+    OpeningKind,
+    ReferralState,
+    RegionLevel,
+    RiskLevel,
+    Willingness,
+)
 from workshops.settings import today as china_today
 
 bp = Blueprint("cadre_pages", __name__)
@@ -224,6 +244,7 @@ def _profile(laborer_id: int, step_forms: dict[int, StepForm] | None = None, sta
         step_forms=forms,
         reason_steps=[s.value for s in lifecycle.REASON_ALLOWED],
         today=today,
+        undoable={r.id for r in referrals if _undoable(r)},
     ), status
 
 
@@ -307,6 +328,8 @@ def matches(laborer_id: int):
         for r in db.session.execute(placement_queries.referrals({"laborer_id": found.id})).scalars()
         if r.state in lifecycle.OPEN_STATES
     }
+    outcome = OutcomeForm(formdata=None)
+    outcome.offer(None, forward_only=True)
     return render_template(
         "cadre/matches.html",
         laborer=found,
@@ -314,6 +337,10 @@ def matches(laborer_id: int):
         kind=kind,
         open_referrals=open_referrals,
         form=ReferForm(formdata=None),
+        outcome=outcome,
+        day_fields=_day_fields(),
+        today=china_today(),
+        reason_steps=[s.value for s in lifecycle.REASON_ALLOWED],
     )
 
 
@@ -360,3 +387,161 @@ def record_step(referral_id: int):
         return _profile(laborer_id, {referral.id: form}, problem.status)
     flash(_("已记录：%(state)s", state=labels.STATE[lifecycle.ReferralState(form.to.data)]), "success")
     return redirect(url_for("cadre_pages.laborer", laborer_id=laborer_id, _anchor=f"referral-{referral.id}"))
+
+
+# --- one post for one laborer: read it, record the outcome in one form, confirm a hire, undo a step ------------
+
+
+def _day_fields() -> dict[str, list[str]]:
+    """For each outcome, the day fields of the steps it records from a new referral (the page's script shows
+    those; without it every day field is shown and the others are ignored)."""
+    out = {}
+    for state in ReferralState:
+        path = lifecycle.path_to(ReferralState.recommended, state) or []
+        out[state.value] = [day_field_of(s) for s in [ReferralState.recommended, *path]]
+    return out
+
+
+def _open_referral(laborer: Laborer, opening: Opening) -> Referral | None:
+    return db.session.execute(
+        placement_queries.referrals({"laborer_id": laborer.id})
+        .where(Referral.opening_id == opening.id, Referral.state.in_(lifecycle.OPEN_STATES))
+        .options(selectinload(Referral.events).joinedload(ReferralEvent.recorded_by))
+    ).scalar_one_or_none()
+
+
+def _undoable(referral: Referral | None) -> bool:
+    """The last step may still be undone here (the service has the last word)."""
+    if referral is None or len(referral.events) < 2:
+        return False
+    last = referral.events[-1]
+    if last.to_state == ReferralState.obsolete:
+        return False
+    recorded = lifecycle.as_aware(last.created_at)
+    return utcnow() - recorded <= lifecycle.UNDO_WINDOW
+
+
+def _post_page(laborer: Laborer, opening: Opening, form: OutcomeForm | None = None, status: int = 200, errors=()):
+    referral = _open_referral(laborer, opening)
+    held = db.session.execute(
+        sa.select(Employment).where(
+            Employment.laborer_id == laborer.id, Employment.opening_id == opening.id, Employment.end_date.is_(None)
+        )
+    ).scalar_one_or_none()
+    if form is None:
+        form = OutcomeForm(formdata=None)
+    form.offer(referral.state if referral else None)
+    state = referral.state if referral else None
+    day_fields = {}
+    for choice in form.to.choices:
+        path = form_path(state, ReferralState(choice.value))
+        day_fields[choice.value] = [day_field_of(s) for s in path]
+    return render_template(
+        "cadre/post.html",
+        laborer=laborer,
+        opening=opening,
+        referral=referral,
+        held=held,
+        form=form,
+        day_fields=day_fields,
+        reason_steps=[s.value for s in lifecycle.REASON_ALLOWED],
+        undoable=_undoable(referral),
+        errors=list(errors),
+        today=china_today(),
+    ), status
+
+
+def form_path(state: ReferralState | None, to: ReferralState) -> list[ReferralState]:
+    if state is None:
+        return [ReferralState.recommended, *(lifecycle.path_to(ReferralState.recommended, to) or [])]
+    return lifecycle.path_to(state, to) or [to]
+
+
+@bp.get("/laborers/<int:laborer_id>/posts/<int:opening_id>")
+@roles_required(*STAFF)
+def post(laborer_id: int, opening_id: int):
+    """A post, read before referring, with the laborer's referral to it / 岗位详情与推荐进展"""
+    found = _in_scope(Laborer, laborer_id, "Laborer", "劳动力")
+    opening = _in_scope(Opening, opening_id, "Opening", "岗位")
+    return _post_page(found, opening)
+
+
+def _confirm_page(laborer, opening, referral, form: OutcomeForm, steps: list, status: int = 200, errors=()):
+    return render_template(
+        "cadre/confirm_hire.html",
+        laborer=laborer,
+        opening=opening,
+        referral=referral,
+        form=form,
+        steps=steps,
+        day_names=list(STEP_DAY_FIELDS.values()) + ["ended_on"],
+        errors=list(errors),
+    ), status
+
+
+@bp.post("/laborers/<int:laborer_id>/posts/<int:opening_id>/outcome")
+@roles_required(*STAFF)
+def record_outcome(laborer_id: int, opening_id: int):
+    """Record where a referral stands now, the steps between included / 记录推荐结果"""
+    found = _in_scope(Laborer, laborer_id, "Laborer", "劳动力")
+    opening = _in_scope(Opening, opening_id, "Opening", "岗位")
+    referral = _open_referral(found, opening)
+    state = referral.state if referral else None
+    form = OutcomeForm()
+    form.offer(state)
+    if not form.validate_on_submit():
+        return _post_page(found, opening, form, 400)
+    today = china_today()
+    to = ReferralState(form.to.data)
+    path = form.path(state)
+    if to == ReferralState.hired and form.confirm.data != "yes":
+        # Before 已录用: what will be recorded, and the day work starts (default: the next working day).
+        hired_day = form.hired_on.data or today
+        if form.start_date.data is None:
+            form.start_date.data = lifecycle.next_working_day(hired_day)
+        steps = [(s, getattr(form, day_field_of(s)).data or today) for s in path]
+        return _confirm_page(found, opening, referral, form, steps)
+    data = form.service_data(state, referral.state_since if referral else None, today)
+    try:
+        if referral is None:
+            saved = placements.create_referral({"laborer_id": found.id, "opening_id": opening.id} | data)
+        else:
+            saved = placements.transition(referral.id, data)
+    except Problem as problem:
+        db.session.rollback()
+        language = current_language()
+        others = attach_errors(form, problem, form.field_map(state), language)
+        flash(_("未能记录，请按提示修改"), "error")
+        if to == ReferralState.hired and form.start_date.errors:
+            steps = [(s, getattr(form, day_field_of(s)).data or today) for s in path]
+            return _confirm_page(found, opening, referral, form, steps, problem.status, others)
+        return _post_page(found, opening, form, problem.status, others)
+    if referral is None and to == ReferralState.recommended:
+        # A plain 推荐 from a match card, as before: on to the laborer's referrals.
+        flash(_("已推荐到「%(title)s」", title=opening.title), "success")
+        return redirect(url_for("cadre_pages.laborer", laborer_id=found.id, _anchor=f"referral-{saved.id}"))
+    flash(_("已记录：%(state)s", state=labels.STATE[to]), "success")
+    return redirect(url_for("cadre_pages.post", laborer_id=found.id, opening_id=opening.id))
+
+
+@bp.post("/referrals/<int:referral_id>/undo")
+@roles_required(*STAFF)
+def undo_step(referral_id: int):
+    """Undo a referral's last step (within a day, audited) / 撤销上一步"""
+    referral = _in_scope(Referral, referral_id, "Referral", "推荐")
+    laborer_id, opening_id = referral.laborer_id, referral.opening_id
+    if not FlaskForm().validate_on_submit():
+        flash(_("页面已过期，请刷新后重试"), "error")
+    else:
+        try:
+            undone = referral.events[-1].to_state
+            placements.undo_last_step(referral.id)
+            flash(_("已撤销：%(state)s", state=labels.STATE[undone]), "success")
+        except Problem as problem:
+            db.session.rollback()
+            language = current_language()
+            for error in problem.errors:
+                flash(error.zh if language == "zh" else error.en, "error")
+    if request.form.get("back") == "profile":
+        return redirect(url_for("cadre_pages.laborer", laborer_id=laborer_id, _anchor=f"referral-{referral_id}"))
+    return redirect(url_for("cadre_pages.post", laborer_id=laborer_id, opening_id=opening_id))

@@ -3,7 +3,12 @@
 - `status_without_work`: a household recorded as helped into work (a member's employment
   status is not "unemployed") while nobody in it has an open employment;
 - `migrant_on_public_welfare`: a migrant worker who holds a public-welfare post at the same time;
-- `two_places`: a worker with two full-time employments that overlap in time.
+- `two_places`: a worker with two full-time employments that overlap in time;
+- `over_places`: a post held by more people than its places on some day (history loaded with past dates).
+
+"Working on a day" and "overlap" are jobmatch.placements.history's rule, the one the hire check applies: an
+employment covers its start date up to, not including, its end date, so a job ended on the day the next one
+began is a change of job, not two places at once.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from jobmatch.accounts.scope import restrict
 from jobmatch.extensions import db
 from jobmatch.geo import division_prefix
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.placements import history
+from jobmatch.placements.history import FAR_FUTURE
 from jobmatch.placements.models import Employment
+from jobmatch.posts.models import Opening
 from jobmatch.vocab import EmploymentKind, EmploymentStatus
 from workshops.settings import today as china_today
 
@@ -28,8 +36,8 @@ CHECKS = {
         "a migrant worker also holds a public-welfare post",
     ),
     "two_places": ("同一人同时在两处全职就业", "one worker in two full-time jobs at once"),
+    "over_places": ("岗位在岗人数超过名额", "a post held by more people than its places"),
 }
-FAR_FUTURE = date(9999, 12, 31)
 
 
 def _laborers_in(code: str | None) -> sa.Select:
@@ -61,8 +69,7 @@ def report(code: str | None = None, today: date | None = None) -> dict:
             .join(Employment, Employment.laborer_id == Laborer.id)
             .where(
                 Laborer.id.in_(laborers),
-                Employment.start_date <= today,
-                sa.or_(Employment.end_date.is_(None), Employment.end_date >= today),
+                history.employed_on(today),
             )
         ).scalars()
     )
@@ -85,8 +92,7 @@ def report(code: str | None = None, today: date | None = None) -> dict:
         .join(Laborer, Laborer.id == a.laborer_id)
         .where(
             a.laborer_id.in_(laborers),
-            a.start_date <= sa.func.coalesce(b.end_date, FAR_FUTURE),
-            b.start_date <= sa.func.coalesce(a.end_date, FAR_FUTURE),
+            history.overlap(a, b),
         )
         .order_by(a.laborer_id, a.id, b.id)
     )
@@ -104,6 +110,41 @@ def report(code: str | None = None, today: date | None = None) -> dict:
             findings.append(_finding("migrant_on_public_welfare", household_id, first.laborer_id, detail))
         elif first.full_time and second.full_time:
             findings.append(_finding("two_places", household_id, first.laborer_id, detail))
+
+    # 4. A post held by more people than its places on some day: the hire that made one too many is the finding.
+    held = db.session.execute(
+        sa.select(
+            Employment.id,
+            Employment.opening_id,
+            Employment.laborer_id,
+            Employment.start_date,
+            Employment.end_date,
+            Opening.headcount,
+            Laborer.household_id,
+            Laborer.id.in_(laborers).label("in_scope"),
+        )
+        .join(Opening, Opening.id == Employment.opening_id)
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .where(Employment.opening_id.in_(sa.select(Employment.opening_id).where(Employment.laborer_id.in_(laborers))))
+        .order_by(Employment.opening_id, Employment.start_date, Employment.id)
+    ).all()
+    by_opening: dict[int, list] = {}
+    for row in held:
+        by_opening.setdefault(row.opening_id, []).append(row)
+    for opening_id, rows in by_opening.items():
+        for row in rows:
+            day = row.start_date
+            holders = [r for r in rows if history.covers(r.start_date, r.end_date, day)]
+            if len(holders) > row.headcount and row.in_scope:
+                detail = {
+                    "opening_id": opening_id,
+                    "day": day,
+                    "held": len(holders),
+                    "headcount": row.headcount,
+                    "employment_ids": [r.id for r in holders],
+                }
+                findings.append(_finding("over_places", row.household_id, row.laborer_id, detail))
+                break  # one finding per post: the first day it was over
 
     counts = dict.fromkeys(CHECKS, 0)
     for finding in findings:

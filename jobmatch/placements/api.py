@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Date, DateTime, Float, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Dict, Float, List, Nested, String
 from apiflask.validators import Length, Range
 from marshmallow import fields as mm
 
@@ -37,19 +37,41 @@ class ListQuery(PageQuery):
 # --- referrals ---------------------------------------------------------------------------------------------------
 
 
+STEPS_AT_HELP = (
+    '中间各步的发生时间，如 {"referred": "2026-05-06T09:00", "interviewed": "2026-05-08T15:00"}；'
+    "null 为与其后一步同时 / when each step between happened (null: with the step after it)"
+)
+START_DATE_HELP = "上岗日期（仅录用时；默认录用当天；可晚于录用日，最多 90 天后）/ the day work starts (hires only)"
+
+
+def _steps_at() -> Dict:
+    return Dict(
+        keys=coded(ReferralState),
+        values=DateTime(allow_none=True),
+        load_default=dict,
+        metadata={"description": STEPS_AT_HELP},
+    )
+
+
 class ReferralIn(Schema):
     laborer_id = Integer(required=True)
     opening_id = Integer(required=True)
-    occurred_at = DateTime(metadata={"description": OCCURRED_AT_HELP})
+    occurred_at = DateTime(metadata={"description": OCCURRED_AT_HELP + "（带 to 时为最后一步的时间）"})
     score = Float(allow_none=True, validate=Range(min=0, max=1), metadata={"description": "匹配得分（0–1）"})
     note = String(allow_none=True, validate=Length(max=lifecycle.MAX_NOTE_LENGTH))
+    to = coded(ReferralState, metadata={"description": "一次记录到哪一步（默认 recommended，仅推荐）"})
+    steps_at = _steps_at()
+    reason_code = coded(OutcomeReason, allow_none=True, metadata={"description": "未录用、本人放弃时必填"})
+    start_date = Date(metadata={"description": START_DATE_HELP})
 
 
 class TransitionIn(Schema):
-    to = coded(ReferralState, required=True, metadata={"description": "下一步状态"})
+    to = coded(ReferralState, required=True, metadata={"description": "下一步状态；可跳到后面的状态，中间各步一并记录"})
     occurred_at = DateTime(metadata={"description": OCCURRED_AT_HELP})
+    steps_at = _steps_at()
     reason_code = coded(OutcomeReason, allow_none=True, metadata={"description": "未录用、本人放弃、离职时必填"})
     note = String(allow_none=True, validate=Length(max=lifecycle.MAX_NOTE_LENGTH))
+    start_date = Date(metadata={"description": START_DATE_HELP})
 
 
 class ReferralEventOut(Schema):
@@ -129,6 +151,15 @@ def get_referral(referral_id: int):
 def transition_referral(referral_id: int, data: dict):
     """Record the next step of a referral / 记录推荐进展（面试、录用、离职等）"""
     return service.transition(referral_id, data)
+
+
+@bp.post("/referrals/<int:referral_id>/undo")
+@bp.auth_required(token_auth, roles=PLACEMENT_STAFF)
+@idempotent
+@bp.output(ReferralDetailOut)
+def undo_referral_step(referral_id: int):
+    """Undo a referral's last step, within a day of recording it (audited) / 撤销推荐的最后一步"""
+    return service.undo_last_step(referral_id)
 
 
 # --- employments -------------------------------------------------------------------------------------------------

@@ -20,6 +20,10 @@ CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 # A step stamped a little ahead of the server's clock (a phone's clock runs fast) is still "now".
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_NOTE_LENGTH = 1000
+# A hire may name a start date this many days ahead (the laborer starts next Monday, or after the harvest).
+MAX_START_AHEAD_DAYS = 90
+# The last step may be undone this long after it was recorded (a slip of the finger, not a change of history).
+UNDO_WINDOW = timedelta(days=1)
 
 # Steps a referral may take from each state; the states not listed are final.
 ALLOWED_NEXT: dict[ReferralState, tuple[ReferralState, ...]] = {
@@ -73,6 +77,29 @@ STATUS_PRIORITY: tuple[EmploymentKind, ...] = (
 def allowed_next(state: ReferralState) -> tuple[ReferralState, ...]:
     """The steps a user may record next (obsolete is the system's alone)."""
     return ALLOWED_NEXT.get(state, ())
+
+
+def path_to(state: ReferralState, to: ReferralState) -> list[ReferralState] | None:
+    """The steps from `state` to `to`, shortest first along the lifecycle (已推荐 → 已录用: 已面试, 已录用);
+    None when `to` cannot be reached. Recording several at once spares the cadre a form per step."""
+    paths: dict[ReferralState, list[ReferralState]] = {state: []}
+    queue = [state]
+    while queue:
+        here = queue.pop(0)
+        for step in allowed_next(here):
+            if step not in paths:
+                paths[step] = [*paths[here], step]
+                queue.append(step)
+    found = paths.get(to)
+    return found if found else None
+
+
+def next_working_day(day: date) -> date:
+    """The next Monday-to-Friday day after `day` (holidays are not known here; the cadre edits the date)."""
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 def check_step(state: ReferralState, to: ReferralState) -> None:

@@ -11,6 +11,7 @@ of one household go through at once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import sqlite3
@@ -34,7 +35,7 @@ from jobmatch.geo import province_of_place
 from jobmatch.modelbase import current_actor_id, utcnow
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.queries import in_region
-from jobmatch.placements import lifecycle, subsidies
+from jobmatch.placements import history, lifecycle, subsidies
 from jobmatch.placements.lifecycle import CHINA_TZ, as_aware, local_date, start_of_day
 from jobmatch.placements.models import Employment, Referral, ReferralEvent, SubsidyClaim
 from jobmatch.placements.subsidies import Assessment, ClaimStatus, EmploymentFacts, SubsidyRule
@@ -139,63 +140,106 @@ def describe(employment: Employment) -> tuple[str, str]:
 
 
 def _open_overlapping(query: sa.Select, start: date) -> sa.Select:
-    """Employments still running on or after `start` (a job that ended on the day another began does not count)."""
-    return query.where(sa.or_(Employment.end_date.is_(None), Employment.end_date > start))
+    """Employments covering some day from `start` on (jobmatch.placements.history: a job that ended on the day
+    another began does not count)."""
+    return query.where(history.overlapping_from(start))
 
 
-def check_can_take(laborer: Laborer, kind: EmploymentKind, full_time: bool, start: date) -> None:
-    """One full-time job per laborer, one public-welfare post per household, at a time: 409 naming the one held."""
+def _held(query: sa.Select, start: date) -> Employment | None:
+    return db.session.execute(_open_overlapping(query, start).order_by(Employment.start_date)).scalars().first()
+
+
+def _refuse_held(held: Employment, code: str, zh: str, en: str, field: str) -> None:
+    where_zh, where_en = describe(held)
+    raise Conflict(
+        [FieldError(field, code, f"{zh}：{where_zh}", f"{en}: {where_en}")],
+        extra={"current_employment_id": held.id},
+    )
+
+
+def check_can_take(
+    laborer: Laborer,
+    kind: EmploymentKind,
+    full_time: bool,
+    start: date,
+    field: str = "laborer_id",
+    excluding: int | None = None,
+) -> None:
+    """One full-time job per laborer, one public-welfare post per household, no public-welfare post while away as a
+    migrant worker — on every day from `start` on (a back-dated start is checked on its dates): 409 naming the job.
+    `excluding`: an employment being reopened, not to be held against itself."""
+    mine = sa.select(Employment).where(Employment.laborer_id == laborer.id, Employment.id != (excluding or 0))
     if full_time:
-        held = (
-            db.session.execute(
-                _open_overlapping(
-                    sa.select(Employment).where(Employment.laborer_id == laborer.id, Employment.full_time.is_(True)),
-                    start,
-                ).order_by(Employment.start_date)
-            )
-            .scalars()
-            .first()
-        )
+        held = _held(mine.where(Employment.full_time.is_(True)), start)
         if held is not None:
-            zh, en = describe(held)
-            raise Conflict(
-                [
-                    FieldError(
-                        "laborer_id",
-                        "already_employed_full_time",
-                        f"该劳动力已有全职工作：{zh}",
-                        f"the laborer already has a full-time job: {en}",
-                    )
-                ],
-                extra={"current_employment_id": held.id},
+            _refuse_held(
+                held,
+                "already_employed_full_time",
+                f"该劳动力在 {start:%Y-%m-%d} 起已有全职工作",
+                f"the laborer already has a full-time job on or after {start}",
+                field,
+            )
+    if kind == EmploymentKind.public_welfare:
+        held = _held(mine.where(Employment.kind == EmploymentKind.migrant), start)
+        if held is not None:
+            _refuse_held(
+                held,
+                "migrant_then",
+                f"该劳动力在 {start:%Y-%m-%d} 起外出务工，不能同时占用公益性岗位",
+                f"the laborer works away as a migrant on or after {start} and cannot also hold a public-welfare post",
+                field,
+            )
+    if kind == EmploymentKind.migrant:
+        held = _held(mine.where(Employment.kind == EmploymentKind.public_welfare), start)
+        if held is not None:
+            _refuse_held(
+                held,
+                "public_welfare_then",
+                f"该劳动力在 {start:%Y-%m-%d} 起占用公益性岗位，不能同时外出务工",
+                f"the laborer holds a public-welfare post on or after {start} and cannot also work away as a migrant",
+                field,
             )
     if kind == EmploymentKind.public_welfare:
         members = sa.select(Laborer.id).where(Laborer.household_id == laborer.household_id)
-        held = (
-            db.session.execute(
-                _open_overlapping(
-                    sa.select(Employment).where(
-                        Employment.laborer_id.in_(members), Employment.kind == EmploymentKind.public_welfare
-                    ),
-                    start,
-                ).order_by(Employment.start_date)
-            )
-            .scalars()
-            .first()
+        held = _held(
+            sa.select(Employment).where(
+                Employment.laborer_id.in_(members),
+                Employment.kind == EmploymentKind.public_welfare,
+                Employment.id != (excluding or 0),
+            ),
+            start,
         )
         if held is not None:
-            zh, en = describe(held)
+            where_zh, where_en = describe(held)
             raise Conflict(
                 [
                     FieldError(
-                        "laborer_id",
+                        field,
                         "household_has_public_welfare_post",
-                        f"本户已有公益性岗位（一户一岗）：{held.laborer.name}，{zh}",
-                        f"the household already holds a public-welfare post: {en}",
+                        f"本户已有公益性岗位（一户一岗）：{held.laborer.name}，{where_zh}",
+                        f"the household already holds a public-welfare post: {where_en}",
                     )
                 ],
                 extra={"current_employment_id": held.id},
             )
+
+
+def check_places(opening: Opening, start: date, field: str) -> None:
+    """A hire from `start` must find a free place on every day from then on (a back-dated hire on its dates)."""
+    most, day = history.most_held_from(opening.id, start)
+    if most >= opening.headcount:
+        raise Conflict(
+            [
+                FieldError(
+                    field,
+                    "no_places_then",
+                    f"该岗位在 {day:%Y-%m-%d} 已有 {most} 人在岗（共 {opening.headcount} 个名额），不能再录用",
+                    f"on {day} the post already had {most} people in its {opening.headcount} places",
+                )
+            ],
+            "No places left on that date",
+            "该日期岗位已满员",
+        )
 
 
 def sync_employment_status(laborer: Laborer) -> None:
@@ -289,8 +333,37 @@ def _clean_note(data: dict, errors: Collector) -> str | None:
 
 
 def create_referral(data: dict) -> Referral:
-    """Propose a laborer for an opening (推荐): the first step, recommended."""
-    return in_transaction(lambda: _create_referral(data))
+    """Propose a laborer for an opening (推荐): the first step, recommended; with `to`, the steps after it too
+    (推荐 and 已录用 in one request, each step with its own occurred_at)."""
+    return in_transaction(lambda: _create_with_outcome(data))
+
+
+def _create_with_outcome(data: dict) -> Referral:
+    to = data.get("to") or S.recommended.value
+    if to == S.recommended.value:
+        return _create_referral(data)
+    steps_at = dict(data.get("steps_at") or {})
+    first = {k: v for k, v in data.items() if k in ("laborer_id", "opening_id", "score")}
+    if steps_at.get(S.recommended.value) is not None:
+        first["occurred_at"] = steps_at.pop(S.recommended.value)
+    else:
+        # Not given: with the first later step whose time is known.
+        known = [as_aware(v) for v in [*steps_at.values(), data.get("occurred_at")] if v is not None]
+        if known:
+            first["occurred_at"] = min(*known, utcnow())
+    steps_at.pop(S.recommended.value, None)
+    try:
+        referral = _create_referral(first)
+    except ValidationFailed as refused:
+        # The first step's time is steps_at.recommended here: say so, not occurred_at (the last step's).
+        refused.errors = [
+            dataclasses.replace(e, field=f"steps_at.{S.recommended.value}") if e.field == "occurred_at" else e
+            for e in refused.errors
+        ]
+        raise
+    rest = {k: data.get(k) for k in ("to", "occurred_at", "reason_code", "note", "start_date")}
+    _advance(referral, rest | {"steps_at": steps_at})
+    return referral
 
 
 def _create_referral(data: dict) -> Referral:
@@ -371,33 +444,257 @@ def transition(referral_id: int, data: dict) -> Referral:
 
 def _transition(referral_id: int, data: dict) -> Referral:
     referral = get_in_scope(Referral, referral_id, "Referral", "推荐")
+    _advance(referral, data)
+    return referral
+
+
+def _advance(referral: Referral, data: dict) -> None:
+    """Record the steps from the referral's state to `to`: one step, or several along the lifecycle at once
+    (已推荐 straight to 已录用), each with its own occurred_at (`steps_at`, default: the last step's moment)."""
     to = ReferralState(data["to"])
-    lifecycle.check_step(referral.state, to)
-    occurred_at, now = _step_moment(data, referral.state_since)
+    path = lifecycle.path_to(referral.state, to)
+    given = data.get("steps_at") or {}
+    if path is None or (len(path) > 1 and not given):
+        # Several steps at once only when the caller names the steps between (steps_at), so a slip is refused.
+        lifecycle.check_step(referral.state, to)  # raises, naming the allowed next states
+    moment, now = _step_moment(data, referral.state_since)
     reason = OutcomeReason(data["reason_code"]) if data.get("reason_code") else None
     errors = Collector()
-    lifecycle.check_moment(errors, occurred_at, referral.state_since, now)
+    between = [s.value for s in path[:-1]]
+    for state in given:
+        if state not in between:
+            errors.add(
+                f"steps_at.{state}",
+                "not_on_the_way",
+                f"「{lifecycle.STATE_ZH[ReferralState(state)]}」不在本次经过的中间步骤之中",
+                f"{state} is not a step between {referral.state} and {to}",
+            )
+    for state in between:
+        if state not in given:
+            errors.add(
+                f"steps_at.{state}",
+                "required",
+                f"请给出「{lifecycle.STATE_ZH[ReferralState(state)]}」的时间（null 为与其后一步同时）",
+                f"give when {state} happened (null: with the step after it)",
+            )
+    # A step between given as null happened with the next step whose time is known (at the latest, the last).
+    known: list[datetime | None] = [
+        moment if state == to else (as_aware(given[state.value]) if given.get(state.value) else None) for state in path
+    ]
+    for i in range(len(known) - 2, -1, -1):
+        if known[i] is None:
+            known[i] = min(known[i + 1], now)
+    moments: list[datetime] = []
+    previous = referral.state_since
+    for state, at in zip(path, known, strict=True):
+        field = "occurred_at" if state == to else f"steps_at.{state.value}"
+        if state != to and not given.get(state.value):
+            at = max(at, previous)
+        step_errors = Collector()
+        lifecycle.check_moment(step_errors, at, previous, now)
+        for error in step_errors.errors:
+            errors.add(field, error.code, error.zh, error.en)
+        moments.append(at)
+        previous = max(previous, at)
     lifecycle.check_reason(errors, to, reason)
     note = _clean_note(data, errors)
+    start = data.get("start_date")
+    if start is not None and S.hired not in path:
+        errors.add("start_date", "not_applicable", "只有录用时才填写上岗日期", "start_date is for hires only")
+    elif start is not None:
+        hired_on = local_date(moments[path.index(S.hired)])
+        if start < hired_on:
+            errors.add(
+                "start_date",
+                "before_hire",
+                f"上岗日期不能早于录用日期（{hired_on:%Y-%m-%d}）",
+                f"start_date cannot be before the hire ({hired_on})",
+            )
+        elif start > datetime.now(CHINA_TZ).date() + timedelta(days=lifecycle.MAX_START_AHEAD_DAYS):
+            errors.add(
+                "start_date",
+                "too_far_ahead",
+                f"上岗日期不能晚于 {lifecycle.MAX_START_AHEAD_DAYS} 天后",
+                f"start_date can be at most {lifecycle.MAX_START_AHEAD_DAYS} days ahead",
+            )
     errors.raise_if_any()
 
-    if to in (S.hired, S.left):
+    if S.hired in path or S.left in path:
         _claim_laborer(referral.laborer_id)
-    was = referral.state
-    _record_step(referral, to, occurred_at, reason, note)
-    if to == S.hired:
-        _hire(referral, occurred_at)
-    elif to == S.left:
-        job = db.session.execute(
-            sa.select(Employment).where(Employment.referral_id == referral.id, Employment.end_date.is_(None))
-        ).scalar_one_or_none()
-        if job is not None:
-            _end(job, local_date(occurred_at), reason, note, field="occurred_at")
-    changes = {"state": {"from": was.value, "to": to.value}, "occurred_at": occurred_at.isoformat()}
-    if reason is not None:
-        changes["reason_code"] = reason.value
-    audit.record("update", "referrals", referral.id, changes)
+    for state, at in zip(path, moments, strict=True):
+        last = state == to
+        was = referral.state
+        _record_step(referral, state, at, reason if last else None, note if last else None)
+        if state == S.hired:
+            _hire(referral, at, start, field="start_date" if start is not None else "occurred_at")
+        elif state == S.left:
+            job = db.session.execute(
+                sa.select(Employment).where(Employment.referral_id == referral.id, Employment.end_date.is_(None))
+            ).scalar_one_or_none()
+            if job is not None:
+                _end(job, local_date(at), reason, note, field="occurred_at")
+        changes = {"state": {"from": was.value, "to": state.value}, "occurred_at": at.isoformat()}
+        if last and reason is not None:
+            changes["reason_code"] = reason.value
+        if state == S.hired and start is not None:
+            changes["start_date"] = start.isoformat()
+        audit.record("update", "referrals", referral.id, changes)
+
+
+def undo_last_step(referral_id: int) -> Referral:
+    """Take back a referral's last step, within a day of recording it (audited): the referral returns to the
+    state before it; an undone hire gives its place back, removes the employment it started and revives the
+    referrals it made obsolete; an undone leaving reopens the employment, if its place is still free."""
+    return in_transaction(lambda: _undo_last_step(referral_id))
+
+
+def _undo_refused(code: str, zh: str, en: str) -> Conflict:
+    return Conflict([FieldError("step", code, zh, en)], "Step cannot be undone", "这一步不能撤销")
+
+
+def _undo_last_step(referral_id: int) -> Referral:
+    referral = get_in_scope(Referral, referral_id, "Referral", "推荐")
+    events = list(referral.events)
+    last = max(events, key=lambda e: (as_aware(e.occurred_at), e.id))
+    if len(events) < 2 or last.from_state is None:
+        raise _undo_refused(
+            "first_step",
+            "推荐是第一步，不能撤销；可记录「已撤回」",
+            "the referral itself cannot be undone: withdraw it",
+        )
+    if last.to_state == S.obsolete:
+        raise _undo_refused("system_step", "「已失效」由系统记录，不能撤销", "obsolete is the system's step")
+    recorded = as_aware(last.created_at)
+    if utcnow() - recorded > lifecycle.UNDO_WINDOW:
+        shown = recorded.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+        raise _undo_refused(
+            "too_late",
+            f"只能撤销一天内记录的步骤（这一步记录于 {shown}）",
+            f"only a step recorded within a day can be undone (this one was recorded at {recorded.isoformat()})",
+        )
+    before = [e for e in events if e.id != last.id]
+    previous = max(before, key=lambda e: (as_aware(e.occurred_at), e.id))
+    changes: dict = {
+        "undone": {
+            "event_id": last.id,
+            "to_state": last.to_state.value,
+            "occurred_at": as_aware(last.occurred_at).isoformat(),
+        },
+        "state": {"from": last.to_state.value, "to": last.from_state.value},
+    }
+    if last.to_state == S.hired:
+        _claim_laborer(referral.laborer_id)
+        changes["employment_removed"] = _unhire(referral)
+    elif last.to_state == S.left:
+        _claim_laborer(referral.laborer_id)
+        changes["employment_reopened"] = _unleave(referral)
+    moved = db.session.execute(
+        sa.update(Referral)
+        .where(Referral.id == referral.id, Referral.state == last.to_state)
+        .values(
+            state=last.from_state,
+            state_since=previous.occurred_at,
+            reason_code=previous.reason_code,
+            updated_at=utcnow(),
+            updated_by_id=current_actor_id(),
+        )
+        .execution_options(synchronize_session="evaluate")
+    )
+    if moved.rowcount != 1:
+        raise _undo_refused(
+            "changed_meanwhile", "该推荐刚被他人更新，请刷新后重试", "someone else updated this referral just now"
+        )
+    db.session.delete(last)
+    db.session.flush()
+    db.session.expire(referral, ["events"])
+    audit.record("undo", "referrals", referral.id, changes)
+    if last.to_state in (S.hired, S.left):
+        sync_employment_status(referral.laborer)
+        _after_work_changed(referral.laborer.household_id)
     return referral
+
+
+def _unleave(referral: Referral) -> int | None:
+    """Reopen the employment an undone leaving ended: its place is taken again, and the laborer must still be free
+    to hold it (no full-time job or public-welfare post taken meanwhile)."""
+    job = db.session.execute(
+        sa.select(Employment)
+        .where(Employment.referral_id == referral.id, Employment.end_date.is_not(None))
+        .order_by(Employment.end_date.desc(), Employment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if job is None:
+        return None
+    check_can_take(job.laborer, job.kind, job.full_time, job.start_date, field="step", excluding=job.id)
+    if job.opening_id is not None:
+        took = db.session.execute(
+            sa.update(Opening)
+            .where(Opening.id == job.opening_id, Opening.remaining_headcount > 0)
+            .values(remaining_headcount=Opening.remaining_headcount - 1)
+            .execution_options(synchronize_session=False)
+        )
+        if took.rowcount != 1:
+            raise _undo_refused(
+                "no_places_left",
+                "该岗位名额已被他人占用，不能撤销离职",
+                "the place has been taken by someone else since: the leaving cannot be undone",
+            )
+        db.session.refresh(referral.opening)
+    job.end_date, job.end_reason, job.end_note = None, None, None
+    audit.record("update", "employments", job.id, {"end_date": None, "undone_leaving": True})
+    db.session.flush()
+    return job.id
+
+
+def _unhire(referral: Referral) -> int | None:
+    """Remove the employment an undone hire started, give its place back, revive the referrals it made obsolete."""
+    job = db.session.execute(
+        sa.select(Employment).where(Employment.referral_id == referral.id, Employment.end_date.is_(None))
+    ).scalar_one_or_none()
+    if job is None:
+        return None
+    claimed = db.session.execute(sa.select(SubsidyClaim.id).where(SubsidyClaim.employment_id == job.id)).first()
+    from workshops.models import Attendance
+
+    attended = db.session.execute(sa.select(Attendance.id).where(Attendance.employment_id == job.id)).first()
+    if claimed is not None or attended is not None:
+        raise _undo_refused(
+            "employment_in_use",
+            "该就业已有考勤或补贴申领记录，不能撤销录用；请登记离职",
+            "the employment already has attendance or a subsidy claim: record the leaving instead",
+        )
+    db.session.execute(
+        sa.update(Opening)
+        .where(Opening.id == job.opening_id, Opening.remaining_headcount < Opening.headcount)
+        .values(remaining_headcount=Opening.remaining_headcount + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(referral.opening)
+    note = f"已在其他岗位录用（推荐 #{referral.id}）"
+    revived = db.session.execute(
+        sa.select(ReferralEvent)
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(Referral.state == S.obsolete, ReferralEvent.to_state == S.obsolete, ReferralEvent.note == note)
+    ).scalars()
+    for event in revived:
+        other = event.referral
+        earlier = [e for e in other.events if e.id != event.id]
+        if not earlier:
+            continue
+        back = max(earlier, key=lambda e: (as_aware(e.occurred_at), e.id))
+        other.state, other.state_since, other.reason_code = event.from_state, back.occurred_at, back.reason_code
+        audit.record(
+            "undo",
+            "referrals",
+            other.id,
+            {"state": {"from": S.obsolete.value, "to": event.from_state.value}, "undone": {"event_id": event.id}},
+        )
+        db.session.delete(event)
+    audit.record("delete", "employments", job.id, {"referral_id": referral.id, "undone_hire": True})
+    job_id = job.id
+    db.session.delete(job)
+    db.session.flush()
+    return job_id
 
 
 def _site_in_home_county(opening: Opening, laborer: Laborer) -> bool:
@@ -405,9 +702,11 @@ def _site_in_home_county(opening: Opening, laborer: Laborer) -> bool:
     return opening.region is not None and opening.region.code[:6] == laborer.household.village.code[:6]
 
 
-def _hire(referral: Referral, hired_at: datetime) -> Employment:
-    """Take a place, start the employment, and make the laborer's other referrals obsolete."""
+def _hire(referral: Referral, hired_at: datetime, start: date | None = None, field: str = "occurred_at") -> Employment:
+    """Take a place, start the employment (on `start`, default the hire's day), and make the laborer's other
+    referrals obsolete. The laborer's jobs and the post's places are checked on the days the job covers."""
     laborer, opening = referral.laborer, referral.opening
+    start = start or local_date(hired_at)
     if opening.kind == OpeningKind.public_welfare:
         _claim_household(laborer.household_id)
     took = db.session.execute(
@@ -433,10 +732,10 @@ def _hire(referral: Referral, hired_at: datetime) -> Employment:
             "岗位已满员",
             extra={"remaining_headcount": 0},
         )
-    start = local_date(hired_at)
     kind = lifecycle.employment_kind(opening.kind, _site_in_home_county(opening, laborer))
     full_time = lifecycle.is_full_time(opening.kind, opening.working_pattern)
-    check_can_take(laborer, kind, full_time, start)
+    check_can_take(laborer, kind, full_time, start, field)
+    check_places(opening, start, field)
     job = Employment(
         laborer_id=laborer.id,
         kind=kind,

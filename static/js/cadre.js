@@ -20,6 +20,37 @@
     update();
   });
 
+  // The outcome form: show the day of each step the chosen outcome records, the reason only for outcomes that
+  // take one; the button says 推荐 for a plain referral and 记录 otherwise.
+  document.querySelectorAll("form.outcome").forEach(function (form) {
+    var days = JSON.parse(form.getAttribute("data-day-fields") || "{}");
+    var takesReason = (form.getAttribute("data-reason-steps") || "").split(" ");
+    var submit = form.querySelector("button[type=submit]");
+    var reason = form.querySelector(".reason-field");
+    function chosen() {
+      var checked = form.querySelector("input[name=to]:checked");
+      return checked ? checked.value : "";
+    }
+    function update() {
+      var to = chosen();
+      var shown = days[to] || [];
+      form.querySelectorAll(".day-field").forEach(function (field) {
+        field.hidden = shown.indexOf(field.getAttribute("data-day")) < 0 && !field.classList.contains("has-error");
+      });
+      if (reason) {
+        reason.hidden = takesReason.indexOf(to) < 0 && !reason.classList.contains("has-error");
+        if (reason.hidden) { reason.querySelector("select").value = ""; }
+      }
+      if (submit) {
+        var first = form.querySelector("input[name=to]");
+        submit.textContent = first && to === first.value ? submit.getAttribute("data-label-first")
+          : submit.getAttribute("data-label-other");
+      }
+    }
+    form.querySelectorAll("input[name=to]").forEach(function (radio) { radio.addEventListener("change", update); });
+    update();
+  });
+
   var button = document.getElementById("reveal");
   if (!button) { return; }
   var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");

@@ -88,7 +88,8 @@ def test_a_wrong_id_check_digit_is_shown_next_to_the_id_field_and_nothing_typed_
     phone.fill("#name", "李桂兰")
     phone.fill("#id_number", wrong)
     phone.fill("#phone", "13700001111")
-    phone.fill("#skills", "缝纫、做饭")
+    # The skill box takes phrases as chips (a separator ends one); the plain field behind it is what is sent.
+    phone.fill("#skills-typing", "缝纫、做饭")
     phone.select_option("#labor_capacity", "normal")
     phone.select_option("#willingness", "village")
     phone.check("#needs_flexible_hours")
@@ -99,7 +100,8 @@ def test_a_wrong_id_check_digit_is_shown_next_to_the_id_field_and_nothing_typed_
     assert id_field.locator(".field-error").text_content() == "身份证号校验位错误，请核对"
     assert phone.locator(".field-error").count() == 1
     assert phone.input_value("#name") == "李桂兰"
-    assert phone.input_value("#skills") == "缝纫、做饭"
+    assert phone.input_value("#skills") == "缝纫，做饭"
+    assert phone.locator("ul.chips li").count() == 2
     assert phone.input_value("#willingness") == "village"
     assert phone.is_checked("#needs_flexible_hours")
     assert fits_the_screen(phone)

@@ -9,6 +9,7 @@ from jobmatch.monitoring import consistency
 from jobmatch.vocab import EmploymentStatus
 from tests import factories
 from tests.monitoring.conftest import TODAY, employ
+from tests.placements.conftest import make_opening
 
 
 def test_a_clean_county_has_no_findings(town):
@@ -30,7 +31,12 @@ def test_each_check(town):
     db.session.commit()
 
     report = consistency.report(factories.COUNTY_CODE, TODAY)
-    assert report["counts"] == {"status_without_work": 1, "migrant_on_public_welfare": 1, "two_places": 1}
+    assert report["counts"] == {
+        "status_without_work": 1,
+        "migrant_on_public_welfare": 1,
+        "two_places": 1,
+        "over_places": 0,
+    }
     found = {item["check"]: item for item in report["items"]}
     assert found["status_without_work"]["household_id"] == town["m2"].household_id
     assert found["status_without_work"]["detail"]["laborer_ids"] == [town["m2"].id]
@@ -51,9 +57,19 @@ def test_api_keeps_to_scope(town, as_role):
     db.session.commit()
     bureau = as_role("bureau").get(f"/api/v1/consistency?region={factories.COUNTY_CODE}&as_of={TODAY}")
     assert bureau.status_code == 200, bureau.get_json()
-    assert bureau.get_json()["counts"] == {"status_without_work": 1, "migrant_on_public_welfare": 0, "two_places": 1}
+    assert bureau.get_json()["counts"] == {
+        "status_without_work": 1,
+        "migrant_on_public_welfare": 0,
+        "two_places": 1,
+        "over_places": 0,
+    }
     cadre = as_role("cadre").get(f"/api/v1/consistency?as_of={TODAY}").get_json()
-    assert cadre["counts"] == {"status_without_work": 1, "migrant_on_public_welfare": 0, "two_places": 0}
+    assert cadre["counts"] == {
+        "status_without_work": 1,
+        "migrant_on_public_welfare": 0,
+        "two_places": 0,
+        "over_places": 0,
+    }
     assert as_role("manager").get("/api/v1/consistency").status_code == 403
 
 
@@ -64,3 +80,23 @@ def test_dates_in_the_report_are_iso_8601(town, as_role):
     (finding,) = [item for item in body["items"] if item["check"] == "two_places"]
     assert finding["detail"]["from"] == "2026-05-05"
     assert finding["detail"]["until"] == "2026-05-15"
+
+
+def test_a_post_held_by_more_people_than_its_places_on_some_day(town):
+    """History loaded without the hire checks: a 1-place post held by two people for a fortnight."""
+    post = make_opening(headcount=1)
+    east_a, east_b = town["east"]
+    first = employ(town["idle"], "local_enterprise", date(2026, 3, 1), date(2026, 4, 1), opening_id=post.id)
+    second = employ(east_b, "local_enterprise", date(2026, 3, 15), date(2026, 5, 1), opening_id=post.id)
+    # Taking the place on the day the holder left is a handover, not two at once.
+    employ(town["m2"], "local_enterprise", date(2026, 5, 1), opening_id=post.id)
+    db.session.commit()
+
+    report = consistency.report(factories.COUNTY_CODE, TODAY)
+
+    (finding,) = [item for item in report["items"] if item["check"] == "over_places"]
+    assert report["counts"]["over_places"] == 1
+    assert finding["laborer_id"] == east_b.id and finding["household_id"] == east_b.household_id
+    assert finding["detail"]["day"] == date(2026, 3, 15) and finding["detail"]["held"] == 2
+    assert sorted(finding["detail"]["employment_ids"]) == sorted([first.id, second.id])
+    assert "超过名额" in finding["zh"] and "more people than its places" in finding["en"]
