@@ -44,3 +44,10 @@ def test_every_page_string_has_its_english():
 def test_translations_keep_their_placeholders():
     problems = [(message.id, errors) for message, errors in _english().check() if errors]
     assert not problems
+
+
+def test_each_string_is_translated_once():
+    """Branches add entries with a union merge: a string added on two of them must keep one English text."""
+    text = (TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    ids = [line for line in text.splitlines() if line.startswith("msgid ")]
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
