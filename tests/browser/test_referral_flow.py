@@ -1,4 +1,4 @@
-"""The referral flow on a 360-px phone: from a "no one employed" alert to a recorded hire in one form with its
+"""The referral flow on a 360-px phone: from the to-do home's "no one employed" alert to a recorded hire in one form with its
 confirmation, the alert closed by the hire, and the step undone; the skill box as chips with the dictionary skill
 each phrase maps to, Enter taking the highlighted suggestion (laborer and opening forms)."""
 
@@ -41,7 +41,11 @@ def test_from_an_alert_to_a_confirmed_hire_in_one_form_then_undone(phone, town):
     log_in(phone, "cadre")
     tap = Taps(phone)
 
-    phone.goto("/monitoring/alerts?status=open")
+    # The cadre's day starts at the to-do home: the alert is a line there, one tap from its card.
+    phone.goto("/")
+    expect(phone.get_by_role("heading", name="今日待办")).to_be_visible()
+    tap(phone.locator(f"#todo-alerts a[href$='#alert-{alert.id}']"))
+    phone.wait_for_load_state()
     card = phone.locator(f"#alert-{alert.id}")
     expect(card).to_be_visible()
     screenshot(phone, "referral-flow-1-alert-phone")
@@ -89,15 +93,17 @@ def test_from_an_alert_to_a_confirmed_hire_in_one_form_then_undone(phone, town):
     expect(phone.locator(".flash")).to_contain_text("已记录：已录用")
     expect(phone.locator("#post-referral")).to_contain_text("在岗")
     screenshot(phone, "referral-flow-5-hired-phone")
-    # Alert card's 找岗位 → the post → 已录用 → 记录 → 确认录用.
-    assert tap.count == 5
+    # Home's alert line → the card's 找岗位 → the post → 已录用 → 记录 → 确认录用.
+    assert tap.count == 6
     db.session.expire_all()
     job = db.session.execute(sa.select(Employment).where(Employment.laborer_id == idle.id)).scalar_one()
     assert job.start_date == china_today() and job.opening_id == post.id
 
-    # The hire closed the alert: gone from the open ones, resolved with why.
+    # The hire closed the alert: gone from the open ones and from the home, resolved with why.
     phone.goto("/monitoring/alerts?status=open")
     expect(phone.locator(f"#alert-{alert.id}")).to_have_count(0)
+    phone.goto("/")
+    expect(phone.locator(f"#todo-alerts a[href$='#alert-{alert.id}']")).to_have_count(0)
     assert db.session.get(Alert, alert.id).status == AlertStatus.resolved
     screenshot(phone, "referral-flow-6-inbox-after-phone")
 
