@@ -50,6 +50,9 @@ class IndicatorsOut(Schema):
     households = Integer()
     households_with_willing = Integer()
     households_willing_none_employed = Integer(metadata={"description": "有就业意愿但无人就业的家庭"})
+    households_willing_not_contacted = Integer(
+        metadata={"description": "有就业意愿、30 天内没有联系记录的家庭（从未联系的也算）"}
+    )
     openings = Integer()
     openings_headcount = Integer()
     openings_filled = Integer()

@@ -12,8 +12,8 @@ counts once, under the first kind in TYPE_ORDER, full-time work first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from statistics import median
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from jobmatch.accounts.scope import restrict
 from jobmatch.errors import FieldError, ValidationFailed
 from jobmatch.extensions import db
 from jobmatch.geo import division_prefix
+from jobmatch.monitoring.models import Contact
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Opening
@@ -98,6 +99,12 @@ class Records:
     first_start: dict[int, date]
     # (site_code, kind, headcount, remaining_headcount, local, latitude, longitude, title) per open opening.
     openings: list
+    # Each contacted household's last call or visit (the contact log).
+    last_contact: dict[int, date] = field(default_factory=dict)
+
+
+# A household with someone willing to work should hear from its cadre at least this often.
+CONTACT_DUE_DAYS = 30
 
 
 def read(code: str, today: date) -> Records:
@@ -162,7 +169,15 @@ def read(code: str, today: date) -> Records:
             Opening,
         )
     ).all()
-    return Records(laborers, kind_of, first_start, openings)
+    last_contact = dict(
+        db.session.execute(
+            sa.select(Contact.household_id, sa.func.max(Contact.contacted_on))
+            .join(Region, Region.id == Contact.village_id)
+            .where(in_division)
+            .group_by(Contact.household_id)
+        ).all()
+    )
+    return Records(laborers, kind_of, first_start, openings, last_contact)
 
 
 def summarise(code: str, today: date, records: Records) -> dict:
@@ -202,6 +217,10 @@ def summarise(code: str, today: date, records: Records) -> dict:
 
     workshop_workers = by_type[EmploymentKind.workshop.value]
     households_without_work = households_willing - households_employed
+    contact_due = today - timedelta(days=CONTACT_DUE_DAYS)
+    not_contacted = [
+        h for h in households_willing if records.last_contact.get(h) is None or records.last_contact[h] < contact_due
+    ]
     headcount = sum(o.headcount for o in records.openings)
     filled = headcount - sum(o.remaining_headcount for o in records.openings)
 
@@ -217,6 +236,7 @@ def summarise(code: str, today: date, records: Records) -> dict:
         "households": len({row.household_id for row in laborers}),
         "households_with_willing": len(households_willing),
         "households_willing_none_employed": len(households_without_work),
+        "households_willing_not_contacted": len(not_contacted),
         "openings": len(records.openings),
         "openings_headcount": headcount,
         "openings_filled": filled,
@@ -248,7 +268,10 @@ def _split(records: Records, prefixes: list[str]) -> dict[str, Records]:
             bucket = openings.get(row[0][:length])
             if bucket is not None:
                 bucket.append(row)
-    return {p: Records(laborers[p], records.kind_of, records.first_start, openings[p]) for p in prefixes}
+    return {
+        p: Records(laborers[p], records.kind_of, records.first_start, openings[p], records.last_contact)
+        for p in prefixes
+    }
 
 
 def dashboard(region: Region, today: date | None = None) -> dict:
@@ -358,6 +381,7 @@ def workbook(region: Region, got: dict) -> bytes:
         ("有意愿劳动力就业率 Willing employment rate", got["willing_employment_rate"]),
         ("有意愿的家庭 Households with willing members", got["households_with_willing"]),
         ("其中无人就业 … with no one employed", got["households_willing_none_employed"]),
+        ("30 天未联系 … not contacted in 30 days", got["households_willing_not_contacted"]),
         ("岗位数 Openings", got["openings"]),
         ("岗位人数 Headcount", got["openings_headcount"]),
         ("已招 Filled", got["openings_filled"]),

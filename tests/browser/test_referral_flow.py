@@ -1,6 +1,6 @@
-"""The referral flow on a 360-px phone: from the to-do home's "no one employed" alert to a recorded hire in one form with its
-confirmation, the alert closed by the hire, and the step undone; the skill box as chips with the dictionary skill
-each phrase maps to, Enter taking the highlighted suggestion (laborer and opening forms)."""
+"""The referral flow on a 360-px phone: from the to-do home's "no one employed" alert to a recorded hire in one
+form with its confirmation, the alert closed by the hire, and the step undone; the skill box as chips with the
+dictionary skill each phrase maps to, Enter taking the highlighted suggestion (laborer and opening forms)."""
 
 from __future__ import annotations
 

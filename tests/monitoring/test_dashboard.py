@@ -53,3 +53,41 @@ def test_a_cadre_dashboard_counts_their_villages_only(town, as_role):
     assert board["total"]["laborers"] == 5  # 城东村's laborers only
     assert board["children"][0]["laborers"] == 5
     assert [v["name"] for v in board["villages"]] == ["城东村"]
+
+
+def test_households_not_contacted_in_30_days_are_counted_from_the_contact_log(town):
+    """A willing household counts until its cadre logs a call or visit, and again 30 days after the last one."""
+    from datetime import timedelta
+
+    from jobmatch.extensions import db
+    from jobmatch.monitoring.models import Contact, ContactMethod
+
+    def not_contacted() -> int:
+        return indicators.compute(factories.COUNTY_CODE, TODAY)["households_willing_not_contacted"]
+
+    before = indicators.compute(factories.COUNTY_CODE, TODAY)
+    assert before["households_willing_not_contacted"] == before["households_with_willing"] > 0
+    idle = town["idle"]
+    household = idle.household
+    cadre = town["users"]["cadre"]
+
+    def log(days_ago: int) -> None:
+        db.session.add(
+            Contact(
+                household_id=household.id,
+                laborer_id=idle.id,
+                village_id=household.village_id,
+                user_id=cadre.id,
+                contacted_on=TODAY - timedelta(days=days_ago),
+                method=ContactMethod.phone,
+            )
+        )
+        db.session.commit()
+
+    log(45)
+    assert not_contacted() == before["households_with_willing"]  # 45 days ago is too long
+    log(3)
+    assert not_contacted() == before["households_with_willing"] - 1
+    board = indicators.dashboard(town["county"], TODAY)
+    assert board["total"]["households_willing_not_contacted"] == not_contacted()
+    assert sum(row["households_willing_not_contacted"] for row in board["children"]) == not_contacted()
