@@ -83,7 +83,7 @@ def get_region(region_id: int):
 @bp.output(page_schema(RegionOut, "RegionPage"))
 def list_regions(query: dict):
     """List regions / 区划列表"""
-    return page_of(queries.regions(query), query["page"], query["per_page"])
+    return page_of(queries.regions(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/regions/<int:region_id>")
@@ -151,7 +151,7 @@ def get_household(household_id: int):
 @bp.output(page_schema(HouseholdOut, "HouseholdPage"))
 def list_households(query: dict):
     """List households / 农户列表"""
-    return page_of(queries.households(query), query["page"], query["per_page"])
+    return page_of(queries.households(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/households/<int:household_id>")
@@ -249,7 +249,7 @@ def get_laborer(laborer_id: int):
 @bp.output(page_schema(LaborerOut, "LaborerPage"))
 def list_laborers(query: dict):
     """List laborers / 劳动力列表"""
-    return page_of(queries.laborers(query), query["page"], query["per_page"])
+    return page_of(queries.laborers(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 class LaborerSearch(LaborerQuery):
@@ -267,7 +267,7 @@ class LaborerFound(LaborerOut):
 def search_laborers(query: dict):
     """Search laborers with the query in the body, e.g. by a full ID number, which then stays out of URLs and
     access logs / 按身份证号等条件查找劳动力（条件放在请求体中）"""
-    return page_of(queries.laborers(query), query["page"], query["per_page"])
+    return page_of(queries.laborers(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/laborers/<int:laborer_id>")

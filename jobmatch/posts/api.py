@@ -83,7 +83,7 @@ def get_employer(employer_id: int):
 @bp.output(page_schema(EmployerOut, "EmployerPage"))
 def list_employers(query: dict):
     """List employers / 用工主体列表"""
-    return page_of(queries.employers(query), query["page"], query["per_page"])
+    return page_of(queries.employers(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/employers/<int:employer_id>")
@@ -198,7 +198,7 @@ def get_opening(opening_id: int):
 @bp.output(page_schema(OpeningOut, "OpeningPage"))
 def list_openings(query: dict):
     """List openings / 岗位列表"""
-    return page_of(queries.openings(query), query["page"], query["per_page"])
+    return page_of(queries.openings(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/openings/<int:opening_id>")
