@@ -131,8 +131,10 @@ class Gunicorn:
         port: int | None = None,
         log_path: Path | None = None,
         extra_args: list[str] | None = None,
+        root: Path = ROOT,
     ) -> None:
-        self.env = env
+        self.root = root
+        self.env = env if root == ROOT else env | {"PYTHONPATH": str(root)}
         self.workers = workers
         self.threads = threads
         self.app = app
@@ -161,7 +163,7 @@ class Gunicorn:
             *self.extra_args,
         ]
         self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(args, env=self.env, cwd=self.root, stdout=self._log, stderr=subprocess.STDOUT)
         self.wait_ready(ready_timeout)
         return self
 

@@ -241,7 +241,7 @@ def _estimate(query: sa.Select) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def page_of(query, page: int, per_page: int, cursor: str | None = None) -> dict:
+def page_of(query, page: int, per_page: int, cursor: str | None = None, whole_rows: bool = False) -> dict:
     """One page of a select() in one statement: by page number with the list's total, or after a cursor.
 
     Every page carries `next_cursor`, the place after its last row (None on the last page): a client goes
@@ -260,15 +260,18 @@ def page_of(query, page: int, per_page: int, cursor: str | None = None) -> dict:
         counted = sa.select(sa.func.count()).select_from(capped).scalar_subquery().label("_total")
         query = query.add_columns(counted).offset((page - 1) * per_page)
     query = query.add_columns(*[e.label(f"_key{i}") for i, (e, _) in enumerate(keys)]).limit(per_page + 1)
-    rows = db.session.execute(query).unique().all()
+    result = db.session.execute(query)
+    # whole_rows: a select of columns whose rows are the items (the page's own columns come after theirs).
+    rows = result.all() if whole_rows else result.unique().all()
     more = len(rows) > per_page
     rows = rows[:per_page]
     next_cursor = encode_cursor(list(rows[-1][-len(keys) :])) if more and rows else None
-    out = {"items": [row[0] for row in rows], "pagination": {"per_page": per_page, "next_cursor": next_cursor}}
+    items = rows if whole_rows else [row[0] for row in rows]
+    out = {"items": items, "pagination": {"per_page": per_page, "next_cursor": next_cursor}}
     if counted is None:
         return out | {"pagination": out["pagination"] | {"page": None, "pages": None, "total": None}}
     if rows:
-        total = rows[0][1]
+        total = rows[0][len(base.selected_columns) if whole_rows else 1]
     else:
         total = db.session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
     estimated = False
