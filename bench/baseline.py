@@ -80,7 +80,9 @@ def main() -> int:
     )
     fixture = json.loads(fixture_path.read_text())
     service = Gunicorn(env, workers=args.workers, threads=args.threads, app=NO_LOGIN_LIMITS)
-    baseline = Gunicorn(env, workers=args.workers, threads=args.threads, app="bench.baseline_app:app")
+    baseline = Gunicorn(
+        env, workers=args.workers, threads=args.threads, app="bench.baseline_app:app", ready_path="/healthz"
+    )
     figures: dict[str, dict[str, list[dict]]] = {}
     with service, baseline:
         for name, (path, token) in endpoints(fixture).items():

@@ -29,6 +29,11 @@ crypto.configure(
 )
 
 
+@app.get("/healthz")
+def healthz():
+    return _json({"status": "ok"})
+
+
 def _db() -> psycopg.Connection:
     conn = getattr(_local, "conn", None)
     if conn is None or conn.closed:

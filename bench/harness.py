@@ -132,8 +132,10 @@ class Gunicorn:
         log_path: Path | None = None,
         extra_args: list[str] | None = None,
         root: Path = ROOT,
+        ready_path: str = "/login",
     ) -> None:
         self.root = root
+        self.ready_path = ready_path
         self.env = env if root == ROOT else env | {"PYTHONPATH": str(root)}
         self.workers = workers
         self.threads = threads
@@ -174,7 +176,7 @@ class Gunicorn:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({self.process.returncode}); see {self.log_path}")
             try:
-                if Client(self.url).request("GET", "/login", timeout=2)[0] == 200:
+                if Client(self.url).request("GET", self.ready_path, timeout=2)[0] == 200:
                     return
             except OSError:
                 pass

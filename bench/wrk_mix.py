@@ -124,7 +124,7 @@ def main() -> int:
     )
     fixture = json.loads(fixture_path.read_text())
     service = Gunicorn(env, workers=args.workers, threads=args.threads, app=NO_LOGIN_LIMITS)
-    bare = Gunicorn(env, workers=args.workers, threads=1, app="bench.bare_app:app")
+    bare = Gunicorn(env, workers=args.workers, threads=1, app="bench.bare_app:app", ready_path="/healthz")
     before = None
     if args.before:
         before = Gunicorn(env, workers=args.workers, threads=args.threads, app=NO_LOGIN_LIMITS, root=args.before)

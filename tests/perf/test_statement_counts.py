@@ -18,12 +18,12 @@ from tests.sql import statements
 from tests.workshops.conftest import hire, sheet_url, today  # noqa: F401
 
 # Statements per request once the token is known (the first request of a token also looks it up).
-# laborers, openings: the scope, the page with its total; opening: the scope, the opening, its region;
+# laborers, openings: the scope, the page with its total; opening: the scope, the opening with its region;
 # me: the scope; sheet: the manager's workshop, the workshop, the day in one statement, the closed-month check.
 MOST = {
     "laborers": 2,
     "openings": 2,
-    "opening": 3,
+    "opening": 2,
     "me": 1,
     "sheet": 4,
 }
