@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import wrkrun  # noqa: E402
 from harness import BIN, DEFAULT_POSTGRES, NO_LOGIN_LIMITS, OUTPUT, ROOT, Gunicorn, log, prepare  # noqa: E402
+from load import run_load  # noqa: E402
 
 STATUSES = ["present"] * 17 + ["half_day", "leave", "absent"]
 # Requests per 100 of the mix: the locustfile's people (cadres 10, managers 6, bureau 6) times their tasks' shares.
@@ -132,11 +133,14 @@ def main() -> int:
     with service, bare, before or contextlib.nullcontext():
         log(f"==> service {service.url}, bare Flask {bare.url}: {args.workers} workers each; warming the service")
         warm = mix(fixture, count=40 * args.workers * args.threads, seed=1)
+        # Every worker builds its matching index before the clock starts (as bench/load/run_load.py does).
+        run_load.warm(service, fixture, rounds=4 * args.workers * args.threads)
         wrkrun.run(service.url, warm, max(5.0, args.seconds / 6), args.connections, [])
         database = wrkrun.postgres_backends(args.database_url)
         workers = service.worker_pids()
         log(f"==> the mix, {args.seconds:g} s, {args.connections} connections ({len(database)} database processes)")
         if before is not None:
+            run_load.warm(before, fixture, rounds=4 * args.workers * args.threads)
             wrkrun.run(before.url, warm, max(5.0, args.seconds / 6), args.connections, [])
             database = wrkrun.postgres_backends(args.database_url)
             log(f"==> the mix on {args.before}, {args.seconds:g} s")

@@ -74,7 +74,7 @@ def _lua_requests(requests: list[dict]) -> str:
     rows = []
     for r in requests:
         headers = (
-            "{" + ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in r.get("headers", {}).items()) + "}"
+            "{" + ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in r.get("headers", {}).items()) + "}"
         )
         body = _lua_string(r["body"]) if r.get("body") else "nil"
         rows.append(
@@ -150,7 +150,7 @@ def run(
             text=True,
         )
         server_after, database_after = cpu_seconds(server_pids), cpu_seconds(database_pids)
-        if done.returncode != 0:
+        if done.returncode != 0 or ".lua:" in done.stderr:
             raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
         by_endpoint: dict[str, dict] = {}
         for path in Path(folder).glob("thread-*.tsv"):
@@ -184,6 +184,7 @@ def run(
         "database_cpu_ms_per_request": 1000 * (database_after - database_before) / max(total, 1),
         "endpoints": endpoints,
         "wrk": done.stdout,
+        "stderr": done.stderr,
     }
 
 
