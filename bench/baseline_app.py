@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import psycopg
 from flask import Flask, Response, request
@@ -85,7 +85,10 @@ def _regions(user_id: int) -> list[tuple]:
 
 
 def _stamp(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+    """Stored in UTC without a zone, answered with it (as the service does)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def _mask(number: str | None, keep_head: int, keep_tail: int) -> str | None:
