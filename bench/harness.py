@@ -131,8 +131,12 @@ class Gunicorn:
         port: int | None = None,
         log_path: Path | None = None,
         extra_args: list[str] | None = None,
+        root: Path = ROOT,
+        ready_path: str = "/login",
     ) -> None:
-        self.env = env
+        self.root = root
+        self.ready_path = ready_path
+        self.env = env if root == ROOT else env | {"PYTHONPATH": str(root)}
         self.workers = workers
         self.threads = threads
         self.app = app
@@ -161,7 +165,7 @@ class Gunicorn:
             *self.extra_args,
         ]
         self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(args, env=self.env, cwd=self.root, stdout=self._log, stderr=subprocess.STDOUT)
         self.wait_ready(ready_timeout)
         return self
 
@@ -172,7 +176,7 @@ class Gunicorn:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({self.process.returncode}); see {self.log_path}")
             try:
-                if Client(self.url).request("GET", "/login", timeout=2)[0] == 200:
+                if Client(self.url).request("GET", self.ready_path, timeout=2)[0] == 200:
                     return
             except OSError:
                 pass

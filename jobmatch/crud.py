@@ -8,6 +8,8 @@ rejected request changes nothing.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,10 +18,13 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from jobmatch.accounts import audit, scope
-from jobmatch.errors import Collector, Conflict, FieldError, Problem
+from jobmatch.errors import Collector, Conflict, FieldError, Problem, ValidationFailed
 from jobmatch.extensions import db
 
 # Personal fields (with the birth date and sex the ID number encodes): the audit trail records that they
@@ -156,18 +161,154 @@ def flush_or_conflict(rollback: bool = True) -> None:
         raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")]) from exc
 
 
-def page_of(query, page: int, per_page: int) -> dict:
-    """One page of a select() with the totals the API reports."""
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
-    return {
-        "items": result.items,
-        "pagination": {
-            "page": result.page,
-            "per_page": result.per_page,
-            "pages": result.pages,
-            "total": result.total,
-        },
+# A list's total is counted exactly up to this many rows; past it, PostgreSQL's estimate of the rows is reported
+# (`total_is_estimate`): counting a province's laborers on every page would cost more than the page.
+EXACT_TOTAL_UP_TO = 10_000
+
+
+def _order_keys(query: sa.Select) -> list[tuple[Any, bool]]:
+    """The query's sort keys (expression, descending), ending with the listed entity's id so the order is total."""
+    keys = []
+    for clause in query._order_by_clauses:
+        element, descending = clause, False
+        if isinstance(clause, UnaryExpression) and clause.modifier in (operators.desc_op, operators.asc_op):
+            element, descending = clause.element, clause.modifier is operators.desc_op
+        keys.append((element, descending))
+    entity = query.column_descriptions[0].get("entity")
+    if entity is not None and hasattr(entity, "id"):
+        last = keys[-1][0] if keys else None
+        table = sa.inspect(entity).local_table
+        if not (getattr(last, "primary_key", False) and getattr(last, "table", None) is table):
+            keys.append((entity.id, keys[-1][1] if keys else False))
+    return keys
+
+
+def _cursor_value(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _from_cursor(expression: Any, value: Any) -> Any:
+    try:
+        kind = expression.type.python_type
+    except (AttributeError, NotImplementedError):
+        return value
+    if value is None:
+        return None
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    if kind is Decimal:
+        return Decimal(value)
+    return value
+
+
+def encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps([_cursor_value(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        [FieldError("query.cursor", "invalid_cursor", "翻页标记无效，请从第一页重新开始", "not a cursor of this list")]
+    )
+
+
+def decode_cursor(cursor: str, keys: list[tuple[Any, bool]]) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(keys) or any(isinstance(v, (list, dict)) for v in values):
+            raise ValueError(cursor)
+        return [_from_cursor(expression, value) for (expression, _), value in zip(keys, values, strict=True)]
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise _bad_cursor() from None
+
+
+def _after(keys: list[tuple[Any, bool]], values: list[Any]) -> sa.ColumnElement[bool]:
+    """Rows that come after `values` in the keys' order (a row comparison when every key goes the same way)."""
+    if None in values:
+        raise _bad_cursor()
+    columns = [expression for expression, _ in keys]
+    if len({descending for _, descending in keys}) == 1:
+        if keys[0][1]:
+            return sa.tuple_(*columns) < sa.tuple_(*values)
+        return sa.tuple_(*columns) > sa.tuple_(*values)
+    return sa.or_(
+        *[
+            sa.and_(
+                *[columns[j] == values[j] for j in range(i)],
+                columns[i] < values[i] if keys[i][1] else columns[i] > values[i],
+            )
+            for i in range(len(keys))
+        ]
+    )
+
+
+def _estimate(query: sa.Select) -> int | None:
+    """PostgreSQL's estimate of the rows a query returns (its planner's figure, no rows read)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    compiled = query.compile(dialect=connection.dialect)
+    plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params).scalar()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def page_of(query, page: int, per_page: int, cursor: str | None = None, whole_rows: bool = False) -> dict:
+    """One page of a select() in one statement: by page number with the list's total, or after a cursor.
+
+    Every page carries `next_cursor`, the place after its last row (None on the last page): a client goes
+    through a list at any depth with it, and rows added meanwhile never show twice nor push others off a page.
+    The total comes with numbered pages only, counted exactly up to EXACT_TOTAL_UP_TO rows and estimated past.
+    """
+    keys = _order_keys(query)
+    query = query.order_by(None).order_by(*[e.desc() if d else e for e, d in keys])
+    base = query
+    counted = None
+    if cursor:
+        query = query.where(_after(keys, decode_cursor(cursor, keys)))
+        page = None
+    else:
+        capped = base.order_by(None).limit(EXACT_TOTAL_UP_TO + 1).correlate(None).subquery()
+        counted = sa.select(sa.func.count()).select_from(capped).scalar_subquery().label("_total")
+        query = query.add_columns(counted).offset((page - 1) * per_page)
+    query = query.add_columns(*[e.label(f"_key{i}") for i, (e, _) in enumerate(keys)]).limit(per_page + 1)
+    result = db.session.execute(query)
+    # whole_rows: a select of columns whose rows are the items (the page's own columns come after theirs).
+    rows = result.all() if whole_rows else result.unique().all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    next_cursor = encode_cursor(list(rows[-1][-len(keys) :])) if more and rows else None
+    items = rows if whole_rows else [row[0] for row in rows]
+    out = {"items": items, "pagination": {"per_page": per_page, "next_cursor": next_cursor}}
+    if counted is None:
+        return out | {"pagination": out["pagination"] | {"page": None, "pages": None, "total": None}}
+    if rows:
+        total = rows[0][len(base.selected_columns) if whole_rows else 1]
+    else:
+        total = db.session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
+    estimated = False
+    if total > EXACT_TOTAL_UP_TO:
+        guess = _estimate(base.order_by(None))
+        if guess is not None:
+            total, estimated = max(guess, EXACT_TOTAL_UP_TO + 1), True
+        else:
+            total = db.session.execute(sa.select(sa.func.count()).select_from(base.order_by(None).subquery())).scalar()
+    out["pagination"] |= {
+        "page": page,
+        "pages": -(-total // per_page),
+        "total": total,
+        "total_is_estimate": estimated,
     }
+    return out
 
 
 def page_of_items(items: list, page: int, per_page: int) -> dict:

@@ -229,7 +229,14 @@ def test_pagination_reports_totals(api):
         factories.laborer(sequence=20 + i * 2)
     body = api.get("/api/v1/laborers?per_page=2&page=3").get_json()
     assert len(body["items"]) == 1
-    assert body["pagination"] == {"page": 3, "per_page": 2, "pages": 3, "total": 5}
+    assert body["pagination"] == {
+        "page": 3,
+        "per_page": 2,
+        "pages": 3,
+        "total": 5,
+        "total_is_estimate": False,
+        "next_cursor": None,
+    }
     assert api.get("/api/v1/laborers?per_page=500").status_code == 422
 
 

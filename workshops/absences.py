@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from jobmatch.accounts import audit
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
-from jobmatch.people.models import Household, Laborer
 from workshops import settings
 from workshops.models import Attendance, AttendanceKind, AttendanceStatus, EmploymentInterruption
 
@@ -41,51 +40,43 @@ def _runs(days: list[date], statuses: dict[date, AttendanceStatus], around: date
     return days[first], days[last], last - first + 1
 
 
-def detect(workshop_id: int, day: date, laborer_ids: list[int]) -> list[EmploymentInterruption]:
-    """Raise or extend signals for the laborers just saved on `day` at the workshop (in the caller's transaction)."""
+def detect(
+    workshop_id: int, day: date, laborer_ids: list[int], villages: dict[int, int], employments: dict[int, int]
+) -> list[EmploymentInterruption]:
+    """Raise or extend signals for the laborers just saved absent or on leave on `day` at the workshop (in the
+    caller's transaction); `villages` and `employments` give each one's village and the day's employment.
+
+    One query reads the workshop's working days around the day and these laborers' statuses on them.
+    """
     threshold = int(settings.setting("LONG_ABSENCE_WORKING_DAYS") or 0)
     if threshold <= 0 or not laborer_ids:
         return []
-    db.session.flush()
     window = (day - timedelta(days=RUN_WINDOW_DAYS), day + timedelta(days=RUN_WINDOW_DAYS))
-    in_window = sa.and_(
-        Attendance.kind == AttendanceKind.workshop,
-        Attendance.workshop_id == workshop_id,
-        Attendance.day.between(*window),
-    )
-    absent_today = db.session.execute(
-        sa.select(Attendance.laborer_id).where(
-            in_window, Attendance.day == day, Attendance.laborer_id.in_(laborer_ids), Attendance.status.in_(NOT_WORKING)
-        )
-    ).scalars()
-    candidates = set(absent_today)
-    if not candidates:
-        return []
-    days = sorted(set(db.session.execute(sa.select(Attendance.day).where(in_window).distinct()).scalars()))
+    mine = Attendance.laborer_id.in_(laborer_ids)
     rows = db.session.execute(
-        sa.select(Attendance.laborer_id, Attendance.day, Attendance.status, Attendance.employment_id).where(
-            in_window, Attendance.laborer_id.in_(candidates)
+        sa.select(
+            Attendance.day,
+            sa.case((mine, Attendance.laborer_id)),
+            sa.case((mine, Attendance.status)),
         )
+        .where(
+            Attendance.kind == AttendanceKind.workshop,
+            Attendance.workshop_id == workshop_id,
+            Attendance.day.between(*window),
+        )
+        .distinct()
     ).all()
+    days = sorted({when for when, _, _ in rows})
     statuses: dict[int, dict[date, AttendanceStatus]] = {}
-    employment: dict[int, int] = {}
-    for laborer_id, when, status, employment_id in rows:
-        statuses.setdefault(laborer_id, {})[when] = status
-        if when == day:
-            employment[laborer_id] = employment_id
-    villages = dict(
-        db.session.execute(
-            sa.select(Laborer.id, Household.village_id)
-            .join(Household, Household.id == Laborer.household_id)
-            .where(Laborer.id.in_(candidates))
-        ).all()
-    )
+    for when, laborer_id, status in rows:
+        if laborer_id is not None:
+            statuses.setdefault(laborer_id, {})[when] = AttendanceStatus(status)
     raised: list[EmploymentInterruption] = []
-    for laborer_id in sorted(candidates):
+    for laborer_id in sorted(set(laborer_ids)):
         run = _runs(days, statuses.get(laborer_id, {}), day)
         if run is None or run[2] < threshold:
             continue
-        raised.append(_record(laborer_id, villages[laborer_id], employment[laborer_id], workshop_id, run))
+        raised.append(_record(laborer_id, villages[laborer_id], employments[laborer_id], workshop_id, run))
     return raised
 
 

@@ -107,7 +107,7 @@ def get_workshop(workshop_id: int):
 @bp.output(page_schema(WorkshopOut, "WorkshopPage"))
 def list_workshops(query: dict):
     """List workshops / 帮扶车间列表"""
-    return page_of(workshops_query(query), query["page"], query["per_page"])
+    return page_of(workshops_query(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/workshops/<int:workshop_id>")
@@ -561,7 +561,7 @@ def _closing_county(code: str | None, workshop: Workshop | None) -> Region:
 def list_attendance_closures(query: dict):
     """Closed months / 已关账月份"""
     month = _month(query) if query.get("month") else None
-    return page_of(attendance.closures_query(month), query["page"], query["per_page"])
+    return page_of(attendance.closures_query(month), query["page"], query["per_page"], query.get("cursor"))
 
 
 # --- public-welfare posts -------------------------------------------------------------------
@@ -681,4 +681,4 @@ def list_employment_interruptions(query: dict):
         select = select.join(Region, Region.id == EmploymentInterruption.village_id).where(in_region(query["region"]))
     if query.get("pending"):
         select = select.where(EmploymentInterruption.consumed_at.is_(None))
-    return page_of(select, query["page"], query["per_page"])
+    return page_of(select, query["page"], query["per_page"], query.get("cursor"))

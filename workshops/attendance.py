@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -59,21 +60,48 @@ MAX_REASON_CHARS = 255
 
 
 @dataclass
-class SheetEntry:
-    """One line of a sheet: the worker, their employment, and the saved day (None: not saved yet)."""
+class Worker:
+    """A laborer on a sheet, and the employment that puts them there (None: saved there but no longer employed)."""
 
-    laborer: Laborer
-    employment: Employment | None
-    saved: Attendance | None
+    laborer_id: int
+    name: str
+    household_id: int
+    village_id: int
+    employment_id: int | None
+
+
+@dataclass
+class Day:
+    """A saved day, as the sheet shows it and the history keeps it."""
+
+    id: int
+    employment_id: int
+    status: AttendanceStatus
+    hours: Decimal | None
+    pieces: int | None
+    note: str | None
+
+    @classmethod
+    def of(cls, row: Attendance) -> Day:
+        return cls(row.id, row.employment_id, row.status, row.hours, row.pieces, row.note)
+
+
+@dataclass
+class SheetEntry:
+    """One line of a sheet: the worker and the saved day (None: not saved yet)."""
+
+    worker: Worker
+    saved: Day | None
     elsewhere: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        saved = self.saved
+        saved, worker = self.saved, self.worker
+        employment_id = worker.employment_id
         return {
-            "laborer_id": self.laborer.id,
-            "laborer_name": self.laborer.name,
-            "employment_id": self.employment.id if self.employment else (saved.employment_id if saved else None),
-            "employed": self.employment is not None,
+            "laborer_id": worker.laborer_id,
+            "laborer_name": worker.name,
+            "employment_id": employment_id if employment_id is not None else (saved.employment_id if saved else None),
+            "employed": employment_id is not None,
             "status": saved.status.value if saved else AttendanceStatus.present.value,
             "hours": float(saved.hours) if saved and saved.hours is not None else None,
             "pieces": saved.pieces if saved else None,
@@ -135,9 +163,29 @@ def closed_months(county_ids: set[int], workshop_id: int | None, months: set[dat
     return {(county, month) for county, month in db.session.execute(query)}
 
 
+def _closed_expr(workshop_id: int, village_id: int, day: date) -> sa.ColumnElement[bool]:
+    """Whether the bureau closed the month of `day` for the workshop (its county, or the workshop alone).
+
+    A closure names a county: the workshop's village, its township or its county is matched by id, which
+    needs no walk up the regions in Python.
+    """
+    village, up, closure = aliased(Region), aliased(Region), aliased(AttendanceClosure)
+    parent = sa.select(village.parent_id).where(village.id == village_id).scalar_subquery()
+    grandparent = (
+        sa.select(up.parent_id)
+        .select_from(village)
+        .join(up, up.id == village.parent_id)
+        .where(village.id == village_id)
+    ).scalar_subquery()
+    return sa.exists().where(
+        closure.month == month_start(day),
+        sa.or_(closure.workshop_id.is_(None), closure.workshop_id == workshop_id),
+        closure.county_id.in_([sa.literal(village_id), parent, grandparent]),
+    )
+
+
 def is_closed(workshop: Workshop, day: date) -> bool:
-    county_id = workshop_county_id(workshop)
-    return bool(closed_months({county_id} if county_id else set(), workshop.id, {month_start(day)}))
+    return bool(db.session.execute(sa.select(_closed_expr(workshop.id, workshop.village_id, day))).scalar())
 
 
 def check_day(day: date, errors: Collector) -> None:
@@ -168,6 +216,7 @@ def public_welfare_employments(day: date, village_code: str | None = None) -> di
     """Each laborer in the caller's scope holding a public-welfare post on the day."""
     query = (
         sa.select(Employment)
+        .options(joinedload(Employment.laborer).joinedload(Laborer.household))
         .join(Laborer, Laborer.id == Employment.laborer_id)
         .where(Employment.kind == EmploymentKind.public_welfare, _current(day))
         .order_by(Employment.start_date, Employment.id)
@@ -176,7 +225,14 @@ def public_welfare_employments(day: date, village_code: str | None = None) -> di
     if village_code:
         village_ids = sa.select(Region.id).where(Region.code == text.normalize_digits(village_code))
         query = query.join(Household, Household.id == Laborer.household_id).where(Household.village_id.in_(village_ids))
-    return {e.laborer_id: e for e in db.session.execute(query).scalars()}
+    return {e.laborer_id: e for e in db.session.execute(query).unique().scalars()}
+
+
+def _workers_of(employments: dict[int, Employment]) -> dict[int, Worker]:
+    return {
+        lid: Worker(lid, e.laborer.name, e.laborer.household_id, e.laborer.household.village_id, e.id)
+        for lid, e in employments.items()
+    }
 
 
 def _saved(kind: AttendanceKind, day: date, laborer_ids: set[int], workshop_id: int | None) -> dict[int, Attendance]:
@@ -188,54 +244,122 @@ def _saved(kind: AttendanceKind, day: date, laborer_ids: set[int], workshop_id: 
     return {a.laborer_id: a for a in db.session.execute(query).scalars()}
 
 
-def _workshop_day(day: date, laborer_ids: set[int], workshop_id: int) -> tuple[dict[int, Attendance], dict[int, str]]:
-    """In one query: the workshop's saved day, and which of these laborers another workshop recorded that day."""
-    rows = db.session.execute(
-        sa.select(Attendance, Workshop.name)
-        .join(Workshop, Workshop.id == Attendance.workshop_id)
+@dataclass
+class WorkshopDay:
+    """Everything a workshop's sheet and its save need, read in one statement."""
+
+    workers: dict[int, Worker]
+    saved: dict[int, Day]
+    # Laborers another workshop recorded that day: that workshop's name.
+    elsewhere: dict[int, str]
+    # Laborers with a long-absence alert still open (a day at work closes it).
+    absent_alerts: set[int]
+
+
+def _workshop_day(workshop_id: int, day: date) -> WorkshopDay:
+    """The workers employed at the workshop on the day (the latest employment if several) with their day as saved
+    here or at another workshop, and the days saved here for laborers no longer employed: one statement."""
+    # Alerts are read here, not imported at the top: monitoring imports this module.
+    from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
+
+    open_alert = (
+        sa.exists()
         .where(
-            Attendance.kind == AttendanceKind.workshop,
-            Attendance.day == day,
-            sa.or_(Attendance.workshop_id == workshop_id, Attendance.laborer_id.in_(laborer_ids)),
+            Alert.laborer_id == Laborer.id,
+            Alert.kind == AlertKind.long_absence,
+            Alert.status != AlertStatus.resolved,
         )
-    ).all()
-    saved = {row.laborer_id: row for row, _ in rows if row.workshop_id == workshop_id}
-    elsewhere = {row.laborer_id: name for row, name in rows if row.workshop_id != workshop_id}
-    return saved, elsewhere
+        .label("open_alert")
+    )
+    on_day = sa.and_(Attendance.day == day, Attendance.kind == AttendanceKind.workshop)
+    day_columns = (
+        Attendance.id,
+        Attendance.workshop_id,
+        Attendance.employment_id,
+        Attendance.status,
+        Attendance.hours,
+        Attendance.pieces,
+        Attendance.note,
+    )
+    employed = (
+        sa.select(
+            Employment.id.label("employment"),
+            Employment.start_date,
+            Laborer.id,
+            Laborer.name,
+            Laborer.household_id,
+            Household.village_id,
+            *day_columns,
+            Workshop.name.label("workshop_name"),
+            open_alert,
+        )
+        .select_from(Employment)
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .join(Household, Household.id == Laborer.household_id)
+        .outerjoin(Attendance, sa.and_(Attendance.laborer_id == Laborer.id, on_day))
+        .outerjoin(Workshop, Workshop.id == Attendance.workshop_id)
+        .where(Employment.workshop_id == workshop_id, _current(day))
+    )
+    still_here = sa.exists().where(
+        Employment.laborer_id == Attendance.laborer_id, Employment.workshop_id == workshop_id, _current(day)
+    )
+    left = (
+        sa.select(
+            sa.null(),
+            sa.null(),
+            Laborer.id,
+            Laborer.name,
+            Laborer.household_id,
+            Household.village_id,
+            *day_columns,
+            sa.null(),
+            open_alert,
+        )
+        .select_from(Attendance)
+        .join(Laborer, Laborer.id == Attendance.laborer_id)
+        .join(Household, Household.id == Laborer.household_id)
+        .where(Attendance.workshop_id == workshop_id, on_day, ~still_here)
+    )
+    rows = db.session.execute(sa.union_all(employed, left)).all()
+    out = WorkshopDay({}, {}, {}, set())
+    # The latest employment wins: rows in (start date, id) order, those of laborers no longer employed last.
+    for row in sorted(rows, key=lambda r: (r[0] is None, r[1] or date.min, r[0] or 0)):
+        (employment_id, _, lid, name, household_id, village_id, day_id, at, day_employment) = row[:9]
+        out.workers[lid] = Worker(lid, name, household_id, village_id, employment_id)
+        if row[14]:
+            out.absent_alerts.add(lid)
+        if day_id is None:
+            continue
+        if at == workshop_id:
+            status, hours, pieces, note = row[9:13]
+            out.saved[lid] = Day(day_id, day_employment, AttendanceStatus(status), hours, pieces, note)
+        else:
+            out.elsewhere[lid] = row[13]
+    return out
 
 
-def _laborers(ids: set[int]) -> dict[int, Laborer]:
+def _laborers(ids: set[int]) -> dict[int, Worker]:
     if not ids:
         return {}
-    return {row.id: row for row in db.session.execute(sa.select(Laborer).where(Laborer.id.in_(ids))).scalars()}
+    rows = db.session.execute(
+        sa.select(Laborer.id, Laborer.name, Laborer.household_id, Household.village_id)
+        .join(Household, Household.id == Laborer.household_id)
+        .where(Laborer.id.in_(ids))
+    )
+    return {lid: Worker(lid, name, household_id, village_id, None) for lid, name, household_id, village_id in rows}
 
 
-def _sheet(
-    kind: AttendanceKind, day: date, employments: dict[int, Employment], workshop: Workshop | None
-) -> list[SheetEntry]:
-    if workshop is not None:
-        saved, elsewhere = _workshop_day(day, set(employments), workshop.id)
-    else:
-        saved, elsewhere = _saved(kind, day, set(employments), None), {}
-    return _entries(employments, saved, elsewhere)
-
-
-def _entries(
-    employments: dict[int, Employment], saved: dict[int, Attendance], elsewhere: dict[int, str]
-) -> list[SheetEntry]:
+def _entries(workers: dict[int, Worker], saved: dict[int, Day], elsewhere: dict[int, str]) -> list[SheetEntry]:
     """The sheet's lines in pinyin order of the workers' names."""
-    laborers = {lid: e.laborer for lid, e in employments.items() if "laborer" in e.__dict__}
-    laborers |= _laborers((set(employments) | set(saved)) - set(laborers))
-    entries = [
-        SheetEntry(laborers[lid], employments.get(lid), saved.get(lid), elsewhere.get(lid))
-        for lid in set(employments) | set(saved)
-    ]
-    return sorted(entries, key=lambda e: (text.pinyin_key(e.laborer.name), e.laborer.id))
+    workers = workers | _laborers(set(saved) - set(workers))
+    entries = [SheetEntry(workers[lid], saved.get(lid), elsewhere.get(lid)) for lid in set(workers) | set(saved)]
+    return sorted(entries, key=lambda e: (text.pinyin_key(e.worker.name), e.worker.laborer_id))
 
 
 def workshop_sheet(workshop: Workshop, day: date) -> dict[str, Any]:
-    """The day's sheet of a workshop: current workers pre-filled present, saved days as saved."""
-    entries = _sheet(AttendanceKind.workshop, day, workshop_employments(workshop.id, day), workshop)
+    """The day's sheet of a workshop: current workers pre-filled present, saved days as saved (two statements)."""
+    found = _workshop_day(workshop.id, day)
+    entries = _entries(found.workers, found.saved, found.elsewhere)
     return _sheet_out(day, entries, closed=is_closed(workshop, day)) | {
         "workshop_id": workshop.id,
         "workshop_name": workshop.name,
@@ -245,8 +369,9 @@ def workshop_sheet(workshop: Workshop, day: date) -> dict[str, Any]:
 def public_welfare_sheet(day: date, village_code: str | None = None) -> dict[str, Any]:
     """The day's sheet of the public-welfare posts in the caller's villages."""
     employments = public_welfare_employments(day, village_code)
-    entries = _sheet(AttendanceKind.public_welfare, day, employments, None)
-    closed = _closed_laborers([e.laborer for e in entries], day)
+    saved = _saved(AttendanceKind.public_welfare, day, set(employments), None)
+    entries = _entries(_workers_of(employments), {lid: Day.of(a) for lid, a in saved.items()}, {})
+    closed = _closed_laborers([e.laborer for e in employments.values()], day)
     return _sheet_out(day, entries, closed=bool(entries) and len(closed) == len(entries)) | {"village": village_code}
 
 
@@ -418,25 +543,45 @@ def _hold(model: type, ids: set[int]) -> None:
         )
 
 
+def _hold_workshop(workshop: Workshop, day: date) -> bool:
+    """Hold the workshop's row until commit (as `_hold`) and tell whether the day's month is closed: one statement."""
+    closed = _closed_expr(workshop.id, workshop.village_id, day)
+    table = Workshop.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = sa.select(closed).select_from(table).where(table.c.id == workshop.id).with_for_update(of=table)
+        return bool(db.session.execute(query).scalar())
+    # SQLite: the UPDATE takes the one writer's lock whether or not it matches; it matches only an open month.
+    held = db.session.execute(
+        sa.update(table).where(table.c.id == workshop.id, ~closed).values(updated_at=table.c.updated_at)
+    )
+    return held.rowcount == 0
+
+
 def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reason: str | None = None) -> SaveResult:
-    """Save a workshop's day (any subset of its workers), or refuse it whole."""
+    """Save a workshop's day (any subset of its workers), or refuse it whole.
+
+    Statements: the hold (with the closed-month check), the day as it stands (workers, saved days, other
+    workshops, open long-absence alerts), one upsert of the changed days, their history, their audit events
+    and, when someone is absent or on leave, the long-absence check: six at most, whatever the number of workers.
+    """
     errors = Collector()
     check_day(day, errors)
     cleaned = _clean_entries(entries, errors)
     reason = _clean_reason(reason, errors)
     errors.raise_if_any()
     workshop_id, workshop_name = workshop.id, workshop.name
-    _hold(Workshop, {workshop_id})
-    if is_closed(workshop, day):
+    if _hold_workshop(workshop, day):
         raise _closed_error()
-    employments = workshop_employments(workshop_id, day)
+    found = _workshop_day(workshop_id, day)
+    workers = {lid: w for lid, w in found.workers.items() if w.employment_id is not None}
     problems = [
-        _not_employed(i, "本车间", "this workshop") for i, e in enumerate(cleaned) if e["laborer_id"] not in employments
+        _not_employed(i, "本车间", "this workshop") for i, e in enumerate(cleaned) if e["laborer_id"] not in workers
     ]
     if problems:
         raise Conflict(problems, "Not employed here", "不是本车间当天在岗人员")
-    saved, on_sheet = _workshop_day(day, set(employments), workshop_id)
-    elsewhere = {e["laborer_id"]: on_sheet[e["laborer_id"]] for e in cleaned if e["laborer_id"] in on_sheet}
+    elsewhere = {
+        e["laborer_id"]: found.elsewhere[e["laborer_id"]] for e in cleaned if e["laborer_id"] in found.elsewhere
+    }
     if elsewhere:
         _flag_two_places(workshop, day, elsewhere)
         raise Conflict(
@@ -453,16 +598,24 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
             "Already recorded elsewhere",
             "同一人同一天不能在两个车间出勤",
         )
-    result = _write(AttendanceKind.workshop, day, cleaned, employments, workshop_id, reason, saved)
-    result.sheet = _sheet_out(day, _entries(employments, saved, on_sheet), closed=False) | {
+    saved = found.saved
+    result = _write(AttendanceKind.workshop, day, cleaned, found.workers, workshop_id, reason, saved)
+    result.sheet = _sheet_out(day, _entries(found.workers, saved, found.elsewhere), closed=False) | {
         "workshop_id": workshop_id,
         "workshop_name": workshop_name,
     }
     # Only a worker absent or on leave today can start or extend a long absence; one at work may end one.
     not_working = [e["laborer_id"] for e in cleaned if e["status"] in absences.NOT_WORKING]
-    _alert_village(
-        absences.detect(workshop_id, day, not_working), {e["laborer_id"] for e in cleaned if e["status"] in AT_WORK}
+    signals = absences.detect(
+        workshop_id,
+        day,
+        not_working,
+        villages={lid: found.workers[lid].village_id for lid in not_working},
+        employments={lid: saved[lid].employment_id for lid in not_working},
     )
+    at_work = {e["laborer_id"] for e in cleaned if e["status"] in AT_WORK}
+    households = {found.workers[lid].household_id for lid in at_work & found.absent_alerts}
+    _alert_village(households | {found.workers[s.laborer_id].household_id for s in signals})
     db.session.commit()
     return result
 
@@ -471,18 +624,13 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
 AT_WORK = (AttendanceStatus.present, AttendanceStatus.half_day, AttendanceStatus.home_piecework)
 
 
-def _alert_village(signals: list, at_work: set[int]) -> None:
+def _alert_village(households: set[int]) -> None:
     """A long absence reaches the village's cadre at once, as an alert, and a return to work closes it
     (the daily run would find both later)."""
     # Monitoring reads the workshops' signals, so it is imported here rather than at the top.
     from jobmatch.monitoring import service as monitoring
 
-    households = set(monitoring.households_absent_until_now(at_work)) if at_work else set()
-    if signals:
-        households |= set(
-            db.session.scalars(sa.select(Laborer.household_id).where(Laborer.id.in_({s.laborer_id for s in signals})))
-        )
-    for household_id in households:
+    for household_id in sorted(households):
         monitoring.after_event(household_id)
 
 
@@ -505,7 +653,8 @@ def save_public_welfare_sheet(day: date, entries: list[dict], reason: str | None
     if _closed_laborers([employments[e["laborer_id"]].laborer for e in cleaned], day):
         raise _closed_error()
     saved = _saved(AttendanceKind.public_welfare, day, {e["laborer_id"] for e in cleaned}, None)
-    result = _write(AttendanceKind.public_welfare, day, cleaned, employments, None, reason, saved)
+    days = {lid: Day.of(a) for lid, a in saved.items()}
+    result = _write(AttendanceKind.public_welfare, day, cleaned, _workers_of(employments), None, reason, days)
     db.session.commit()
     return result
 
@@ -517,24 +666,37 @@ def _clean_reason(reason: str | None, errors: Collector) -> str | None:
     return reason
 
 
+def _upsert(table: sa.Table, rows: list[dict]) -> sa.Insert:
+    """INSERT … ON CONFLICT (laborer, day, kind) DO UPDATE the day's values, only over a row of the same sheet
+    (the same workshop, or both public-welfare): a row of another workshop is left alone and not returned."""
+    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = insert.values(rows)
+    updated = ("status", "hours", "pieces", "note", "updated_at", "updated_by_id")
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.laborer_id, table.c.day, table.c.kind],
+        set_={k: insert.excluded[k] for k in updated},
+        where=sa.func.coalesce(table.c.workshop_id, 0) == sa.func.coalesce(insert.excluded.workshop_id, 0),
+    ).returning(table.c.laborer_id, table.c.id)
+
+
 def _write(
     kind: AttendanceKind,
     day: date,
     entries: list[dict],
-    employments: dict[int, Employment],
+    workers: dict[int, Worker],
     workshop_id: int | None,
     reason: str | None,
-    saved: dict[int, Attendance],
+    saved: dict[int, Day],
 ) -> SaveResult:
     """Write what changed, with its history and audit; refuse late changes without a reason.
 
-    `saved` holds the day's rows as read under the sheet's hold; they are updated in place (in memory) to
-    what was written, so the caller can answer from them. New days, changed days, their history and their
-    audit events are one statement each.
+    `saved` holds the day's rows as read under the sheet's hold; it is updated to what was written, so the
+    caller can answer from it. The changed days (new or not), their history and their audit events are one
+    statement each.
     """
     late = day < settings.today()
     result = SaveResult(day)
-    changes: list[tuple[Attendance | None, dict, dict | None, str | None]] = []
+    changes: list[tuple[Day | None, dict, dict | None, str | None]] = []
     missing_reason = Collector()
     for i, entry in enumerate(entries):
         row = saved.get(entry["laborer_id"])
@@ -562,44 +724,31 @@ def _write(
 
     actor, now = current_actor_id(), utcnow()
     fields = ("status", "hours", "pieces", "note")
-    new = [entry for row, entry, _, _ in changes if row is None]
-    ids = {row.laborer_id: row.id for row, _, _, _ in changes if row is not None}
-    if new:
-        insert = sa.insert(Attendance).values(
-            [
-                {
-                    "laborer_id": entry["laborer_id"],
-                    "employment_id": employments[entry["laborer_id"]].id,
-                    "workshop_id": workshop_id,
-                    "kind": kind,
-                    "day": day,
-                    "created_at": now,
-                    "updated_at": now,
-                    "created_by_id": actor,
-                    "updated_by_id": actor,
-                }
-                | {k: entry[k] for k in fields}
-                for entry in new
-            ]
-        )
-        try:
-            inserted = db.session.execute(insert.returning(Attendance.laborer_id, Attendance.id))
-        except IntegrityError as exc:
-            # The same laborer and day written meanwhile by another sheet (another workshop): refused whole.
-            db.session.rollback()
-            raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")]) from exc
-        ids |= {laborer_id: row_id for laborer_id, row_id in inserted}
-        result.created = len(new)
-    changed = [(row, entry) for row, entry, _, _ in changes if row is not None]
-    if changed:
-        table = Attendance.__table__
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("row_id"))
-            .values({k: sa.bindparam(f"new_{k}") for k in fields} | {"updated_by_id": actor, "updated_at": now}),
-            [{"row_id": row.id} | {f"new_{k}": entry[k] for k in fields} for row, entry in changed],
-        )
-        result.updated = len(changed)
+    rows = [
+        {
+            "laborer_id": entry["laborer_id"],
+            "employment_id": row.employment_id if row is not None else workers[entry["laborer_id"]].employment_id,
+            "workshop_id": workshop_id,
+            "kind": kind,
+            "day": day,
+            "created_at": now,
+            "updated_at": now,
+            "created_by_id": actor,
+            "updated_by_id": actor,
+        }
+        | {k: entry[k] for k in fields}
+        for row, entry, _, _ in changes
+    ]
+    try:
+        ids = dict(db.session.execute(_upsert(Attendance.__table__, rows)).all())
+    except IntegrityError:
+        ids = {}
+    if len(ids) < len(rows):
+        # The same laborer and day written meanwhile by another sheet (another workshop): refused whole.
+        db.session.rollback()
+        raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")])
+    result.created = sum(1 for row, _, _, _ in changes if row is None)
+    result.updated = len(changes) - result.created
     db.session.execute(
         sa.insert(AttendanceChange.__table__),
         [
@@ -630,16 +779,10 @@ def _write(
             for _, entry, before, entry_reason in changes
         ],
     )
-    # What the answer shows: the rows as written (never flushed: the statements above wrote them).
-    for row, entry, _, _ in changes:
-        if row is None:
-            row = Attendance(laborer_id=entry["laborer_id"], employment_id=employments[entry["laborer_id"]].id)
-            row.id = ids[entry["laborer_id"]]
-            saved[entry["laborer_id"]] = row
-        else:
-            db.session.expunge(row)
-        for key in fields:
-            setattr(row, key, entry[key])
+    # What the answer shows: the rows as written.
+    for (_, entry, _, _), written in zip(changes, rows, strict=True):
+        lid = entry["laborer_id"]
+        saved[lid] = Day(ids[lid], written["employment_id"], *(entry[k] for k in fields))
     return result
 
 

@@ -37,8 +37,8 @@ class UserOut(Schema):
     display_name = String(allow_none=True)
     role = String()
     active = Boolean()
-    region_codes = mm.Function(lambda u: [r.code for r in u.regions])
-    workshop_ids = mm.Function(lambda u: [w.id for w in u.workshops])
+    region_codes = mm.Function(lambda u: u["region_codes"] if isinstance(u, dict) else [r.code for r in u.regions])
+    workshop_ids = mm.Function(lambda u: u["workshop_ids"] if isinstance(u, dict) else [w.id for w in u.workshops])
     last_login_at = DateTime(allow_none=True)
     created_at = DateTime()
 
@@ -48,7 +48,21 @@ class UserOut(Schema):
 @bp.output(UserOut)
 def me():
     """The calling user and their scope / 当前用户"""
-    return g.user
+    user, scope = g.user, g.scope
+    if user.role not in (Role.bureau, Role.cadre, Role.manager):
+        return user
+    # The scope read for this request already holds the user's regions or workshop: no query again.
+    return {
+        "id": user.id,
+        "name": user.name,
+        "display_name": user.display_name,
+        "role": user.role,
+        "active": user.active,
+        "region_codes": list(scope.region_codes),
+        "workshop_ids": sorted(scope.workshop_ids),
+        "last_login_at": user.last_login_at,
+        "created_at": user.created_at,
+    }
 
 
 @bp.post("/users")
@@ -75,7 +89,7 @@ def get_user(user_id: int):
 @bp.output(page_schema(UserOut, "UserPage"))
 def list_users(query: dict):
     """List accounts / 账号列表"""
-    return page_of(service.list_users(), query["page"], query["per_page"])
+    return page_of(service.list_users(), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/users/<int:user_id>")
@@ -151,7 +165,7 @@ def get_token(token_id: int):
 @bp.output(page_schema(TokenOut, "TokenPage"))
 def list_tokens(query: dict):
     """List tokens (never their values) / 访问令牌列表"""
-    return page_of(service.list_tokens(), query["page"], query["per_page"])
+    return page_of(service.list_tokens(), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -190,4 +204,4 @@ class AuditOut(Schema):
 def list_audit_events(query: dict):
     """Search the audit trail / 查询操作留痕"""
     filters = {k: query.get(k) for k in ("entity_type", "entity_id", "actor_id", "action", "since", "until")}
-    return page_of(audit.search(**filters), query["page"], query["per_page"])
+    return page_of(audit.search(**filters), query["page"], query["per_page"], query.get("cursor"))

@@ -41,6 +41,8 @@ class Scope:
     county_prefixes: tuple[str, ...] = ()
     village_ids: frozenset[int] = frozenset()
     workshop_ids: frozenset[int] = frozenset()
+    # The codes of the regions the user is assigned, in code order (what /me answers without asking again).
+    region_codes: tuple[str, ...] = ()
 
 
 EVERYTHING = Scope(everything=True)
@@ -88,9 +90,12 @@ def scope_of(user: User | None) -> Scope:
     if user.role not in (Role.bureau, Role.cadre):
         return NOTHING
     rows = db.session.execute(_assigned_regions(), {"user_id": user.id}).all()
+    codes = tuple(sorted(row[2] for row in rows))
     if user.role == Role.bureau:
         counties = {row[0]: row[2] for row in rows if row[1] == RegionLevel.county}
-        return Scope(county_ids=frozenset(counties), county_prefixes=tuple(c[:6] for c in counties.values()))
+        return Scope(
+            county_ids=frozenset(counties), county_prefixes=tuple(c[:6] for c in counties.values()), region_codes=codes
+        )
     villages = [row for row in rows if row[1] == RegionLevel.village]
     counties = {}
     for row in villages:
@@ -102,6 +107,7 @@ def scope_of(user: User | None) -> Scope:
         county_ids=frozenset(counties),
         county_prefixes=tuple(c[:6] for c in counties.values()),
         village_ids=frozenset(row[0] for row in villages),
+        region_codes=codes,
     )
 
 

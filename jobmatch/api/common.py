@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from apiflask import Schema, fields
-from apiflask.fields import List, Nested, String
+from apiflask.fields import Boolean, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import fields as mm
 
@@ -29,6 +29,15 @@ def coded(enum: type[StrEnum], **kwargs) -> mm.String:
 
 class PageQuery(Schema):
     page = Integer(load_default=1, validate=Range(min=1))
+    cursor = String(
+        validate=Length(max=1024),
+        metadata={
+            "description": "翻页标记：上一页的 `pagination.next_cursor`，给出时忽略 page，不计总数 / "
+            "the previous page's `pagination.next_cursor`: the page after it (page is then ignored and no total "
+            "is counted). Rows added meanwhile never show twice nor push others off a page; use it to go "
+            "through a long list."
+        },
+    )
     per_page = Integer(load_default=20, validate=Range(min=1, max=MAX_PER_PAGE))
     q = String(validate=Length(max=64), metadata={"description": "free text / 关键词"})
     region = String(
@@ -38,10 +47,21 @@ class PageQuery(Schema):
 
 
 class PaginationOut(Schema):
-    page = Integer()
+    page = Integer(allow_none=True, metadata={"description": "页码（按翻页标记取页时为空）/ null for a cursor's page"})
     per_page = Integer()
-    pages = Integer()
-    total = Integer()
+    pages = Integer(allow_none=True)
+    total = Integer(
+        allow_none=True,
+        metadata={
+            "description": "总数：一万条以内为精确数，超过时为估计数；按翻页标记取页时为空 / exact up to 10,000, "
+            "an estimate past it (`total_is_estimate`); null for a cursor's page"
+        },
+    )
+    total_is_estimate = Boolean()
+    next_cursor = String(
+        allow_none=True,
+        metadata={"description": "下一页的翻页标记，最后一页为空 / the next page's `cursor`; null on the last page"},
+    )
 
 
 def page_schema(item: type[Schema], name: str) -> type[Schema]:

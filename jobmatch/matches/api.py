@@ -218,7 +218,7 @@ def add_synonym(data: dict):
 @bp.output(page_schema(SynonymOut, "SynonymPage"))
 def list_synonyms(query: dict):
     """Synonyms added by admins / 已添加的技能同义词"""
-    return page_of(synonyms.listing(), query["page"], query["per_page"])
+    return page_of(synonyms.listing(), query["page"], query["per_page"], query.get("cursor"))
 
 
 class AssignmentIn(Schema):

@@ -147,7 +147,7 @@ class AlertTransitionIn(Schema):
 @bp.output(page_schema(AlertOut, "AlertPage"))
 def list_alerts(query: dict):
     """Alerts, the most urgent first / 预警列表（最紧急的在前）"""
-    return page_of(service.alerts(query), query["page"], query["per_page"])
+    return page_of(service.alerts(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.get("/alerts/<int:alert_id>")

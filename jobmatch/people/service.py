@@ -269,14 +269,18 @@ def laborer_by_id_number(number: str) -> Laborer | None:
 
 
 def laborer_notices(laborer: Laborer) -> list[FieldError]:
-    """What a cadre should check but may keep: an ID number issued outside the laborer's county.
-
-    People move and marry across counties, so this is a notice, never a refusal; an earlier code of
-    the same county (362325 for Hengfeng, now 361125) is not outside it.
-    """
-    number = laborer.id_number
+    """What a cadre should check but may keep: an ID number issued outside the laborer's county."""
     village = laborer.household.village if laborer.household is not None else None
-    if not number or village is None or idnumbers.area_in_county(number[:6], village.code[:6]):
+    return id_number_notices(laborer.id_number, village.code if village is not None else None)
+
+
+def id_number_notices(number: str | None, village_code: str | None) -> list[FieldError]:
+    """An ID number issued outside the county of the village: a notice, never a refusal.
+
+    People move and marry across counties; an earlier code of the same county (362325 for Hengfeng,
+    now 361125) is not outside it.
+    """
+    if not number or village_code is None or idnumbers.area_in_county(number[:6], village_code[:6]):
         return []
     return [
         FieldError(

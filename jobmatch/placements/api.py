@@ -132,7 +132,7 @@ def create_referral(data: dict):
 @bp.output(page_schema(ReferralOut, "ReferralPage"))
 def list_referrals(query: dict):
     """List referrals / 推荐列表"""
-    return page_of(queries.referrals(query), query["page"], query["per_page"])
+    return page_of(queries.referrals(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.get("/referrals/<int:referral_id>")
@@ -233,7 +233,7 @@ def create_employment(data: dict):
 @bp.output(page_schema(EmploymentOut, "EmploymentPage"))
 def list_employments(query: dict):
     """List employments / 就业记录列表"""
-    return page_of(queries.employments(query), query["page"], query["per_page"])
+    return page_of(queries.employments(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.get("/employments/<int:employment_id>")
@@ -367,7 +367,7 @@ def list_due_subsidy_claims(query: dict):
 @bp.output(page_schema(SubsidyClaimOut, "SubsidyClaimPage"))
 def list_subsidy_claims(query: dict):
     """Subsidies claimed / 已申领的就业补贴"""
-    return page_of(queries.subsidy_claims(query), query["page"], query["per_page"])
+    return page_of(queries.subsidy_claims(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.post("/subsidy-claims")

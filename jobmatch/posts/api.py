@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
+import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, List, String
 from apiflask.validators import Length
+from flask import current_app
 from marshmallow import fields as mm
 
-from jobmatch.accounts.scope import get_in_scope
+from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, PersonalField, coded, mask_phone, page_schema
 from jobmatch.crud import page_of
+from jobmatch.errors import NotFound
+from jobmatch.extensions import db
 from jobmatch.idempotency import idempotent
+from jobmatch.people.models import Region
 from jobmatch.posts import queries, service
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import (
@@ -83,7 +90,7 @@ def get_employer(employer_id: int):
 @bp.output(page_schema(EmployerOut, "EmployerPage"))
 def list_employers(query: dict):
     """List employers / 用工主体列表"""
-    return page_of(queries.employers(query), query["page"], query["per_page"])
+    return page_of(queries.employers(query), query["page"], query["per_page"], query.get("cursor"))
 
 
 @bp.patch("/employers/<int:employer_id>")
@@ -184,12 +191,103 @@ def create_opening(data: dict):
     return service.save_opening(data)
 
 
+# The columns OpeningOut shows, in the order `_opening_item` reads them: one row per opening, no ORM objects.
+_OPENING_COLUMNS = (
+    Opening.id,
+    Opening.code,
+    Opening.kind,
+    Opening.title,
+    Opening.employer_id,
+    Opening.workshop_id,
+    Region.code,
+    Opening.county_id,
+    Opening.site_name,
+    Opening.latitude,
+    Opening.longitude,
+    Opening.required_skills,
+    Opening.required_skills_raw,
+    Opening.age_min,
+    Opening.age_max,
+    Opening.headcount,
+    Opening.remaining_headcount,
+    Opening.wage_min,
+    Opening.wage_max,
+    Opening.wage_unit,
+    Opening.working_pattern,
+    Opening.physical_intensity,
+    Opening.shuttle,
+    Opening.organised_transfer,
+    Opening.accommodation,
+    Opening.deadline,
+    Opening.status,
+    Opening.description,
+    Opening.created_at,
+    Opening.updated_at,
+)
+
+
+def _text(value) -> str | None:
+    return value.value if isinstance(value, Enum) else (None if value is None else str(value))
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _number(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _opening_item(row) -> dict:
+    """What OpeningOut makes of an opening, from a row of _OPENING_COLUMNS (the schema stays the API's document)."""
+    return {
+        "id": row[0],
+        "code": row[1],
+        "kind": _text(row[2]),
+        "title": row[3],
+        "employer_id": row[4],
+        "workshop_id": row[5],
+        "region_code": row[6],
+        "county_id": row[7],
+        "site_name": row[8],
+        "latitude": _number(row[9]),
+        "longitude": _number(row[10]),
+        "required_skills": row[11],
+        "required_skills_raw": row[12],
+        "age_min": row[13],
+        "age_max": row[14],
+        "headcount": row[15],
+        "remaining_headcount": row[16],
+        "filled": row[16] == 0,
+        "wage_min": _number(row[17]),
+        "wage_max": _number(row[18]),
+        "wage_unit": _text(row[19]),
+        "working_pattern": _text(row[20]),
+        "physical_intensity": _text(row[21]),
+        "shuttle": row[22],
+        "organised_transfer": row[23],
+        "accommodation": row[24],
+        "deadline": _iso(row[25]),
+        "status": _text(row[26]),
+        "description": row[27],
+        "created_at": _iso(row[28]),
+        "updated_at": _iso(row[29]),
+    }
+
+
 @bp.get("/openings/<int:opening_id>")
 @bp.auth_required(token_auth)
 @bp.output(OpeningOut)
 def get_opening(opening_id: int):
     """Get an opening / 查看岗位"""
-    return get_in_scope(Opening, opening_id, "Opening", "岗位")
+    select = restrict(
+        sa.select(*_OPENING_COLUMNS).outerjoin(Region, Opening.region_id == Region.id).where(Opening.id == opening_id),
+        Opening,
+    )
+    row = db.session.execute(select).first()
+    if row is None:
+        raise NotFound("Opening", "岗位")
+    return current_app.json.response(_opening_item(row))
 
 
 @bp.get("/openings")
@@ -198,7 +296,10 @@ def get_opening(opening_id: int):
 @bp.output(page_schema(OpeningOut, "OpeningPage"))
 def list_openings(query: dict):
     """List openings / 岗位列表"""
-    return page_of(queries.openings(query), query["page"], query["per_page"])
+    select = queries.openings(query).with_only_columns(*_OPENING_COLUMNS)
+    page = page_of(select, query["page"], query["per_page"], query.get("cursor"), whole_rows=True)
+    page["items"] = [_opening_item(row) for row in page["items"]]
+    return current_app.json.response(page)
 
 
 @bp.patch("/openings/<int:opening_id>")
