@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("ALERT_SCHEDULE", "0")
 
 from jobmatch import create_app  # noqa: E402
 from jobmatch.matches.index import index  # noqa: E402

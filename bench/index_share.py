@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    env = dict(os.environ, DATABASE_URL=args.url, FLASK_APP="wsgi", ALERT_SCHEDULE="0")
+    env = dict(os.environ, DATABASE_URL=args.url, FLASK_APP="wsgi")
     token = _token(env)
     base = f"http://127.0.0.1:{args.port}"
 

@@ -57,7 +57,7 @@ def _create_database(url: str) -> None:
 
 
 def _flask(url: str, *args: str) -> None:
-    env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi", JOBMATCH_ALERT_SCHEDULE="0")
+    env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi")
     subprocess.run([str(ROOT / ".venv/bin/flask"), *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
