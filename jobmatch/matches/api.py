@@ -283,7 +283,7 @@ def ranker_train():
     try:
         training.train_and_save()
     except ModelError as error:
-        raise Conflict([FieldError("", "cannot_train", str(error), str(error))], "Cannot train", "无法训练") from error
+        raise Conflict([FieldError("", "cannot_train", error.zh, error.en)], "Cannot train", "无法训练") from error
     return training.status()
 
 

@@ -151,6 +151,16 @@ MATRIX: dict[str, set[str] | str] = {
     "bureau_pages.edit_opening": REGISTRY,
     "bureau_pages.workshops": REGISTRY,
     "bureau_pages.dashboard": REGISTRY,
+    # Background jobs: anyone logged in asks; a job is seen by its starter, its county's bureau and admins.
+    "jobs.job_status": ALL,
+    "admin_pages.ranker": ADMIN,
+    "admin_pages.train": ADMIN,
+    "admin_pages.promote": ADMIN,
+    "admin_pages.rollback": ADMIN,
+    "admin_pages.skills": ADMIN,
+    "proposal_pages.proposals": REGISTRY,
+    "proposal_pages.start_proposal": REGISTRY,
+    "proposal_pages.confirm_proposal": REGISTRY,
 }
 
 
