@@ -45,5 +45,5 @@ def workshop_options() -> list[dict]:
         .order_by(Workshop.name)
     )
     return [
-        {**_option(wid, f"{name}（{village}）"), "keys": _keys(name) + " " + village} for wid, name, village in rows
+        {**_option(wid, f"{name} · {village}"), "keys": _keys(name) + " " + village} for wid, name, village in rows
     ]
