@@ -44,6 +44,4 @@ def workshop_options() -> list[dict]:
         .join(Region, Workshop.village_id == Region.id)
         .order_by(Workshop.name)
     )
-    return [
-        {**_option(wid, f"{name} · {village}"), "keys": _keys(name) + " " + village} for wid, name, village in rows
-    ]
+    return [{**_option(wid, f"{name} · {village}"), "keys": _keys(name) + " " + village} for wid, name, village in rows]
