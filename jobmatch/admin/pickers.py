@@ -34,7 +34,7 @@ def region_groups() -> list[dict]:
 
 
 def _option(value, name: str) -> dict:
-    return {"value": str(value), "name": name, "keys": _keys(name)}
+    return {"value": str(value), "name": name, "search": _keys(name)}
 
 
 def workshop_options() -> list[dict]:
@@ -44,4 +44,6 @@ def workshop_options() -> list[dict]:
         .join(Region, Workshop.village_id == Region.id)
         .order_by(Workshop.name)
     )
-    return [{**_option(wid, f"{name} · {village}"), "keys": _keys(name) + " " + village} for wid, name, village in rows]
+    return [
+        {**_option(wid, f"{name} · {village}"), "search": _keys(name) + " " + village} for wid, name, village in rows
+    ]
