@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from jobmatch import geo
 from jobmatch.accounts.scope import county_of, restrict
@@ -114,7 +115,9 @@ def review(job: Job) -> list[dict]:
     laborers = {
         lab.id: lab
         for lab in db.session.scalars(
-            restrict(sa.select(Laborer).where(Laborer.id.in_({x["laborer_id"] for x in lines})), Laborer)
+            restrict(sa.select(Laborer).where(Laborer.id.in_({x["laborer_id"] for x in lines})), Laborer).options(
+                selectinload(Laborer.household).selectinload(Household.village)
+            )
         )
     }
     openings = {
