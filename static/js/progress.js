@@ -9,6 +9,7 @@
     var bar = box.querySelector("progress");
     var percent = box.querySelector(".job-percent");
     var message = box.querySelector(".job-message");
+    var count = box.querySelector(".job-count");
     var error = box.querySelector(".job-error");
 
     function poll() {
@@ -19,6 +20,7 @@
           bar.value = job.percent;
           percent.textContent = job.percent + "%";
           message.textContent = job.message;
+          if (count && job.total) { count.textContent = job.done + " / " + job.total; }
           if (job.error) { error.textContent = job.error; error.hidden = false; }
           if (job.finished) { window.location.reload(); return; }
           window.setTimeout(poll, POLL_MS);

@@ -110,3 +110,9 @@ def test_training_without_outcomes_fails_with_the_reason_on_the_page(app, client
     page = _train(client)
     assert "尚无推荐结果记录，无法训练" in page
     assert Job.query.one().state == "failed"
+
+
+def test_the_api_answers_training_with_the_new_card_beside_the_serving_one(app, as_role, county, quick_training):
+    body = as_role("admin").post("/api/v1/ranker/train").get_json()
+    assert body["trained"]["version"] == "20260401-010000"
+    assert body["card"]["version"] == ranker.PRIOR_VERSION and body["serving"] is None
