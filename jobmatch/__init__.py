@@ -55,10 +55,14 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch import i18n, navigation, security
     from jobmatch.accounts.api import bp as accounts_api
     from jobmatch.accounts.views import bp as accounts_pages
+    from jobmatch.admin.views import bp as admin_pages
     from jobmatch.api import openapi, problems
     from jobmatch.bureau.views import bp as bureau_home
     from jobmatch.cadre.day import bp as cadre_day
     from jobmatch.cadre.views import bp as cadre_pages
+    from jobmatch.jobs import kinds as _job_kinds  # noqa: F401  (registers the kinds of background job)
+    from jobmatch.jobs import runner as job_runner
+    from jobmatch.jobs.views import bp as job_pages
     from jobmatch.matches.api import bp as matches_api
     from jobmatch.monitoring.api import bp as monitoring_api
     from jobmatch.monitoring.views import bp as monitoring_pages
@@ -66,6 +70,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.placements.api import bp as placements_api
     from jobmatch.posts.api import bp as posts_api
     from jobmatch.posts.views import bp as bureau_pages
+    from jobmatch.proposals.views import bp as proposal_pages
     from jobmatch.rosters.api import bp as rosters_api
     from jobmatch.rosters.views import bp as roster_pages
     from jobmatch.site import bp as site
@@ -98,6 +103,9 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         cadre_day,
         bureau_pages,
         bureau_home,
+        admin_pages,
+        job_pages,
+        proposal_pages,
         site,
     ):
         app.register_blueprint(blueprint)
@@ -108,6 +116,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.monitoring import schedule
 
     schedule.init_app(app)
+    job_runner.init_app(app)
 
     cli.register(app)
 
@@ -123,6 +132,7 @@ def _import_models() -> None:
     """Every table must be known to SQLAlchemy and Alembic."""
     from jobmatch import datakey as _datakey  # noqa: F401
     from jobmatch.accounts import models as _accounts  # noqa: F401
+    from jobmatch.jobs import models as _jobs  # noqa: F401
     from jobmatch.matches import models as _matches  # noqa: F401
     from jobmatch.monitoring import models as _monitoring  # noqa: F401
     from jobmatch.people import models as _people  # noqa: F401

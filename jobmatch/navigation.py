@@ -32,8 +32,11 @@ MENU = (
     MenuItem("bureau.consistency_report", _l("核查"), frozenset({"admin", "bureau"})),
     MenuItem("workshop_pages.home", _l("考勤"), frozenset({"admin", "bureau", "manager"})),
     MenuItem("roster_pages.upload", _l("导入"), ALL_STAFF),
+    MenuItem("proposal_pages.proposals", _l("批量推荐"), frozenset({"admin", "bureau"})),
     MenuItem("accounts.users", _l("账号"), frozenset({"admin"})),
     MenuItem("accounts.api_tokens", _l("令牌"), frozenset({"admin"})),
+    MenuItem("admin_pages.skills", _l("技能词典"), frozenset({"admin"})),
+    MenuItem("admin_pages.ranker", _l("排序模型"), frozenset({"admin"})),
     MenuItem("accounts.audit_events", _l("留痕"), frozenset({"admin"})),
 )
 

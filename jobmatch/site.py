@@ -14,6 +14,10 @@ bp = APIBlueprint("site", __name__, enable_openapi=False)
 def index():
     """Front page / 首页"""
     user = g.get("user")
+    if user is not None and user.role.value == "admin":
+        from jobmatch.admin.views import home_page
+
+        return home_page()
     if user is not None and user.role.value == "bureau":
         # The bureau's day starts with its tasks.
         return redirect(url_for("bureau.today"))

@@ -113,6 +113,9 @@ PAGES = [
     ("admin", "/admin/users", "账号管理", "Accounts"),
     ("admin", "/admin/tokens", "访问令牌", "API tokens"),
     ("admin", "/admin/audit", "操作留痕", "Audit trail"),
+    ("admin", "/", "系统状态", "System health"),
+    ("admin", "/admin/ranker", "用最新结果训练新模型", "Train a new model on the latest outcomes"),
+    ("bureau", "/proposals", "生成建议", "Make a proposal"),
 ]
 
 

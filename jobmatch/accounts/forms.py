@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -34,12 +42,18 @@ class UserForm(FlaskForm):
     name = StringField(_l("登录名"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
     role = SelectField(_l("角色"), choices=ROLE_CHOICES)
-    region_codes = StringField(
-        _l("管辖区划代码"),
-        description=_l("县人社局填县代码；村干部填行政村代码，多个用逗号分隔"),
-        validators=[Optional(), Length(max=2000)],
+    # Picked by name (jobmatch/admin/pickers.py); the values are division codes and workshop ids.
+    regions = SelectMultipleField(
+        _l("管辖范围"),
+        description=_l("县人社局选县；村干部选一个或多个行政村（可输入名称或拼音首字母查找）"),
+        validate_choice=False,
     )
-    workshop_id = IntegerField(_l("车间编号"), validators=[Optional()])
+    workshop_id = SelectField(
+        _l("车间"),
+        description=_l("车间负责人管理的车间"),
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        validate_choice=False,
+    )
     password = PasswordField(
         _l("新密码"),
         description=_l("留空则自动生成并显示一次"),

@@ -96,8 +96,20 @@ def users():
             new_password = None
     page = db.paginate(service.list_users(), per_page=100, error_out=False)
     return render_template(
-        "accounts/users.html", form=form, users=page.items, new_password=new_password, role_labels=ROLE_LABELS
+        "accounts/users.html",
+        form=form,
+        users=page.items,
+        new_password=new_password,
+        role_labels=ROLE_LABELS,
+        **_pickers(),
     )
+
+
+def _pickers() -> dict:
+    """Villages by township and workshops by name for the scope fields."""
+    from jobmatch.admin import pickers
+
+    return {"region_groups": pickers.region_groups(), "workshop_options": pickers.workshop_options()}
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -107,7 +119,7 @@ def edit_user(user_id: int):
     user = service.get_user(user_id)
     form = UserForm(obj=user)
     if request.method == "GET":
-        form.region_codes.data = ", ".join(r.code for r in user.regions)
+        form.regions.data = [r.code for r in user.regions]
         form.workshop_id.data = user.workshops[0].id if user.workshops else None
         form.role.data = user.role.value
     if form.validate_on_submit():
@@ -117,11 +129,11 @@ def edit_user(user_id: int):
             return redirect(url_for("accounts.users"))
         except Problem as problem:
             _form_errors(form, problem)
-    return render_template("accounts/user_edit.html", form=form, edited=user)
+    return render_template("accounts/user_edit.html", form=form, edited=user, **_pickers())
 
 
 def _user_data(form: UserForm, password: str | None) -> dict:
-    codes = [c.strip() for c in (form.region_codes.data or "").replace("，", ",").split(",") if c.strip()]
+    codes = [c.strip() for c in form.regions.data or [] if c.strip()]
     data = {
         "name": form.name.data,
         "display_name": form.display_name.data,
@@ -137,7 +149,7 @@ def _user_data(form: UserForm, password: str | None) -> dict:
 
 def _form_errors(form, problem: Problem) -> None:
     """Show the service's field errors next to the form's fields."""
-    aliases = {"workshop_ids": "workshop_id"}
+    aliases = {"workshop_ids": "workshop_id", "region_codes": "regions"}
     for error in problem.errors:
         field = getattr(form, aliases.get(error.field, error.field), None)
         if field is not None:
@@ -182,12 +194,20 @@ def revoke_api_token(token_id: int):
 @roles_required("admin")
 def audit_events():
     """Audit trail / 操作留痕"""
-    args = request.args
-    filters = {
-        "entity_type": args.get("entity_type") or None,
-        "entity_id": args.get("entity_id", type=int),
-        "actor_id": args.get("actor_id", type=int),
-        "action": args.get("action") or None,
-    }
-    page = crud.page_of(audit.search(**filters), args.get("page", 1, type=int), AUDIT_PAGE_SIZE)
-    return render_template("accounts/audit.html", page=page, filters=filters)
+    from jobmatch.admin import audit_trail
+
+    filters, errors = audit_trail.parse_filters(request.args)
+    query = audit.search(**audit_trail.search_arguments(filters)) if not errors else audit.search(entity_id=-1)
+    page = crud.page_of(query, request.args.get("page", 1, type=int), AUDIT_PAGE_SIZE)
+    return render_template(
+        "accounts/audit.html",
+        page=page,
+        filters=filters,
+        errors={name: message(error) for name, error in errors.items()},
+        raw=request.args,
+        people=audit_trail.people(),
+        names=audit_trail.names(page["items"]),
+        actions=audit_trail.ACTIONS,
+        records=audit_trail.RECORDS,
+        details=audit_trail.details,
+    )

@@ -257,6 +257,9 @@ class RankerOut(Schema):
     history = List(String())
     card = Dict()
     versions = List(String())
+    trained = Dict(
+        allow_none=True, metadata={"description": "after training: the new model's card (not promoted; `card` serves)"}
+    )
 
 
 class PromoteIn(Schema):
@@ -281,10 +284,10 @@ def ranker_status():
 def ranker_train():
     """Train a ranker from recorded outcomes (not promoted) / 训练排序模型"""
     try:
-        training.train_and_save()
+        model = training.train_and_save()
     except ModelError as error:
-        raise Conflict([FieldError("", "cannot_train", str(error), str(error))], "Cannot train", "无法训练") from error
-    return training.status()
+        raise Conflict([FieldError("", "cannot_train", error.zh, error.en)], "Cannot train", "无法训练") from error
+    return {**training.status(), "trained": model.card()}
 
 
 @bp.post("/ranker/promote")

@@ -241,7 +241,7 @@ def promote(version: str, force: bool = False) -> dict:
     except ranker.ModelError as error:
         from jobmatch.errors import Conflict, FieldError
 
-        raise Conflict([FieldError("version", "not_promoted", str(error), str(error))]) from error
+        raise Conflict([FieldError("version", "not_promoted", error.zh, error.en)]) from error
 
 
 def rollback() -> dict:

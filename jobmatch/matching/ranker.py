@@ -109,7 +109,16 @@ CALIBRATION_TOLERANCE = 0.05
 
 
 class ModelError(RuntimeError):
-    """A model file that cannot serve here (another scikit-learn version, other features, missing)."""
+    """A model file that cannot serve here (another scikit-learn version, other features, missing).
+
+    The message is "English / 中文"; `en` and `zh` hold each half, so a page shows its own language.
+    """
+
+    def __init__(self, message: str, zh: str | None = None, en: str | None = None) -> None:
+        super().__init__(message)
+        english, _, chinese = message.rpartition(" / ")
+        self.en = en or english or message
+        self.zh = zh or chinese or message
 
 
 class Model(Protocol):
@@ -458,7 +467,9 @@ def load(directory: Path, version: str) -> TrainedModel:
     """Load a saved model; refuse one made by another scikit-learn version or with other features."""
     blob, card_path = model_paths(directory, version)
     if not blob.exists() or not card_path.exists():
-        raise ModelError(f"no ranker {version} in {directory}")
+        raise ModelError(
+            f"no ranker {version} in {directory}", zh=f"没有版本为 {version} 的排序模型", en=f"no ranker {version}"
+        )
     card = json.loads(card_path.read_text(encoding="utf-8"))
     if card.get("sklearn_version") != sklearn.__version__:
         raise ModelError(
@@ -503,13 +514,18 @@ def promote(directory: Path, version: str, force: bool = False) -> dict:
         if compared["version"] != current:
             raise ModelError(
                 f"ranker {version} was measured against {compared['version']}, but {current} serves now; "
-                f"train again to compare / 当前服务模型已变化，请重新训练后再比较"
+                f"train again to compare / 当前服务模型已变化，请重新训练后再比较",
+                zh=f"模型 {version} 是与 {compared['version']} 比较的，而现在服务的是 {current}；请重新训练后再比较",
             )
         verdict = candidate.card_data.get("promotion") or promotion_verdict(metrics)
         if not verdict["eligible"]:
             en = "; ".join(r["en"] for r in verdict["reasons"])
             zh = "；".join(r["zh"] for r in verdict["reasons"])
-            raise ModelError(f"ranker {version} not promoted: {en} / 新模型未启用：{zh}")
+            raise ModelError(
+                f"ranker {version} not promoted: {en} / 新模型未启用：{zh}",
+                zh=f"模型 {version} 未启用：{zh}",
+                en=f"ranker {version} not promoted: {en}",
+            )
     history = [v for v in state["history"] if v != version]
     if state["serving"] and state["serving"] != version:
         history.append(state["serving"])

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jobmatch.extensions import db
+from jobmatch.jobs.models import Job
 from jobmatch.monitoring.models import Alert, AlertKind
 from jobmatch.people import service as people
 from jobmatch.placements import service as placements
@@ -101,6 +102,22 @@ def build_county_b(county: dict) -> dict:
     db.session.commit()
     referral = placements.create_referral({"laborer_id": laborer.id, "opening_id": opening.id})
     code = codes.ensure_code(worker).code
+    # A finished batch proposal of B's bureau (a background job): its progress and lines are B's.
+    job = Job(
+        kind="batch_proposal",
+        state="done",
+        county_id=b_county.id,
+        params={"region": B_COUNTY, "region_name": "弋阳县"},
+        result={
+            "region": B_COUNTY,
+            "region_name": "弋阳县",
+            "lines": [{"laborer_id": laborer.id, "opening_id": opening.id}],
+        },
+        message_zh="弋阳县批量推荐完成",
+        message_en="弋阳县 proposal done",
+    )
+    db.session.add(job)
+    db.session.commit()
     return {
         "county": b_county,
         "township": b_township,
@@ -116,6 +133,7 @@ def build_county_b(county: dict) -> dict:
         "referral": referral,
         "alert": db.session.scalars(db.select(Alert).where(Alert.village_id == b_village.id)).one(),
         "code": code,
+        "job": job,
     }
 
 

@@ -26,7 +26,7 @@ def test_an_admin_creates_a_cadre_and_sees_the_password_once(client, county):
             "name": "li-cadre",
             "display_name": "李干部",
             "role": "cadre",
-            "region_codes": county["village"].code,
+            "regions": county["village"].code,
             "active": "y",
         },
     ).get_data(as_text=True)
@@ -44,7 +44,7 @@ def test_a_scope_error_shows_next_to_the_field(client, county):
             "csrf_token": _csrf(client, "/admin/users"),
             "name": "x",
             "role": "cadre",
-            "region_codes": "361125000000",
+            "regions": "361125000000",
         },
     ).get_data(as_text=True)
     assert "不是有效的行政村" in page
@@ -88,5 +88,6 @@ def test_the_audit_page_finds_a_reveal(client, as_role, county):
     as_role("cadre").post(f"/api/v1/laborers/{laborer.id}/reveal")
     _login_admin(client)
     page = client.get(f"/admin/audit?action=reveal&entity_type=laborers&entity_id={laborer.id}").get_data(as_text=True)
-    assert f"laborers #{laborer.id}" in page and "reveal" in page
+    # Read by a person: the record's and the action's words, and who did it by name.
+    assert f"劳动力 #{laborer.id}" in page and "查看完整信息" in page and ">cadre</a>" in page
     assert laborer.id_number not in page

@@ -189,6 +189,16 @@ MATRIX: dict[str, set[str] | str] = {
     "bureau.close_month": REGISTRY,
     "bureau.reopen_month": REGISTRY,
     "bureau.consistency_report": REGISTRY,
+    # Background jobs: anyone logged in asks; a job is seen by its starter, its county's bureau and admins.
+    "jobs.job_status": ALL,
+    "admin_pages.ranker": ADMIN,
+    "admin_pages.train": ADMIN,
+    "admin_pages.promote": ADMIN,
+    "admin_pages.rollback": ADMIN,
+    "admin_pages.skills": ADMIN,
+    "proposal_pages.proposals": REGISTRY,
+    "proposal_pages.start_proposal": REGISTRY,
+    "proposal_pages.confirm_proposal": REGISTRY,
 }
 
 

@@ -53,6 +53,7 @@ ID_PARAMETERS = {
     "alert_id": "alert",
     "user_id": "user",
     "token_id": "token",
+    "job_id": "job",
 }
 ROSTER_KINDS = ("laborers", "households", "employers", "openings", "referrals", "employments")
 

@@ -1,0 +1,1 @@
+from tests.accounts.conftest import as_role, county  # noqa: F401  (fixtures)
