@@ -129,7 +129,12 @@ def _progress_lines(result: service.ImportResult) -> Iterator[str]:
 
 @bp.get("/rosters/<kind>/template")
 @bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
-@bp.doc(responses={200: {"description": "名册模板 .xlsx：表头、示例行、填写说明"}})
+@bp.doc(
+    responses={
+        200: {"description": "名册模板 .xlsx：表头、示例行、填写说明"},
+        422: {"description": "未知名册类型 / unknown roster kind"},
+    }
+)
 def roster_template(kind: str):
     """The blank roster to fill: headers as the import reads them, an example row, a notes sheet / 下载名册模板"""
     kind = _kind(kind)
