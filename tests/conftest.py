@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+from werkzeug.routing import Rule
 
 from jobmatch import create_app
 from jobmatch.accounts import tokens
@@ -341,6 +342,29 @@ def _remembered_password_hashes():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PasswordHasher, "hash", remembered_hash)
         patch.setattr(PasswordHasher, "verify", remembered_verify)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remembered_url_builders():
+    """Werkzeug compiles two URL builders for each of the app's ~530 routes, with `ast` and `compile`:
+    about 0.5 s of CPU each time an app is made, and the tests make one (or more) per test. A builder
+    depends only on the rule's parsed parts and defaults (it reaches its converters through the rule it is
+    bound to), so each distinct one is compiled once per run and bound to every rule like it, exactly as
+    werkzeug binds the one it compiles."""
+    real_compile_builder = Rule._compile_builder
+    built: dict[tuple, object] = {}
+
+    def remembered_compile_builder(self, append_unknown=True):
+        defaults = tuple(sorted((name, repr(value)) for name, value in (self.defaults or {}).items()))
+        converters = tuple(sorted((name, type(c).__qualname__) for name, c in self._converters.items()))
+        key = (tuple(self._trace), defaults, converters, self.rule, append_unknown)
+        if key not in built:
+            built[key] = real_compile_builder(self, append_unknown)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", remembered_compile_builder)
         yield
 
 

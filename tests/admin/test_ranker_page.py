@@ -14,6 +14,9 @@ from jobmatch.matches import training
 from jobmatch.matching import ranker
 from tests.pages import csrf, login
 
+# The module's fitted history is made once: its tests run in one process.
+pytestmark = pytest.mark.xdist_group("ranker_page")
+
 
 @pytest.fixture(scope="module")
 def history():
