@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
-from jobmatch import crud, labels, text
+from jobmatch import crud, labels, pickers, text
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_id_number, mask_phone
@@ -106,9 +106,9 @@ def _village_arg() -> str | None:
     return code if DIVISION_CODE.match(code) else None
 
 
-def _villages() -> list:
-    """The villages this user may see, for the filters."""
-    return db.session.execute(people_queries.regions({"level": RegionLevel.village.value})).scalars().all()
+def _villages() -> list[dict]:
+    """The villages this user may see, by township with their search keys, for the filters."""
+    return pickers.village_groups()
 
 
 # --- villages ----------------------------------------------------------------------------------------------------

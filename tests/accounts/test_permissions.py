@@ -182,6 +182,8 @@ MATRIX: dict[str, set[str] | str] = {
     "bureau.employer": REGISTRY,
     "bureau.new_employer": REGISTRY,
     "bureau.edit_employer": REGISTRY,
+    # The employer type-ahead of the posting and workshop forms (JSON, the bureau's county).
+    "bureau.search_employers": REGISTRY,
     "bureau.subsidies": REGISTRY,
     "bureau.record_claim": REGISTRY,
     "bureau.mark_paid": REGISTRY,
