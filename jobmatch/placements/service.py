@@ -1123,6 +1123,22 @@ def mark_claim_paid(claim_id: int, paid_on: date | None = None) -> SubsidyClaim:
     return in_transaction(lambda: _mark_claim_paid(claim_id, paid_on))
 
 
+def _already_paid(claim: SubsidyClaim) -> Conflict:
+    return Conflict(
+        [
+            FieldError(
+                "paid_on",
+                "already_paid",
+                f"该笔补贴已于 {claim.paid_on:%Y-%m-%d} 发放，不能重复登记",
+                f"already paid on {claim.paid_on}: a claim is paid once",
+            )
+        ],
+        "Subsidy claim already paid",
+        "该笔补贴已发放",
+        extra={"paid_on": claim.paid_on.isoformat()},
+    )
+
+
 def _mark_claim_paid(claim_id: int, paid_on: date | None) -> SubsidyClaim:
     claim = get_in_scope(SubsidyClaim, claim_id, "Subsidy claim", "补贴申领")
     today = datetime.now(CHINA_TZ).date()
@@ -1134,22 +1150,23 @@ def _mark_claim_paid(claim_id: int, paid_on: date | None) -> SubsidyClaim:
         errors.add(
             "paid_on",
             "before_claim",
-            f"发放日期不能早于申领日期（{claim.claimed_on:%Y-%m-%d}）",
-            f"paid_on cannot be before the claim ({claim.claimed_on})",
+            f"发放日期不能早于申领日期（{claim.claimed_on:%Y-%m-%d}）：尚未申领的补贴不能发放",
+            f"paid_on cannot be before the claim ({claim.claimed_on}): a subsidy is paid after it is claimed",
         )
-    errors.raise_if_any()
     if claim.paid_on is not None:
-        raise Conflict(
-            [
-                FieldError(
-                    "paid_on",
-                    "already_paid",
-                    f"该笔补贴已于 {claim.paid_on:%Y-%m-%d} 发放",
-                    f"already paid on {claim.paid_on}",
-                )
-            ]
-        )
-    claim.paid_on = paid_on
+        raise _already_paid(claim)
+    errors.raise_if_any()
+    # Only if no one recorded the payment meanwhile: two clerks (or a retried request) never pay a claim twice.
+    marked = db.session.execute(
+        sa.update(SubsidyClaim)
+        .where(SubsidyClaim.id == claim.id, SubsidyClaim.paid_on.is_(None))
+        .values(paid_on=paid_on, updated_at=utcnow(), updated_by_id=current_actor_id())
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1:
+        db.session.refresh(claim)
+        raise _already_paid(claim)
+    db.session.refresh(claim)
     audit.record("paid", "subsidy_claims", claim.id, {"paid_on": paid_on.isoformat()})
     return claim
 
