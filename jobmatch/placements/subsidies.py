@@ -161,11 +161,16 @@ class Assessment:
     why_not: tuple[Reason, ...] = ()
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` calendar months later (the month's last day if it has no such day)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    # calendar.monthrange would also work out the weekday: this runs for every claim the bureau's pages list.
+    last = 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month - 1]
+    return date(year, month, min(day.day, last))
 
 
 def months_between(start: date, end: date) -> int:
