@@ -13,10 +13,12 @@ from jobmatch.accounts import service as accounts
 from jobmatch.accounts import tokens
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.config import ConfigError
+from jobmatch.errors import Conflict
 from jobmatch.extensions import db
 from jobmatch.people import service as people
 from jobmatch.placements import service, subsidies
 from jobmatch.placements.lifecycle import CHINA_TZ
+from jobmatch.placements.models import SubsidyClaim
 from jobmatch.placements.subsidies import ClaimStatus, EmploymentFacts
 from jobmatch.vocab import EmployerKind, EmploymentKind, HouseholdCategory
 from tests import factories
@@ -189,6 +191,19 @@ def test_a_retried_payment_with_its_idempotency_key_gets_the_first_answer(as_rol
     assert retried.headers["Idempotent-Replayed"] == "true" and retried.get_json() == first.get_json()
     audited = sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "paid")
     assert db.session.execute(audited).scalar_one() == 1
+
+
+def test_a_payment_recorded_meanwhile_by_another_clerk_is_not_recorded_again(as_role, county, opening):
+    claim_id = _claimed(as_role("bureau"), county, opening)["id"]
+    stale = db.session.get(SubsidyClaim, claim_id)  # read (and kept) before the other clerk's payment
+    assert stale.paid_on is None
+    with db.engine.begin() as other_clerk:
+        other_clerk.execute(sa.update(SubsidyClaim).where(SubsidyClaim.id == claim_id).values(paid_on=_today()))
+    with pytest.raises(Conflict) as refused:
+        service.mark_claim_paid(claim_id)
+    assert refused.value.errors[0].code == "already_paid" and refused.value.extra["paid_on"] == _today().isoformat()
+    assert stale.paid_on == _today()
+    assert db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "paid")).first() is None
 
 
 def test_a_payment_before_the_claim_or_in_the_future_is_refused_and_changes_nothing(as_role, county, opening):
