@@ -9,11 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from jobmatch import labels
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
+from jobmatch.crud import page_of
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.i18n import message
@@ -29,6 +30,8 @@ bp = Blueprint("monitoring_pages", __name__)
 FOLLOWERS = ("admin", "bureau", "cadre")
 BUREAU = ("admin", "bureau")
 TREND_MONTHS = 6
+# Alert cards per page of the inbox: each carries a contact form and the household's members.
+INBOX_PER_PAGE = 20
 
 # The words the pages use, translated when drawn (the API answers with models.KIND_ZH / STATUS_ZH).
 KIND_LABELS = {
@@ -44,6 +47,18 @@ STATUS_LABELS = {
 }
 
 
+def _inbox_page(status: str | None, cursor: str | None) -> dict:
+    """A page of the inbox: the first, or the one after `cursor` (keyset, so a page deep in the list costs what
+    the first does, and an alert resolved meanwhile never pushes another off the page)."""
+    query = service.alerts({"status": status}).options(selectinload(Alert.events))
+    if cursor:
+        try:
+            return page_of(query, 1, INBOX_PER_PAGE, cursor)
+        except Problem:
+            pass  # a cursor from another list or edited by hand: start from the top
+    return page_of(query, 1, INBOX_PER_PAGE)
+
+
 @bp.get("/monitoring/alerts")
 @roles_required(*FOLLOWERS)
 def inbox():
@@ -51,7 +66,9 @@ def inbox():
     status = request.args.get("status") or None
     if status not in (None, *(s.value for s in AlertStatus)):
         status = None
-    alerts = db.session.execute(service.alerts({"status": status}).limit(200)).scalars().all()
+    cursor = request.args.get("cursor") or None
+    page = _inbox_page(status, cursor)
+    alerts = page["items"]
     household_ids = {a.household_id for a in alerts}
     households = {
         h.id: h
@@ -62,18 +79,25 @@ def inbox():
         .all()
     }
     members: dict[int, list[Laborer]] = {}
+    # What the cards show of each member: not their ID numbers and phones, which would be decrypted for nothing.
+    shown = load_only(
+        Laborer.household_id, Laborer.name, Laborer.birth_date, Laborer.employment_status, Laborer.willingness
+    )
     for laborer in db.session.execute(
-        sa.select(Laborer).where(Laborer.household_id.in_(household_ids)).order_by(Laborer.id)
+        sa.select(Laborer).where(Laborer.household_id.in_(household_ids)).order_by(Laborer.id).options(shown)
     ).scalars():
         members.setdefault(laborer.household_id, []).append(laborer)
     laborers = {m.id: m.name for group in members.values() for m in group}
+    today = china_today()
     return render_template(
         "monitoring/inbox.html",
         alerts=alerts,
+        pagination=page["pagination"],
+        cursor=cursor if page["pagination"]["page"] is None else None,
         households=households,
         members=members,
         laborers=laborers,
-        age_of=lambda laborer: age_on(laborer.birth_date, china_today()),
+        age_of=lambda laborer: age_on(laborer.birth_date, today),
         labels=labels,
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,
@@ -101,7 +125,9 @@ def transition(alert_id: int):
             flash(message(error), "error")
         if not errors:
             flash(_("无法更新该预警"), "error")
-    return redirect(url_for("monitoring_pages.inbox"))
+    # Back to the page the card was on.
+    status, cursor = request.args.get("status") or None, request.args.get("cursor") or None
+    return redirect(url_for("monitoring_pages.inbox", status=status, cursor=cursor, _anchor=f"alert-{alert_id}"))
 
 
 def _month_ends(today: date, months: int) -> list[date]:

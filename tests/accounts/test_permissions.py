@@ -77,6 +77,7 @@ MATRIX: dict[str, set[str] | str] = {
     "placements_api.list_due_subsidy_claims": PEOPLE,
     "placements_api.list_subsidy_claims": PEOPLE,
     "placements_api.create_subsidy_claim": REGISTRY,
+    "placements_api.mark_subsidy_claim_paid": REGISTRY,
     "workshops_api.create_workshop": REGISTRY,
     "workshops_api.get_workshop": ALL,
     "workshops_api.list_workshops": ALL,
