@@ -191,6 +191,9 @@ MATRIX: dict[str, set[str] | str] = {
     "bureau.consistency_report": REGISTRY,
     # Background jobs: anyone logged in asks; a job is seen by its starter, its county's bureau and admins.
     "jobs.job_status": ALL,
+    "jobs.job_file": ALL,
+    "jobs_api.get_job": ALL,
+    "jobs_api.get_job_file": ALL,
     "admin_pages.ranker": ADMIN,
     "admin_pages.train": ADMIN,
     "admin_pages.promote": ADMIN,
