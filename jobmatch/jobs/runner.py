@@ -112,6 +112,11 @@ def start(kind: str, params: dict, county_id: int | None = None) -> Job:
         raise KeyError(kind)
     job = Job(kind=kind, params=params, county_id=county_id, message_zh="排队等待", message_en="Waiting in the queue")
     db.session.add(job)
+    return enqueue(job)
+
+
+def enqueue(job: Job) -> Job:
+    """Commit a new job (with whatever was added beside it) and put it on the queue."""
     db.session.commit()
     current_app.extensions["jobs"].enqueue(job.id)
     db.session.expire(job)
@@ -229,6 +234,12 @@ def read_file(job: Job, name: str) -> tuple[JobFile, bytes]:
     if row is None:
         raise NotFound("File", "文件")
     return row, crypto.unseal(row.content)
+
+
+def remove_file(job: Job, name: str) -> None:
+    """Remove a job's file now (an imported upload); committed."""
+    db.session.execute(sa.delete(JobFile).where(JobFile.job_id == job.id, JobFile.name == name))
+    db.session.commit()
 
 
 def files_of(job: Job) -> list[JobFile]:
