@@ -67,6 +67,8 @@ def _record_ids(world: dict, users: dict) -> dict:
     ids = {key: getattr(world.get(name), "id", None) for key, name in ID_PARAMETERS.items()}
     ids["user_id"] = users["admin"].id
     ids["token_id"] = 1
+    # A job's file by its name: an export (a roster export job's file).
+    ids["name"] = "export"
     return ids
 
 
