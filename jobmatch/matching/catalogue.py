@@ -191,9 +191,14 @@ class SpatialTable:
     """Columns plus their indexes: spatial blocks and skill-code postings over the rows that existed when
     they were built, and rows by county."""
 
-    def __init__(self, columns: Mapping[str, tuple[np.dtype, tuple[int, ...]]], codes: str, pad: int):
+    def __init__(
+        self, columns: Mapping[str, tuple[np.dtype, tuple[int, ...]]], codes: str, pad: int, scores: str | None = None
+    ):
         self.table = Columns(columns)
         self.codes, self.pad = codes, pad  # the skill-code column the postings index, and its padding value
+        # The scores that go with the codes (a laborer's readings): their largest magnitude bounds a fit.
+        self.scores = scores
+        self.peak = 0.0
         self.blocks: Blocks | None = None
         self.postings: Postings | None = None
         self.stale: set[int] = set()  # indexed rows whose codes changed since (their postings may be wrong)
@@ -202,7 +207,10 @@ class SpatialTable:
         self.by_county: tuple[np.ndarray, np.ndarray] | None = None  # (sorted counties, their rows)
 
     def upsert(self, records: Iterable[Mapping]) -> None:
+        records = list(records)
         changes = self.table.upsert(records, watch=("county", self.codes))
+        if self.scores is not None:  # a bound: it may stay above the true largest after an edit lowers it
+            self.peak = max([self.peak, *(float(np.abs(r[self.scores]).max(initial=0.0)) for r in records)])
         if self.by_county is not None:
             self._update_counties(changes.appended, changes.changed["county"])
         if self.blocks is not None:
@@ -215,6 +223,8 @@ class SpatialTable:
     def extend(self, columns: Mapping[str, np.ndarray]) -> None:
         """Append many new rows at once (bulk loads). Into an empty table they are stored in block order, so
         that the blocks are runs of rows."""
+        if self.scores is not None and len(columns["id"]):
+            self.peak = max(self.peak, float(np.abs(columns[self.scores]).max(initial=0.0)))
         if self.table.size or not len(columns["id"]):
             self.table.extend(columns)
             self.by_county = None
@@ -288,7 +298,8 @@ class SpatialTable:
             order = np.argsort(self.table.county, kind="stable")
             self.by_county = (self.table.county[order], order)
         counties, order = self.by_county
-        start, stop = np.searchsorted(counties, [county, county + 1])
+        # The codes searched for in the index's own type: otherwise numpy converts the whole index each time.
+        start, stop = np.searchsorted(counties, np.asarray([county, county + 1], dtype=counties.dtype))
         return order[start:stop]
 
     def _update_counties(self, appended: list[int], changed: list[int]) -> None:
@@ -370,7 +381,7 @@ class Catalogue:
         from jobmatch.matching.rules import VILLAGE_RADIUS_KM  # rules reads this module's codes
 
         self.openings = SpatialTable(OPENING_COLUMNS, "skills", skill_engine.NO_REQUIREMENT)
-        self.laborers = SpatialTable(LABORER_COLUMNS, "skill_codes", -1)
+        self.laborers = SpatialTable(LABORER_COLUMNS, "skill_codes", -1, scores="skill_scores")
         self.default_village_radius_km = default_village_radius_km or VILLAGE_RADIUS_KM
         self._radius_counties = np.zeros(0, dtype=np.int32)  # sorted county codes (6 digits)
         self._radius_km = np.zeros(0, dtype=np.float64)

@@ -41,9 +41,11 @@ PRIOR_SKILL_WEIGHT = 2.0
 PRIOR_DISTANCE_WEIGHT = 0.5
 # Rough scores are compared with this much room, so rounding never leaves out a row that belongs.
 ROUGH_SLACK = 1e-9
-# Each round of `_best_near` reads at most this much lower in rough score than the last (a factor
-# e^0.5 ≈ 1.65 in distance): a first guess that was too high costs a thin ring, not the province.
-ROUND_STEP = 0.25
+# Each round of `_best_near` reads lower in rough score than the last by what the rows read so far
+# suggest plus this (a factor e^0.1 ≈ 1.1 in distance), and by at most MAX_ROUND_STEP (e² ≈ 7.4): a first
+# guess that was too high costs a few thin rings, not the province.
+ROUND_STEP = 0.05
+MAX_ROUND_STEP = 1.0
 # Laborers willing to work anywhere in the province are considered within this distance of a post
 # without organised transfer (further than any daily commute; they would move for it).
 FAR_SEARCH_KM = 300.0
@@ -197,43 +199,55 @@ def _best_near(
     lon: float,
     eligible: np.ndarray,
     measured: np.ndarray,
-    measured_fit: np.ndarray,
+    fit_of: Callable[[np.ndarray], np.ndarray],
+    fit_cap: float,
     rest: list[Rest],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Eligible rows (a mask over the table) among which are all that make the SHORTLIST, with their
     distances and fits: (rows, distance, fit), rows in no particular order.
 
-    `measured` are eligible rows whose fit is given (`measured_fit`); every eligible row outside the spatial
-    blocks must be among them. Every other eligible row's fit is that of its `rest` class. No row scores
-    more than its fit at its block's nearest distance, so rows are read in rounds, best possible score
-    first: each round reads what could score at least a threshold (measured rows one by one, the rest
-    block by block); once the SHORTLIST-th best score read is at least the threshold, nothing left unread
-    could make the shortlist.
+    `measured` are eligible rows whose fit varies (`fit_of(rows)`, at most `fit_cap`); every eligible row
+    outside the spatial blocks must be among them. Every other eligible row's fit is that of its `rest`
+    class. No row scores more than its fit at its block's nearest distance, so rows are read in rounds,
+    best possible score first: each round reads what could score at least a threshold (measured rows one
+    by one, their fit computed once their cap could reach it; the rest block by block); once the
+    SHORTLIST-th best score read is at least the threshold, nothing left unread could make the shortlist.
     """
     t = table.table
     blocks, postings = table.index()
     near = np.maximum(table.bounds(lat, lon, blocks)[0], 0.0)
     inside = measured < blocks.rows
     outside = measured[~inside]  # appended since the blocks were built: read at once
+    fit = fit_of(outside)
     distance = haversine_km(lat, lon, t.lat[outside], t.lon[outside])
-    found = [(outside, distance, measured_fit[~inside])]
-    scores = [_rough(measured_fit[~inside], distance)]
-    rows_one, fit_one = measured[inside], measured_fit[inside]
-    best_one = _rough(fit_one, near[blocks.block_of[rows_one]]) + ROUGH_SLACK
+    found = [(outside, distance, fit)]
+    scores = [_rough(fit, distance)]
+    one = measured[inside]
+    one_near = near[blocks.block_of[one]]
+    one_best = _rough(np.float32(fit_cap), one_near) + ROUGH_SLACK  # until the fit is known
+    one_fit = np.zeros(len(one), dtype=np.float32)
+    one_known = np.zeros(len(one), dtype=bool)
+    one_read = np.zeros(len(one), dtype=bool)
     unread = eligible[: blocks.rows].copy()
-    unread[rows_one] = False
+    unread[one] = False
     best_block = [_rough(np.float32(c.fit), near) + ROUGH_SLACK for c in rest]
     blank = postings.blank
-    shares = [
-        np.count_nonzero(unread if c.blank is None else unread & (blank if c.blank else ~blank)) / max(blocks.rows, 1)
-        for c in rest
-    ]
-    threshold = _first_threshold(best_one, rest, shares, near, blocks.rows)
-    lowest = min([float(b.min()) for b in [best_one, *best_block] if b.size], default=-math.inf)
+    eligible_share = np.count_nonzero(unread) / max(blocks.rows, 1)
+    blank_share = np.count_nonzero(blank) / max(len(blank), 1)
+    shares = [eligible_share * (1.0 if c.blank is None else blank_share if c.blank else 1 - blank_share) for c in rest]
+    threshold = _first_threshold(one_best, rest, shares, near, blocks.rows)
+    lowest = min([float(b.min()) for b in [one_best, *best_block] if b.size], default=-math.inf)
     above = math.inf
     while True:
-        pick = (best_one >= threshold) & (best_one < above)
-        rows, fit = rows_one[pick], fit_one[pick]
+        reach = ~one_read & (one_best >= threshold)
+        fresh = np.flatnonzero(reach & ~one_known)
+        if fresh.size:
+            one_fit[fresh] = fit_of(one[fresh])
+            one_best[fresh] = _rough(one_fit[fresh], one_near[fresh]) + ROUGH_SLACK
+            one_known[fresh] = True
+            reach = ~one_read & (one_best >= threshold)
+        one_read |= reach
+        rows, fit = one[reach], one_fit[reach]
         distance = haversine_km(lat, lon, t.lat[rows], t.lon[rows])
         found.append((rows, distance, fit))
         scores.append(_rough(fit, distance))
@@ -244,12 +258,17 @@ def _best_near(
             distance = haversine_km(lat, lon, t.lat[rows], t.lon[rows])
             found.append((rows, distance, fit))
             scores.append(_rough(fit, distance))
-        floor = _kth_best(np.concatenate(scores), SHORTLIST)
+        every = np.concatenate(scores)
+        scores = [every]
+        floor = _kth_best(every, SHORTLIST)
         if floor >= threshold or threshold == -math.inf:
             break
-        # The next round reads down to the SHORTLIST-th best score so far, a step at a time.
+        # The next round reads down to the SHORTLIST-th best score so far, or, while fewer than SHORTLIST
+        # have been read, as far again as the rows read so far suggest (in a plane, rows within a distance
+        # grow with its square: score -0.5·log(distance), rows ~ e^(-4·score)).
         above = threshold
-        threshold = max(floor, threshold - ROUND_STEP)
+        step = math.log(SHORTLIST / max(np.count_nonzero(every >= threshold), 1)) / 4 + ROUND_STEP
+        threshold = max(floor, threshold - min(step, MAX_ROUND_STEP))
         if threshold < lowest:
             threshold = -math.inf
     rows, distance, fit = (np.concatenate(parts) for parts in zip(*found, strict=True))
@@ -257,16 +276,16 @@ def _best_near(
 
 
 def _first_threshold(best_one: np.ndarray, rest: list[Rest], shares: list[float], near: np.ndarray, rows: int) -> float:
-    """A first threshold above which about SHORTLIST eligible rows could score: from the measured rows, or
-    from the nearest blocks of a rest class (blocks are of about equal size), whichever sets it higher
-    (-inf: read everything)."""
+    """A first threshold: what the nearest blocks holding about SHORTLIST / 2 eligible rows of a rest class
+    would score (blocks are of about equal size, and eligible rows often denser near the point than over
+    the table); with no rest rows, the SHORTLIST-th best cap of the measured rows (-inf: read everything)."""
     threshold = -math.inf
-    if len(best_one) >= SHORTLIST:
-        threshold = float(np.partition(best_one, len(best_one) - SHORTLIST)[len(best_one) - SHORTLIST])
     for c, share in zip(rest, shares, strict=True):
-        blocks = math.ceil(SHORTLIST * len(near) / max(share * rows, 1e-9))
-        if blocks < len(near):
+        blocks = math.ceil(SHORTLIST / 2 * len(near) / max(share * rows, 1e-9))
+        if share > 0 and blocks < len(near):
             threshold = max(threshold, float(_rough(np.float32(c.fit), np.partition(near, blocks)[blocks])))
+    if threshold == -math.inf and len(best_one) >= SHORTLIST:
+        threshold = float(np.partition(best_one, len(best_one) - SHORTLIST)[len(best_one) - SHORTLIST])
     return threshold
 
 
@@ -466,7 +485,9 @@ def _openings_far(catalogue: Catalogue, q: LaborerQuery, today: int, kinds, visi
         q.lon,
         ok,
         known,
-        skill_engine.fit_many(q.skills, t.skills[known]),
+        lambda rows: skill_engine.fit_many(q.skills, t.skills[rows]),
+        # A mean of credits, or NO_REQUIREMENT_FIT for a post that asks for nothing (possible for a loose row).
+        max(float(q.skills.credit.max(initial=0.0)), skill_engine.NO_REQUIREMENT_FIT),
         [Rest(skill_engine.NO_REQUIREMENT_FIT, blank=True), Rest(0.0, blank=False)],
     )
     return rows, distance, fit, eligible, candidates, excluded
@@ -474,10 +495,9 @@ def _openings_far(catalogue: Catalogue, q: LaborerQuery, today: int, kinds, visi
 
 def _marked(among: np.ndarray, *rows: np.ndarray) -> np.ndarray:
     """The rows given (with repeats, in any order) that are in `among` (a mask), ascending, once each."""
-    mask = np.zeros(len(among), dtype=bool)
-    for part in rows:
-        mask[part] = True
-    return np.flatnonzero(mask & among)
+    rows = np.concatenate(rows).astype(np.intp)
+    rows = np.sort(rows[among[rows]])
+    return rows[np.concatenate([[True], rows[1:] != rows[:-1]])] if rows.size else rows
 
 
 def _apply(candidates: np.ndarray, masks: dict[str, np.ndarray]) -> tuple[np.ndarray, int, dict[str, int]]:
@@ -775,8 +795,17 @@ def _laborers_far(catalogue: Catalogue, o: OpeningQuery, today: int, visible, ex
     codes = np.flatnonzero((credit[:, wanted] != 0).any(axis=1)) if wanted.size else np.zeros(0, dtype=np.intp)
     known = _marked(ok, postings.holding(codes), table.loose())
     rest = skill_engine.NO_REQUIREMENT_FIT if required.size == 0 else 0.0
+    # A mean over the required skills of the best credit × score a reading earns.
+    cap = float(np.abs(credit[:, wanted]).max(axis=0, initial=0.0).sum()) * table.peak / max(required.size, 1)
     rows, distance, fit = _best_near(
-        table, o.lat, o.lon, ok, known, laborer_skill_fit(catalogue, known, o.skill_rows), [Rest(rest)]
+        table,
+        o.lat,
+        o.lon,
+        ok,
+        known,
+        lambda rows: laborer_skill_fit(catalogue, rows, o.skill_rows),
+        max(cap, rest),
+        [Rest(rest)],
     )
     return rows, distance, fit, eligible, candidates, excluded
 

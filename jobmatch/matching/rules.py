@@ -124,7 +124,10 @@ def capacity_allows(capacity: int | np.ndarray, intensity: int | np.ndarray) -> 
     For one intensity against many laborers, a comparison per capacity code rather than a lookup per row.
     """
     if np.ndim(intensity) == 0 and np.ndim(capacity) > 0:
-        return one_of(capacity, np.flatnonzero(MAX_INTENSITY_FOR_CAPACITY >= intensity))
+        allowed = np.flatnonzero(MAX_INTENSITY_FOR_CAPACITY >= intensity)
+        if allowed.size and allowed[-1] == len(MAX_INTENSITY_FOR_CAPACITY) - 1 and np.all(np.diff(allowed) == 1):
+            return np.asarray(capacity) >= int(allowed[0])  # the strongest capacities, from one code up: one comparison
+        return one_of(capacity, allowed)
     return np.asarray(intensity) <= MAX_INTENSITY_FOR_CAPACITY[np.asarray(capacity)]
 
 
