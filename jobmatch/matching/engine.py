@@ -437,7 +437,8 @@ def _openings_far(catalogue: Catalogue, q: LaborerQuery, today: int, kinds, visi
     if q.willingness == WILLINGNESS["anywhere"]:
         reach = np.ones(t.size, dtype=bool)
     else:
-        reach = table.within_mask(q.lat, q.lon, rules.PROVINCE_SEARCH_KM) | t.transfer
+        # Posts with organised transfer are candidates wherever they are: no need to measure them.
+        reach = table.within_mask(q.lat, q.lon, rules.PROVINCE_SEARCH_KM, among=~t.transfer) | t.transfer
     if visible is not None:
         rows = np.flatnonzero(reach)
         reach[rows[~visible(rows)]] = False
