@@ -496,9 +496,10 @@ def _openings_far(catalogue: Catalogue, q: LaborerQuery, today: int, kinds, visi
 
 def _marked(among: np.ndarray, *rows: np.ndarray) -> np.ndarray:
     """The rows given (with repeats, in any order) that are in `among` (a mask), ascending, once each."""
-    rows = np.concatenate(rows).astype(np.intp)
-    rows = np.sort(rows[among[rows]])
-    return rows[np.concatenate([[True], rows[1:] != rows[:-1]])] if rows.size else rows
+    mask = np.zeros(len(among), dtype=bool)
+    for part in rows:
+        mask[part] = True
+    return np.flatnonzero(mask & among)
 
 
 def _apply(candidates: np.ndarray, masks: dict[str, np.ndarray]) -> tuple[np.ndarray, int, dict[str, int]]:
