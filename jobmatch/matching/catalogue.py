@@ -40,9 +40,6 @@ CATEGORY = {"other": 0, "out_of_poverty": 1, "unstable": 2, "marginal": 3, "sudd
 RISK = {"low": 0, "medium": 1, "high": 2}
 
 
-__all__ = ["haversine_km"]  # distances are measured in one place (jobmatch.matching.spatial)
-
-
 @dataclass
 class Changes:
     """What an upsert did: rows appended, and rows that existed before it that moved or whose watched
