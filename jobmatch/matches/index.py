@@ -136,7 +136,7 @@ class MatchIndex:
             return self.catalogue
 
     def build_shared(self) -> None:
-        """Build now, trees and all, before gunicorn forks its workers (gunicorn.conf.py).
+        """Build now, indexes and all, before gunicorn forks its workers (gunicorn.conf.py).
 
         The workers share the arrays copy-on-write and catch up from the watermark at their first
         match, so a new worker (a restart included) answers at once and adds only what it changes.

@@ -129,9 +129,14 @@ def skill_counts(credit: np.ndarray, required: np.ndarray) -> tuple[np.ndarray, 
 
     required = np.atleast_2d(np.asarray(required))
     table = np.concatenate([np.asarray(credit, dtype=np.float32), np.zeros(2, dtype=np.float32)])
-    present = required != NO_REQUIREMENT
-    held = np.take(table, required) >= SKILL_HELD_CREDIT
-    return present.sum(axis=1), (present & ~held).sum(axis=1)
+    counts = np.zeros(len(required), dtype=np.int64)
+    missing = np.zeros(len(required), dtype=np.int64)
+    # Column by column: a sum along a short second axis is several times slower than k vector adds.
+    for column in required.T:
+        present = column != NO_REQUIREMENT
+        counts += present
+        missing += present & (np.take(table, column) < SKILL_HELD_CREDIT)
+    return counts, missing
 
 
 def tolerance_km(willingness, age, needs_flexible, pattern) -> np.ndarray:
@@ -204,9 +209,10 @@ def compute(p: PairInputs) -> np.ndarray:
         "flexible_post": flexible_post,
         "organised_transfer": transfer,
     }
-    return np.column_stack(
-        [np.broadcast_to(np.asarray(columns[name], dtype=np.float32), (n,)) for name in FEATURE_NAMES]
-    ).astype(np.float32)
+    out = np.empty((n, len(FEATURE_NAMES)), dtype=np.float32)
+    for i, name in enumerate(FEATURE_NAMES):
+        out[:, i] = columns[name]  # cast to float32 and broadcast as it is written
+    return out
 
 
 def past_hire_rate(labelled_referrals, lasting_hires) -> np.ndarray:

@@ -118,6 +118,29 @@ def within_radius(
     return ok | ((w >= WILLINGNESS["province"]) & tr.astype(bool))
 
 
+def capacity_allows(capacity: int | np.ndarray, intensity: int | np.ndarray) -> np.ndarray:
+    """Work of this intensity is within the capacity (MAX_INTENSITY_FOR_CAPACITY), as a mask.
+
+    For one intensity against many laborers, a comparison per capacity code rather than a lookup per row.
+    """
+    if np.ndim(intensity) == 0 and np.ndim(capacity) > 0:
+        allowed = np.flatnonzero(MAX_INTENSITY_FOR_CAPACITY >= intensity)
+        if allowed.size and allowed[-1] == len(MAX_INTENSITY_FOR_CAPACITY) - 1 and np.all(np.diff(allowed) == 1):
+            return np.asarray(capacity) >= int(allowed[0])  # the strongest capacities, from one code up: one comparison
+        return one_of(capacity, allowed)
+    return np.asarray(intensity) <= MAX_INTENSITY_FOR_CAPACITY[np.asarray(capacity)]
+
+
+def one_of(values: np.ndarray, allowed) -> np.ndarray:
+    """values ∈ allowed (a few codes), as a mask: one comparison per code (np.isin builds a lookup table for
+    small integer codes, a gather per row that costs ten times as much on a large table)."""
+    values = np.asarray(values)
+    mask = np.zeros(values.shape, dtype=bool)
+    for code in np.asarray(allowed).tolist():
+        mask |= values == code
+    return mask
+
+
 def rule_masks(
     *,
     age: int | np.ndarray,
@@ -136,19 +159,39 @@ def rule_masks(
     is_open: np.ndarray | bool,
     today: int,
 ) -> dict[str, np.ndarray]:
-    """One mask per rule: True where the pair passes it. Scalars and arrays broadcast."""
+    """One mask per rule: True where the pair passes it. Scalars and arrays broadcast (a rule that one
+    side's single value decides is a single bool)."""
+    age = _scalar(age)
     public_welfare = np.asarray(kind) == KIND["public_welfare"]
+    if np.ndim(public_welfare) == 0 and not public_welfare:
+        listed = True  # not a public-welfare post: who the laborer is does not matter
+    elif np.ndim(category) == 0 and np.ndim(household_public_welfare) == 0:
+        listed = bool(np.isin(category, PUBLIC_WELFARE_CATEGORIES)) and not household_public_welfare
+    else:
+        listed = one_of(category, PUBLIC_WELFARE_CATEGORIES) & ~np.asarray(household_public_welfare)
     return {
-        "age": (np.asarray(age) >= age_min) & (np.asarray(age) <= age_max),
-        "public_welfare": ~public_welfare
-        | (np.isin(category, PUBLIC_WELFARE_CATEGORIES) & ~np.asarray(household_public_welfare)),
+        "age": (age >= _scalar(age_min)) & (age <= _scalar(age_max)),
+        "public_welfare": _either(~public_welfare, listed),
         "radius": radius_ok,
-        "intensity": np.asarray(intensity) <= MAX_INTENSITY_FOR_CAPACITY[np.asarray(capacity)],
-        "home_based": ~np.asarray(home_only) | (np.asarray(pattern) == PATTERN["home_piecework"]),
+        "intensity": capacity_allows(capacity, intensity),
+        "home_based": _either(~np.asarray(home_only), np.asarray(pattern) == PATTERN["home_piecework"]),
         "headcount": np.asarray(remaining) > 0,
         "deadline": np.asarray(deadline) >= today,
         "closed": np.asarray(is_open),
     }
+
+
+def _scalar(value):
+    """A single value as a Python number (compared with an array in the array's own type), else the array."""
+    return value.item() if np.ndim(value) == 0 and hasattr(value, "item") else value
+
+
+def _either(a, b):
+    """a | b for masks, either of which may be a single bool (then no array is made for it)."""
+    for one, other in ((a, b), (b, a)):
+        if np.ndim(one) == 0:
+            return np.True_ if one else np.asarray(other, dtype=bool)
+    return a | b
 
 
 def combine(masks: dict[str, np.ndarray], size: int) -> np.ndarray:

@@ -69,13 +69,13 @@ def test_the_bulk_build_reads_the_same_catalogue_as_reading_each_row(app, county
     assert (welder["skills"] >= 0).sum() == 2  # read from the phrases when the codes were missing
 
 
-def test_an_index_built_before_fork_has_its_trees_and_room_to_grow(app, county):
+def test_an_index_built_before_fork_has_its_indexes_and_room_to_grow(app, county):
     _post("缝纫工", ["缝纫"])
     shared = index()
     shared.build_shared()
     openings = shared.catalogue.openings
-    assert openings.tree is not None and openings.by_county is not None
-    assert shared.catalogue.laborers.tree is not None
+    assert openings.blocks is not None and openings.postings is not None and openings.by_county is not None
+    assert shared.catalogue.laborers.blocks is not None
     before = openings.table.data["lat"]
 
     # A worker's catch-up appends a new post in the room made before fork: no column is copied whole.
@@ -111,7 +111,7 @@ def test_gunicorn_builds_the_index_in_the_master_and_closes_its_connections(app,
         gc.unfreeze()
     built = app.extensions["match_index"]
     assert built.catalogue is not None and built.catalogue.openings.table.size == 1
-    assert built.catalogue.openings.tree is not None
+    assert built.catalogue.openings.blocks is not None
     assert disposed, "the master's connections are closed before the workers fork"
 
 
