@@ -7,9 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from jobmatch import labels
 from jobmatch.accounts.scope import get_in_scope, restrict
@@ -17,9 +15,10 @@ from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.i18n import message
-from jobmatch.monitoring import contacts, indicators, service
-from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
-from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.listings.pages import keyset_page
+from jobmatch.monitoring import indicators, lists, service
+from jobmatch.monitoring.models import Alert
+from jobmatch.people.models import Region
 from jobmatch.people.service import age_on
 from jobmatch.vocab import RegionLevel
 from workshops.settings import today as china_today
@@ -29,58 +28,37 @@ bp = Blueprint("monitoring_pages", __name__)
 FOLLOWERS = ("admin", "bureau", "cadre")
 BUREAU = ("admin", "bureau")
 TREND_MONTHS = 6
+# The inbox shows this many alerts a page (most urgent first); 下一页 goes on by keyset.
+INBOX_PAGE_SIZE = 200
 
-# The words the pages use, translated when drawn (the API answers with models.KIND_ZH / STATUS_ZH).
-KIND_LABELS = {
-    AlertKind.no_one_employed: _l("有就业意愿的家庭无人就业"),
-    AlertKind.employment_ended: _l("就业结束"),
-    AlertKind.long_absence: _l("长期缺勤（就业中断）"),
-    AlertKind.monitored_lost_work: _l("监测户最后一名就业人员离岗"),
-}
-STATUS_LABELS = {
-    AlertStatus.open: _l("待处理"),
-    AlertStatus.following_up: _l("跟进中"),
-    AlertStatus.resolved: _l("已解决"),
-}
+# The words the pages use (kept with the inbox's list, which its export shares).
+KIND_LABELS = lists.KIND_LABELS
+STATUS_LABELS = lists.STATUS_LABELS
 
 
 @bp.get("/monitoring/alerts")
 @roles_required(*FOLLOWERS)
 def inbox():
     """Alerts / 预警"""
-    status = request.args.get("status") or None
-    if status not in (None, *(s.value for s in AlertStatus)):
-        status = None
-    alerts = db.session.execute(service.alerts({"status": status}).limit(200)).scalars().all()
-    household_ids = {a.household_id for a in alerts}
-    households = {
-        h.id: h
-        for h in db.session.execute(
-            sa.select(Household).where(Household.id.in_(household_ids)).options(joinedload(Household.village))
-        )
-        .scalars()
-        .all()
-    }
-    members: dict[int, list[Laborer]] = {}
-    for laborer in db.session.execute(
-        sa.select(Laborer).where(Laborer.household_id.in_(household_ids)).order_by(Laborer.id)
-    ).scalars():
-        members.setdefault(laborer.household_id, []).append(laborer)
-    laborers = {m.id: m.name for group in members.values() for m in group}
+    filters = lists.alert_filters(request.args)
+    page = keyset_page(lists.alerts_query(filters), INBOX_PAGE_SIZE)
+    alerts = page["items"]
+    found = lists.alert_context(alerts, filters)
     return render_template(
         "monitoring/inbox.html",
         alerts=alerts,
-        households=households,
-        members=members,
-        laborers=laborers,
+        page=page,
+        households=found["households"],
+        members=found["members"],
+        laborers=found["laborers"],
         age_of=lambda laborer: age_on(laborer.birth_date, china_today()),
         labels=labels,
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,
         allowed=service.ALLOWED_NEXT,
-        status=status,
+        status=filters["status"],
         last_run=next(iter(service.latest_runs(1)), None),
-        last_contacts=contacts.last_of_households(household_ids),
+        last_contacts=found["last_contacts"],
     )
 
 
