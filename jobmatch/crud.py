@@ -256,7 +256,8 @@ def _estimate(query: sa.Select) -> int | None:
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         return None
-    compiled = query.compile(dialect=connection.dialect)
+    # An IN list (a cadre's villages) is rendered out: EXPLAIN takes the statement as psycopg receives it.
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params).scalar()
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
