@@ -355,6 +355,12 @@ def page_of(
     return out
 
 
+def count_up_to(query: sa.Select, limit: int) -> int:
+    """How many rows a select() has, counted no further than limit + 1 (enough to tell "more than limit")."""
+    capped = query.order_by(None).limit(limit + 1).subquery()
+    return db.session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
+
+
 def in_chunks(query: sa.Select, size: int, whole_rows: bool = False) -> Iterator[list]:
     """Every row of a select(), `size` at a time, each chunk after the last one's keys (no OFFSET, no count):
     an export reads a list of any length at the cost of its pages."""

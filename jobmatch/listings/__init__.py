@@ -79,15 +79,17 @@ class Listing:
     def context_for(self, rows: list, filters: Filters) -> Context:
         return self.context(rows, filters) if self.context else {}
 
-    def sheets_for(self, filters: Filters) -> list[Sheet]:
-        """What the export writes: the listing's one table (every row, in the page's order), or its report."""
+    def sheets_for(self, filters: Filters, source: sa.Select | list | None = None) -> list[Sheet]:
+        """What the export writes: the listing's one table (every row, in the page's order), or its report.
+
+        `source` is the listing's source for these filters when the caller has it already."""
         if self.sheets is not None:
             return self.sheets(filters)
         return [
             Sheet(
                 self.title,
                 self.columns_for(filters),
-                chunks(self.source(filters)),
+                chunks(self.source(filters) if source is None else source),
                 lambda rows: self.context_for(rows, filters),
             )
         ]
@@ -102,6 +104,18 @@ def chunks(source: sa.Select | list) -> Iterator[list]:
 
 
 LISTINGS: dict[str, Listing] = {}
+
+
+def load_all() -> dict[str, Listing]:
+    """Every listing (each is described beside its page, in its feature's lists.py)."""
+    from jobmatch.admin import lists as _admin  # noqa: F401
+    from jobmatch.bureau import lists as _bureau  # noqa: F401
+    from jobmatch.cadre import lists as _cadre  # noqa: F401
+    from jobmatch.monitoring import lists as _monitoring  # noqa: F401
+    from jobmatch.posts import lists as _posts  # noqa: F401
+    from jobmatch.proposals import lists as _proposals  # noqa: F401
+
+    return LISTINGS
 
 
 def register(listing: Listing) -> Listing:

@@ -1,25 +1,37 @@
 """The 导出 Excel route of every list page: the page's filters and scope, the whole list, one .xlsx.
 
 One view serves every listing; each gets its own address beside its page (/laborers/export.xlsx for
-/laborers) and the page's roles. The export is recorded in the audit trail with its row count, whether
-numbers were masked, and its filters (a search text is left out: it may be an ID number).
+/laborers) and the page's roles. A list longer than background.EXPORT_IN_REQUEST_ROWS is written by a
+background job instead: the request answers with the job's page (a progress bar, then the file). Every
+export is recorded in the audit trail with its row count, whether numbers were masked, and its filters.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from functools import partial
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, flash, redirect, request, url_for
-from flask_login import current_user
+import sqlalchemy as sa
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from jobmatch.accounts import audit
+from jobmatch import crud
 from jobmatch.accounts.views import roles_required
 from jobmatch.extensions import db
-from jobmatch.listings import LISTINGS, Listing, pages, workbook
+from jobmatch.i18n import current_language
+from jobmatch.jobs import runner
+from jobmatch.listings import Listing, background, load_all, pages, workbook
 from jobmatch.rosters.exports import FULL_NUMBER_ROLES
 from workshops.settings import today as china_today
+
+
+def _attachment(body: bytes, name: str, title: str) -> Response:
+    day = china_today().isoformat()
+    response = Response(body, mimetype=workbook.XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename={name}-{day}.xlsx; filename*=UTF-8''{quote(f'{title}-{day}.xlsx')}"
+    )
+    return response
 
 
 def export(listing: Listing, **view_args):
@@ -30,21 +42,39 @@ def export(listing: Listing, **view_args):
         flash(refusal)
         return redirect(url_for(listing.page))
     masked = current_user.role not in FULL_NUMBER_ROLES
-    body, count = workbook.write(listing.sheets_for(filters), masked)
-    shown = {k: _plain(v) for k, v in filters.items() if k != "q" and isinstance(v, (str, int, date)) and v != ""}
-    audit.record("export", listing.name, 0, {"rows": count, "format": "xlsx", "masked": masked, "filters": shown})
+    source = listing.source(filters) if listing.source is not None else None
+    if isinstance(source, sa.Select):
+        rows = crud.count_up_to(source, background.EXPORT_IN_REQUEST_ROWS)
+        if rows > background.EXPORT_IN_REQUEST_ROWS:
+            job = background.start(listing.name, export_args(), view_args, current_language(), masked)
+            return redirect(url_for("exports.job", job_id=job.id))
+    body, count = workbook.write(listing.sheets_for(filters, source), masked)
+    background.record(listing.name, filters, count, masked)
     db.session.commit()
-    day = china_today().isoformat()
-    response = Response(body, mimetype=workbook.XLSX_MIMETYPE)
-    chinese = f"{listing.title}-{day}.xlsx"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename={listing.name}-{day}.xlsx; filename*=UTF-8''{quote(chinese)}"
-    )
-    return response
+    return _attachment(body, listing.name, str(listing.title))
 
 
-def _plain(value):
-    return value.isoformat() if isinstance(value, date) else value
+def _export_job(job_id: int):
+    job = runner.visible(job_id)
+    if job.kind != background.EXPORT_JOB:
+        abort(404)
+    return job
+
+
+@login_required
+def job(job_id: int):
+    """An export running in the background, then its file / 导出进度"""
+    return render_template("listings/job.html", job=_export_job(job_id), listings=load_all())
+
+
+@login_required
+def job_file(job_id: int):
+    """The file a background export wrote / 下载导出文件"""
+    found = _export_job(job_id)
+    path = background.file_of(found.id)
+    if found.state != "done" or not path.exists():
+        abort(404)
+    return _attachment(path.read_bytes(), found.params["listing"], (found.result or {}).get("title", ""))
 
 
 def export_args() -> dict:
@@ -53,20 +83,15 @@ def export_args() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Make each listing's export route (the listings are described beside their pages)."""
-    from jobmatch.admin import lists as _admin  # noqa: F401
-    from jobmatch.bureau import lists as _bureau  # noqa: F401
-    from jobmatch.cadre import lists as _cadre  # noqa: F401
-    from jobmatch.monitoring import lists as _monitoring  # noqa: F401
-    from jobmatch.posts import lists as _posts  # noqa: F401
-    from jobmatch.proposals import lists as _proposals  # noqa: F401
-
+    """Make each listing's export route, and the pages of background exports."""
     bp = Blueprint("exports", __name__)
-    for listing in LISTINGS.values():
+    for listing in load_all().values():
         view = roles_required(*listing.roles)(partial(export, listing))
         view.__name__ = listing.name
         view.__doc__ = f"Export the {listing.name} list as on its page / 按页面筛选导出"
         bp.add_url_rule(listing.path, listing.name, view)
+    bp.add_url_rule("/exports/<int:job_id>", "job", job)
+    bp.add_url_rule("/exports/<int:job_id>/file", "job_file", job_file)
     app.register_blueprint(bp)
     # A global, so the macros imported without the page's context (pager, export_button) see it.
     app.jinja_env.globals["export_args"] = export_args

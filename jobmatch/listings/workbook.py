@@ -10,7 +10,7 @@ costs memory for one chunk of records, not for the whole sheet.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -77,8 +77,8 @@ def _value(column: Column, record: Any, context: dict, masked: bool) -> Any:
     return value
 
 
-def write(tables: Iterable[Sheet], masked: bool) -> tuple[bytes, int]:
-    """The workbook of these sheets, and how many records it holds."""
+def write(tables: Iterable[Sheet], masked: bool, progress: Callable[[int], None] | None = None) -> tuple[bytes, int]:
+    """The workbook of these sheets, and how many records it holds; `progress` hears the count after each chunk."""
     book = Workbook(write_only=True)
     words: dict[int, str] = {}
     written = 0
@@ -105,6 +105,8 @@ def write(tables: Iterable[Sheet], masked: bool) -> tuple[bytes, int]:
                     [_cell(sheet, _plain(_value(c, record, context, masked), words), c) for c in table.columns]
                 )
             written += len(chunk)
+            if progress is not None:
+                progress(written)
     if not titles:
         book.create_sheet("Sheet")
     buffer = io.BytesIO()
