@@ -62,6 +62,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from jobmatch.cadre.views import bp as cadre_pages
     from jobmatch.jobs import kinds as _job_kinds  # noqa: F401  (registers the kinds of background job)
     from jobmatch.jobs import runner as job_runner
+    from jobmatch.jobs.api import bp as jobs_api
     from jobmatch.jobs.views import bp as job_pages
     from jobmatch.matches.api import bp as matches_api
     from jobmatch.monitoring.api import bp as monitoring_api
@@ -86,6 +87,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         matches_api,
         rosters_api,
         monitoring_api,
+        jobs_api,
     ]
     problems.register(app)
     i18n.init_app(app)

@@ -100,6 +100,16 @@ def decrypt(token: str, ring: Keyring | None = None) -> str:
     return AESGCM((ring or _ring()).encryption).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode()
 
 
+def seal(data: bytes) -> bytes:
+    """Bytes (an uploaded roster, an export) encrypted as encrypt() does text: nonce + ciphertext."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(_ring().encryption).encrypt(nonce, data, None)
+
+
+def unseal(sealed: bytes) -> bytes:
+    return AESGCM(_ring().encryption).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], None)
+
+
 def key_check_value(ring: Keyring | None = None) -> str:
     """A value that only this key gives, and that reveals nothing of it (stored in the database)."""
     return hmac.new((ring or _ring()).check, KEY_CHECK_MESSAGE, hashlib.sha256).hexdigest()

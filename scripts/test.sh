@@ -29,10 +29,11 @@ echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
-# Two processes (pytest-xdist; TEST_PROCESSES=1 for one), each with a database of its own; a test file
-# stays in one process. The slowest tests of each pass are listed at its end.
+# Two processes (pytest-xdist; TEST_PROCESSES=1 for one), each with a database of its own. Tests are dealt
+# out one by one, except those marked with one xdist_group (a module fixture made once), which stay in one
+# process. The slowest tests of each pass are listed at its end.
 if [ "${TEST_PROCESSES:-2}" -gt 1 ]; then
-  options=(-n "${TEST_PROCESSES:-2}" --dist loadfile --durations=15)
+  options=(-n "${TEST_PROCESSES:-2}" --dist loadgroup --durations=15)
 else
   options=(--durations=15)
 fi

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+from werkzeug.routing import Rule
 
 from jobmatch import create_app
 from jobmatch.accounts import tokens
@@ -93,20 +94,33 @@ def pytest_sessionstart(session) -> None:
         engine.dispose()
 
 
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+def _runs_on_postgres(item) -> bool:
+    """A test that uses the database (the `database_url` fixture, directly or through `app`), other than the
+    browser walks: those check what the pages do in Chromium, while the page and API tests run every page's
+    server side on PostgreSQL too."""
+    return "database_url" in getattr(item, "fixturenames", ()) and BROWSER_TESTS not in Path(item.path).parents
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """On PostgreSQL, only the tests that use the database (the `database_url` fixture, directly or through
-    `app`): the others do not depend on it and already ran in the SQLite pass that `make test` runs first.
-    JOBMATCH_TEST_EVERYTHING=1 keeps them all."""
+    """On PostgreSQL, only the tests that use the database and are not browser walks: the others already ran
+    in the SQLite pass that `make test` runs first. JOBMATCH_TEST_EVERYTHING=1 keeps them all."""
     if not os.environ.get("TEST_DATABASE_URL") or os.environ.get("JOBMATCH_TEST_EVERYTHING"):
         return
-    left_out = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    left_out = [item for item in items if not _runs_on_postgres(item)]
     if not left_out:
         return
     config.hook.pytest_deselected(items=left_out)
-    items[:] = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    items[:] = [item for item in items if _runs_on_postgres(item)]
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter:
-        reporter.write_line(f"PostgreSQL pass: {len(left_out)} tests that use no database ran in the SQLite pass only")
+        browser = sum(BROWSER_TESTS in Path(item.path).parents for item in left_out)
+        reporter.write_line(
+            f"PostgreSQL pass: {len(left_out) - browser} tests that use no database and {browser} browser walks"
+            " ran in the SQLite pass only"
+        )
 
 
 # Everything logged during the run goes to one folder (a file per process), scanned for personal data at the end
@@ -341,6 +355,29 @@ def _remembered_password_hashes():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PasswordHasher, "hash", remembered_hash)
         patch.setattr(PasswordHasher, "verify", remembered_verify)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remembered_url_builders():
+    """Werkzeug compiles two URL builders for each of the app's ~530 routes, with `ast` and `compile`:
+    about 0.5 s of CPU each time an app is made, and the tests make one (or more) per test. A builder
+    depends only on the rule's parsed parts and defaults (it reaches its converters through the rule it is
+    bound to), so each distinct one is compiled once per run and bound to every rule like it, exactly as
+    werkzeug binds the one it compiles."""
+    real_compile_builder = Rule._compile_builder
+    built: dict[tuple, object] = {}
+
+    def remembered_compile_builder(self, append_unknown=True):
+        defaults = tuple(sorted((name, repr(value)) for name, value in (self.defaults or {}).items()))
+        converters = tuple(sorted((name, type(c).__qualname__) for name, c in self._converters.items()))
+        key = (tuple(self._trace), defaults, converters, self.rule, append_unknown)
+        if key not in built:
+            built[key] = real_compile_builder(self, append_unknown)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", remembered_compile_builder)
         yield
 
 

@@ -47,3 +47,14 @@ def test_every_api_route_needs_a_token(app, client):
             assert response.status_code == 401, (method, rule.rule)
             checked += 1
     assert checked >= 24
+
+
+def test_starting_a_background_job_is_documented_as_202_with_the_jobs_location(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/ranker/train", "/api/v1/rosters/{kind}/export", "/api/v1/rosters/{kind}/import"):
+        started = spec["paths"][path]["post"]["responses"]["202"]
+        assert "Location" in started["headers"], path
+    job = spec["paths"]["/api/v1/jobs/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert {"state", "percent", "message", "error", "result", "files"} <= set(
+        spec["components"]["schemas"][job["schema"]["$ref"].rsplit("/", 1)[1]]["properties"]
+    )

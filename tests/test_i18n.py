@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -51,3 +52,6 @@ def test_each_string_is_translated_once():
     text = (TRANSLATIONS_DIR / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
     ids = [line for line in text.splitlines() if line.startswith("msgid ")]
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    # The union merge can also leave one msgid with the English of both sides under it.
+    entries = re.split(r"\n\s*\n", text)
+    assert [e.split("\n")[0] for e in entries if len(re.findall(r"^msgstr ", e, re.M)) > 1] == []

@@ -128,24 +128,39 @@ def month_end(month: date) -> date:
 _VILLAGE, _TOWNSHIP, _COUNTY = aliased(Region), aliased(Region), aliased(Region)
 
 
-def workshop_county_id(workshop: Workshop) -> int | None:
-    """The county of the workshop's village, in one query (every sheet and save asks)."""
+def _county_of_villages() -> sa.Select:
     village, township, county = _VILLAGE, _TOWNSHIP, _COUNTY
-    found = db.session.execute(
-        sa.select(village.level, township.id, township.level, county.id, county.level)
+    return (
+        sa.select(village.id, village.level, township.id, township.level, county.id, county.level)
         .select_from(village)
         .outerjoin(township, village.parent_id == township.id)
         .outerjoin(county, township.parent_id == county.id)
-        .where(village.id == workshop.village_id)
-    ).first()
-    if found is None:
-        return None
-    village_level, township_id, township_level, county_id, county_level = found
+    )
+
+
+def _county_id(row) -> int | None:
+    village_id, village_level, township_id, township_level, county_id, county_level = row
     if village_level == RegionLevel.county:
-        return workshop.village_id
+        return village_id
     if township_level == RegionLevel.county:
         return township_id
     return county_id if county_level == RegionLevel.county else None
+
+
+def workshop_county_id(workshop: Workshop) -> int | None:
+    """The county of the workshop's village, in one query (every sheet and save asks)."""
+    found = db.session.execute(_county_of_villages().where(_VILLAGE.id == workshop.village_id)).first()
+    return None if found is None else _county_id(found)
+
+
+def workshop_county_ids(workshops: list[Workshop]) -> dict[int, int | None]:
+    """Workshop id → the county of its village, for many workshops in one query."""
+    village_ids = {w.village_id for w in workshops}
+    if not village_ids:
+        return {}
+    rows = db.session.execute(_county_of_villages().where(_VILLAGE.id.in_(village_ids))).all()
+    county_of = {row[0]: _county_id(row) for row in rows}
+    return {w.id: county_of.get(w.village_id) for w in workshops}
 
 
 def closed_months(county_ids: set[int], workshop_id: int | None, months: set[date]) -> set[tuple[int, date]]:

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from jobmatch import text
 from jobmatch.extensions import db
 from jobmatch.people.models import Region
+from jobmatch.pickers import search_keys
 from jobmatch.vocab import RegionLevel
 from workshops.models import Workshop
-
-
-def _keys(name: str) -> str:
-    """What the type-ahead matches: the name and its pinyin (full and initials)."""
-    return f"{name} {text.name_search_key(name)}"
 
 
 def region_groups() -> list[dict]:
@@ -34,7 +29,7 @@ def region_groups() -> list[dict]:
 
 
 def _option(value, name: str) -> dict:
-    return {"value": str(value), "name": name, "search": _keys(name)}
+    return {"value": str(value), "name": name, "search": search_keys(name)}
 
 
 def workshop_options() -> list[dict]:
@@ -45,5 +40,6 @@ def workshop_options() -> list[dict]:
         .order_by(Workshop.name)
     )
     return [
-        {**_option(wid, f"{name} · {village}"), "search": _keys(name) + " " + village} for wid, name, village in rows
+        {**_option(wid, f"{name} · {village}"), "search": search_keys(name) + " " + village}
+        for wid, name, village in rows
     ]

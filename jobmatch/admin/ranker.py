@@ -37,7 +37,12 @@ def train_job(params: dict, progress: runner.Progress) -> dict:
 
     model = training.train_and_save(progress=report)
     progress(total, total, "已保存模型说明", "Model card saved")
-    return {"version": model.version}
+    return {"version": model.version, "card": model.card()}
+
+
+def start_training() -> runner.Job:
+    """Start training in the background as the current user (an admin)."""
+    return runner.start(TRAIN_JOB, {})
 
 
 def read_card(version: str) -> dict | None:

@@ -53,7 +53,7 @@ def train():
     """Train a ranker in the background / 后台训练排序模型"""
     if not ButtonForm().validate_on_submit():
         return redirect(url_for("admin_pages.ranker"))
-    job = runner.start(ranker_page.TRAIN_JOB, {})
+    job = ranker_page.start_training()
     return redirect(url_for("admin_pages.ranker", job=job.id))
 
 

@@ -11,17 +11,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from jobmatch.posts.forms import Coordinate, Day, WholeNumber
+from jobmatch.posts.forms import EMPLOYER_KIND_LABELS, Coordinate, Day, WholeNumber
 from jobmatch.posts.models import Employer
-from jobmatch.vocab import CertificationStatus, EmployerKind, WageMode
+from jobmatch.vocab import CertificationStatus, WageMode
 from workshops.models import Workshop
 
-EMPLOYER_KIND_LABELS = {
-    EmployerKind.enterprise.value: _l("企业"),
-    EmployerKind.cooperative.value: _l("合作社"),
-    EmployerKind.village_collective.value: _l("村集体"),
-    EmployerKind.workshop_operator.value: _l("车间经营主体"),
-}
 WAGE_MODE_LABELS = {
     WageMode.piece.value: _l("计件"),
     WageMode.day.value: _l("计日"),

@@ -44,9 +44,10 @@ def closed_workshop_ids(month: date, workshops: list[Workshop]) -> dict[int, Att
     closures = list(db.session.execute(attendance.closures_query(month)).scalars())
     county_wide = {c.county_id: c for c in closures if c.workshop_id is None}
     own = {c.workshop_id: c for c in closures if c.workshop_id is not None}
+    counties = attendance.workshop_county_ids(workshops) if county_wide else {}
     out = {}
     for workshop in workshops:
-        closure = own.get(workshop.id) or county_wide.get(attendance.workshop_county_id(workshop))
+        closure = own.get(workshop.id) or county_wide.get(counties.get(workshop.id))
         if closure is not None:
             out[workshop.id] = closure
     return out

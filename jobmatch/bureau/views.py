@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from wtforms.fields.choices import SelectChoice
 
-from jobmatch import dates, labels
+from jobmatch import dates, labels, pickers
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_phone
@@ -43,6 +42,10 @@ bp = Blueprint("bureau", __name__)
 
 BUREAU = ("admin", "bureau")
 PER_PAGE = 20
+# The employer type-ahead: what it searches for is a name (the column holds 128 characters), and a phone shows
+# a screenful of matches.
+EMPLOYER_QUERY_CHARS = 128
+EMPLOYER_MATCHES = 20
 
 
 def _page() -> int:
@@ -71,14 +74,6 @@ def _expired(form) -> list[str]:
     return [_("页面已过期，请刷新后重试")] if "csrf_token" in form.errors else []
 
 
-def _village_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [
-        SelectChoice(code, name, optgroup=township)
-        for township, villages in post_queries.villages_by_township().items()
-        for code, name in villages
-    ]
-
-
 # --- today --------------------------------------------------------------------------------------------
 
 
@@ -97,10 +92,8 @@ def _workshop(workshop_id: int) -> Workshop:
 
 
 def _workshop_choices(form: forms.WorkshopForm) -> None:
-    form.operator_id.choices = [SelectChoice("", _("（无）"))] + [
-        SelectChoice(str(i), name) for i, name in post_queries.employer_choices()
-    ]
-    form.village_code.choices = _village_choices(_("（请选择）"))
+    form.operator_id.choices = pickers.employer_choices(_("（无）"))
+    form.village_code.choices = pickers.village_choices(_("（请选择）"))
 
 
 def _save_workshop(form: forms.WorkshopForm, workshop: Workshop | None):
@@ -202,6 +195,22 @@ def employers():
     return render_template("bureau/employers.html", page=page, filters=filters, kinds=forms.EMPLOYER_KIND_LABELS)
 
 
+@bp.get("/employers/search")
+@roles_required(*BUREAU)
+def search_employers():
+    """Employers by name for the pickers / 按名称查找用工主体 (JSON)"""
+    q = (request.args.get("q") or "")[:EMPLOYER_QUERY_CHARS]
+    rows, exact = post_queries.employer_search(q, EMPLOYER_MATCHES)
+    items = [{"id": row.id, "name": row.name, "hint": _employer_hint(row)} for row in rows]
+    return jsonify(items=items, exact=exact)
+
+
+def _employer_hint(row) -> str:
+    """What tells two employers of like names apart: the kind, and the village or the address."""
+    parts = (forms.EMPLOYER_KIND_LABELS[row.kind.value], row.village or row.address)
+    return " · ".join(str(part) for part in parts if part)
+
+
 @bp.get("/employers/<int:employer_id>")
 @roles_required(*BUREAU)
 def employer(employer_id: int):
@@ -247,7 +256,7 @@ def _save_employer(form: forms.EmployerForm, found: Employer | None):
 def new_employer():
     """Register an employer / 登记用工主体"""
     form = forms.EmployerForm()
-    form.region_code.choices = _village_choices(_("（不填）"))
+    form.region_code.choices = pickers.village_choices(_("（不填）"))
     return _save_employer(form, None)
 
 
@@ -257,7 +266,7 @@ def edit_employer(employer_id: int):
     """Edit an employer / 修改用工主体"""
     found = _employer(employer_id)
     form = forms.EmployerForm() if request.method == "POST" else forms.EmployerForm(data=forms.employer_initial(found))
-    form.region_code.choices = _village_choices(_("（不填）"))
+    form.region_code.choices = pickers.village_choices(_("（不填）"))
     return _save_employer(form, found)
 
 

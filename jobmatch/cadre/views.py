@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
-from jobmatch import labels
+from jobmatch import labels, pickers
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_id_number, mask_phone
@@ -45,7 +45,6 @@ from jobmatch.posts.models import Opening
 from jobmatch.vocab import (
     OpeningKind,
     ReferralState,
-    RegionLevel,
 )
 from workshops.settings import today as china_today
 
@@ -81,9 +80,9 @@ def _coded(name: str, enum: type) -> str | None:
     return value if value in enum.__members__ else None
 
 
-def _villages() -> list:
-    """The villages this user may see, for the filters."""
-    return db.session.execute(people_queries.regions({"level": RegionLevel.village.value})).scalars().all()
+def _villages() -> list[dict]:
+    """The villages this user may see, by township with their search keys, for the filters."""
+    return pickers.village_groups()
 
 
 # --- villages ----------------------------------------------------------------------------------------------------

@@ -21,17 +21,20 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 
+from jobmatch import crypto
 from jobmatch.errors import NotFound, Problem
 from jobmatch.extensions import db
-from jobmatch.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+from jobmatch.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job, JobFile
 from jobmatch.modelbase import utcnow
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,18 @@ logger = logging.getLogger(__name__)
 POLL_S = 1.0
 # Progress is written when the whole percent changes or the message does: a few dozen writes per job.
 MESSAGE_LENGTH = 200
+# A running job whose heartbeat is older than this lost its worker (the process was killed or restarted):
+# it is failed when read or by the sweep. Every kind reports progress far more often (training: each
+# candidate, proposals and imports: each batch); JOBS_HEARTBEAT_LIMIT_S overrides.
+HEARTBEAT_LIMIT_S = 300
+# Progress that changes nothing on the page still beats the heart this often.
+HEARTBEAT_EVERY_S = 15
+# Each consumer fails jobs whose worker stopped, and removes old files, this often.
+SWEEP_EVERY_S = 60
+# Files a job read or made (uploaded rosters, exports, reports) are kept this long, then removed.
+FILES_KEPT_HOURS = 24
+# The files a job's reader may download (an uploaded roster is not handed back).
+DOWNLOADS = frozenset({"report", "export"})
 
 
 @dataclass(frozen=True)
@@ -75,14 +90,16 @@ class Progress:
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
         self.last: tuple | None = None
+        self.beat = time.monotonic()
 
     def __call__(self, done: int, total: int, zh: str | None = None, en: str | None = None) -> None:
         percent = int(100 * done / total) if total else 0
         key = (percent, zh, en)
-        if key == self.last:
+        if key == self.last and time.monotonic() - self.beat < HEARTBEAT_EVERY_S:
             return
-        self.last = key
-        values = {"done": done, "total": total, "updated_at": utcnow()}
+        self.last, self.beat = key, time.monotonic()
+        now = utcnow()
+        values = {"done": done, "total": total, "updated_at": now, "heartbeat_at": now}
         if zh is not None:
             values.update(message_zh=zh[:MESSAGE_LENGTH], message_en=(en or zh)[:MESSAGE_LENGTH])
         with db.engine.begin() as conn:
@@ -95,6 +112,11 @@ def start(kind: str, params: dict, county_id: int | None = None) -> Job:
         raise KeyError(kind)
     job = Job(kind=kind, params=params, county_id=county_id, message_zh="排队等待", message_en="Waiting in the queue")
     db.session.add(job)
+    return enqueue(job)
+
+
+def enqueue(job: Job) -> Job:
+    """Commit a new job (with whatever was added beside it) and put it on the queue."""
     db.session.commit()
     current_app.extensions["jobs"].enqueue(job.id)
     db.session.expire(job)
@@ -108,21 +130,121 @@ def visible(job_id: int) -> Job:
     if job is None or user is None:
         raise NotFound("Job", "任务")
     if user.role.value == "admin" or job.created_by_id == user.id:
-        return job
+        return checked(job)
     scope = g.get("scope")
     if user.role.value == "bureau" and scope is not None and job.county_id in scope.county_ids:
-        return job
+        return checked(job)
     raise NotFound("Job", "任务")
 
 
-def latest(kind: str) -> Job | None:
-    """The current user's latest job of this kind (a page shows it again after a reload)."""
+def latest(*kinds: str) -> Job | None:
+    """The current user's latest job of these kinds (a page shows it again after a reload)."""
     user = g.get("user")
     if user is None:
         return None
-    return db.session.scalars(
-        sa.select(Job).where(Job.kind == kind, Job.created_by_id == user.id).order_by(Job.id.desc()).limit(1)
+    job = db.session.scalars(
+        sa.select(Job).where(Job.kind.in_(kinds), Job.created_by_id == user.id).order_by(Job.id.desc()).limit(1)
     ).first()
+    return checked(job) if job is not None else None
+
+
+# --- a worker that stopped -----------------------------------------------------------------------------
+
+
+def heartbeat_limit() -> timedelta:
+    return timedelta(seconds=current_app.config.get("JOBS_HEARTBEAT_LIMIT_S", HEARTBEAT_LIMIT_S))
+
+
+def worker_stopped_error() -> tuple[str, str]:
+    minutes = max(1, round(heartbeat_limit().total_seconds() / 60))
+    return (
+        f"执行任务的后台进程已停止（超过 {minutes} 分钟没有进度），请重新开始",
+        f"worker stopped: no progress for over {minutes} min; start the job again",
+    )
+
+
+def fail_stale(job_id: int | None = None) -> int:
+    """Fail running jobs (one, or all) whose heartbeat is older than the limit; how many were failed.
+
+    One conditional UPDATE on a connection of its own: a worker that is alive and beats at the same
+    moment keeps its job, and two app servers sweeping at once fail each job once.
+    """
+    now = utcnow()
+    cutoff = now - heartbeat_limit()
+    table = Job.__table__
+    beat = sa.func.coalesce(table.c.heartbeat_at, table.c.started_at, table.c.created_at)
+    zh, en = worker_stopped_error()
+    query = sa.update(table).where(table.c.state == RUNNING, beat < cutoff)
+    if job_id is not None:
+        query = query.where(table.c.id == job_id)
+    values = {
+        "state": FAILED,
+        "finished_at": now,
+        "updated_at": now,
+        "error_zh": zh,
+        "error_en": en,
+        "message_zh": "失败",
+        "message_en": "Failed",
+    }
+    with db.engine.begin() as conn:
+        failed = conn.execute(query.values(**values)).rowcount
+    if failed:
+        logger.warning("jobs: %s running job(s) failed: no heartbeat for %s", failed, heartbeat_limit())
+    return failed
+
+
+def checked(job: Job) -> Job:
+    """The job as it stands, failed first if it is running and its worker stopped."""
+    beat = job.heartbeat_at or job.started_at or job.created_at
+    if job.state == RUNNING and beat is not None and beat < utcnow() - heartbeat_limit():
+        if fail_stale(job.id):
+            db.session.refresh(job)
+    return job
+
+
+def sweep() -> dict:
+    """Fail every running job whose worker stopped, and remove files older than FILES_KEPT_HOURS."""
+    failed = fail_stale()
+    cutoff = utcnow() - timedelta(hours=current_app.config.get("JOBS_FILES_KEPT_HOURS", FILES_KEPT_HOURS))
+    with db.engine.begin() as conn:
+        removed = conn.execute(sa.delete(JobFile.__table__).where(JobFile.__table__.c.created_at < cutoff)).rowcount
+    return {"failed": failed, "files_removed": removed}
+
+
+# --- files ---------------------------------------------------------------------------------------------
+
+
+def save_file(job_id: int, name: str, filename: str, mimetype: str, data: bytes) -> JobFile:
+    """Keep a file for a job (sealed with the data key); committed."""
+    row = JobFile(
+        job_id=job_id, name=name, filename=filename, mimetype=mimetype, size=len(data), content=crypto.seal(data)
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def file_of(job: Job, name: str) -> JobFile | None:
+    return db.session.scalars(sa.select(JobFile).where(JobFile.job_id == job.id, JobFile.name == name)).first()
+
+
+def read_file(job: Job, name: str) -> tuple[JobFile, bytes]:
+    """A job's file and its bytes; 404 when it was never made or has been removed."""
+    row = file_of(job, name)
+    if row is None:
+        raise NotFound("File", "文件")
+    return row, crypto.unseal(row.content)
+
+
+def remove_file(job: Job, name: str) -> None:
+    """Remove a job's file now (an imported upload); committed."""
+    db.session.execute(sa.delete(JobFile).where(JobFile.job_id == job.id, JobFile.name == name))
+    db.session.commit()
+
+
+def files_of(job: Job) -> list[JobFile]:
+    """A job's files (their content is read only when one is downloaded)."""
+    return list(db.session.scalars(sa.select(JobFile).where(JobFile.job_id == job.id).order_by(JobFile.id)))
 
 
 def status(job: Job, message: Callable[[dict], str]) -> dict:
@@ -171,6 +293,7 @@ def execute(app: Flask, job_id: int) -> None:
             return
         kind = KINDS.get(job.kind)
         job.state, job.started_at = RUNNING, utcnow()
+        job.heartbeat_at = job.started_at
         job.message_zh, job.message_en = "正在运行", "Running"
         db.session.commit()
         starter = db.session.get(User, job.created_by_id) if job.created_by_id else None
@@ -213,6 +336,7 @@ class Runner:
         self.task = self.huey.task(name="jobmatch.run_job")(lambda job_id: execute(app, job_id))
         self.stop = threading.Event()
         self.threads: dict[int, threading.Thread] = {}
+        self.next_sweep = 0.0
 
     def enqueue(self, job_id: int) -> None:
         self.task(job_id)
@@ -225,9 +349,18 @@ class Runner:
         self.huey.execute(task)
         return True
 
+    def sweep_now_and_then(self) -> None:
+        """Fail jobs whose worker stopped and remove old files, at most once per SWEEP_EVERY_S."""
+        if time.monotonic() < self.next_sweep:
+            return
+        self.next_sweep = time.monotonic() + SWEEP_EVERY_S
+        with self.app.app_context():
+            sweep()
+
     def _consume(self) -> None:
         while not self.stop.is_set():
             try:
+                self.sweep_now_and_then()
                 if not self.work_once():
                     self.stop.wait(self.app.config.get("JOBS_POLL_S", POLL_S))
             except Exception:  # the queue unreachable for a moment: the worker keeps serving
@@ -279,4 +412,4 @@ def runner_of(app: Flask) -> Runner:
     return app.extensions["jobs"]
 
 
-__all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "Job", "Progress", "register", "start", "visible"]
+__all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "Job", "JobFile", "Progress", "register", "start", "sweep", "visible"]

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from jobmatch.i18n import message
-from jobmatch.jobs import runner
+from jobmatch.jobs import api, runner
 
 bp = Blueprint("jobs", __name__)
 
@@ -28,3 +28,10 @@ def _job_words() -> dict:
 def job_status(job_id: int):
     """A background job's progress / 后台任务进度"""
     return jsonify(runner.status(runner.visible(job_id), message))
+
+
+@bp.get("/jobs/<int:job_id>/files/<name>")
+@login_required
+def job_file(job_id: int, name: str):
+    """Download a file a background job made / 下载后台任务生成的文件"""
+    return api.download(runner.visible(job_id), name)

@@ -8,16 +8,16 @@ from apiflask.fields import Boolean, Dict, Float, List, Nested, String
 from apiflask.validators import Length, Range, Regexp
 
 from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.admin import ranker as ranker_page
 from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
-from jobmatch.errors import Conflict, FieldError
 from jobmatch.idempotency import idempotent
+from jobmatch.jobs.api import STARTED, JobOut, started
 from jobmatch.matches import assignment, service, settings, synonyms, training
 from jobmatch.matches.index import index
 from jobmatch.matching import rules
 from jobmatch.matching import skills as skill_engine
-from jobmatch.matching.ranker import ModelError
 from jobmatch.people.api import LaborerOut
 from jobmatch.people.models import Laborer, Region
 from jobmatch.posts.api import OpeningOut
@@ -257,9 +257,6 @@ class RankerOut(Schema):
     history = List(String())
     card = Dict()
     versions = List(String())
-    trained = Dict(
-        allow_none=True, metadata={"description": "after training: the new model's card (not promoted; `card` serves)"}
-    )
 
 
 class PromoteIn(Schema):
@@ -280,14 +277,11 @@ def ranker_status():
 
 @bp.post("/ranker/train")
 @bp.auth_required(token_auth, roles=ADMINS)
-@bp.output(RankerOut, status_code=201)
+@bp.output(JobOut, status_code=202, headers=STARTED, description="training started: follow the job at Location")
 def ranker_train():
-    """Train a ranker from recorded outcomes (not promoted) / 训练排序模型"""
-    try:
-        model = training.train_and_save()
-    except ModelError as error:
-        raise Conflict([FieldError("", "cannot_train", error.zh, error.en)], "Cannot train", "无法训练") from error
-    return {**training.status(), "trained": model.card()}
+    """Train a ranker from recorded outcomes in the background (not promoted); `GET` the job in Location for
+    progress and, at the end, the new model's card (`result.card`) / 后台训练排序模型"""
+    return started(ranker_page.start_training())
 
 
 @bp.post("/ranker/promote")

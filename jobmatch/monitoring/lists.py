@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from jobmatch import labels
 from jobmatch.extensions import db
@@ -51,8 +51,12 @@ def alert_context(rows: list[Alert], filters: dict) -> dict:
         ).scalars()
     }
     members: dict[int, list[Laborer]] = {}
+    # What the cards show of each member: not their ID numbers and phones, which would be decrypted for nothing.
+    shown = load_only(
+        Laborer.household_id, Laborer.name, Laborer.birth_date, Laborer.employment_status, Laborer.willingness
+    )
     for laborer in db.session.execute(
-        sa.select(Laborer).where(Laborer.household_id.in_(household_ids)).order_by(Laborer.id)
+        sa.select(Laborer).where(Laborer.household_id.in_(household_ids)).order_by(Laborer.id).options(shown)
     ).scalars():
         members.setdefault(laborer.household_id, []).append(laborer)
     return {

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from jobmatch import labels
 from jobmatch.accounts.scope import get_in_scope, restrict
@@ -15,7 +16,7 @@ from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.i18n import message
-from jobmatch.listings.pages import keyset_page
+from jobmatch.listings.pages import PLACE_ARGS, keyset_page
 from jobmatch.monitoring import indicators, lists, service
 from jobmatch.monitoring.models import Alert
 from jobmatch.people.models import Region
@@ -28,8 +29,9 @@ bp = Blueprint("monitoring_pages", __name__)
 FOLLOWERS = ("admin", "bureau", "cadre")
 BUREAU = ("admin", "bureau")
 TREND_MONTHS = 6
-# The inbox shows this many alerts a page (most urgent first); 下一页 goes on by keyset.
-INBOX_PAGE_SIZE = 200
+# Alert cards per page of the inbox (most urgent first; 下一页 goes on by keyset): each carries a contact form and
+# the household's members.
+INBOX_PER_PAGE = 20
 
 # The words the pages use (kept with the inbox's list, which its export shares).
 KIND_LABELS = lists.KIND_LABELS
@@ -41,17 +43,20 @@ STATUS_LABELS = lists.STATUS_LABELS
 def inbox():
     """Alerts / 预警"""
     filters = lists.alert_filters(request.args)
-    page = keyset_page(lists.alerts_query(filters), INBOX_PAGE_SIZE)
+    page = keyset_page(lists.alerts_query(filters).options(selectinload(Alert.events)), INBOX_PER_PAGE)
     alerts = page["items"]
     found = lists.alert_context(alerts, filters)
+    today = china_today()
     return render_template(
         "monitoring/inbox.html",
         alerts=alerts,
         page=page,
+        # Where the page is in the list, for the cards' forms to come back to it.
+        place={name: request.args[name] for name in PLACE_ARGS if request.args.get(name)},
         households=found["households"],
         members=found["members"],
         laborers=found["laborers"],
-        age_of=lambda laborer: age_on(laborer.birth_date, china_today()),
+        age_of=lambda laborer: age_on(laborer.birth_date, today),
         labels=labels,
         kind_labels=KIND_LABELS,
         status_labels=STATUS_LABELS,
@@ -79,7 +84,9 @@ def transition(alert_id: int):
             flash(message(error), "error")
         if not errors:
             flash(_("无法更新该预警"), "error")
-    return redirect(url_for("monitoring_pages.inbox"))
+    # Back to the page the card was on.
+    back = {name: request.args[name] for name in ("status", *PLACE_ARGS) if request.args.get(name)}
+    return redirect(url_for("monitoring_pages.inbox", **back, _anchor=f"alert-{alert_id}"))
 
 
 def _month_ends(today: date, months: int) -> list[date]:

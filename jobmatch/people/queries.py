@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch import text
 from jobmatch.accounts.scope import restrict
 from jobmatch.crypto import blind_index
+from jobmatch.extensions import db
 from jobmatch.geo import division_prefix
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.vocab import RegionLevel
 
 
 def in_region(code: str | None) -> sa.ColumnElement[bool] | None:
@@ -98,3 +100,26 @@ def laborers(f: dict) -> sa.Select:
         if q
         else None,
     )
+
+
+def village_sites() -> list[sa.Row]:
+    """The villages in the caller's scope, in code order, with their township and county (the site pickers)."""
+    township, county = aliased(Region), aliased(Region)
+    return db.session.execute(
+        restrict(
+            sa.select(
+                county.name.label("county"),
+                township.code.label("township_code"),
+                township.name.label("township"),
+                Region.code,
+                Region.name,
+                Region.latitude,
+                Region.longitude,
+            )
+            .join(township, township.id == Region.parent_id)
+            .outerjoin(county, county.id == township.parent_id)
+            .where(Region.level == RegionLevel.village)
+            .order_by(township.code, Region.code),
+            Region,
+        )
+    ).all()

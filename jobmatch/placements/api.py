@@ -335,6 +335,7 @@ class SubsidyClaimOut(Schema):
     employer_id = Integer(allow_none=True)
     due_on = Date()
     claimed_on = Date()
+    paid_on = Date(allow_none=True, metadata={"description": "发放日期（未发放为 null）/ the day it was paid out"})
     note = String(allow_none=True)
     created_at = DateTime()
 
@@ -342,6 +343,16 @@ class SubsidyClaimOut(Schema):
 class SubsidyClaimQuery(ListQuery):
     rule_code = String(validate=Length(max=32))
     laborer_id = Integer()
+    paid = Boolean(metadata={"description": "true: 已发放；false: 已申领未发放 / paid out, or claimed and not paid"})
+
+
+class SubsidyPaidIn(Schema):
+    paid_on = Date(
+        metadata={
+            "description": "财政发放日期（默认今天；不早于申领日期，不晚于今天）"
+            " / the day the finance office paid (default today; not before the claim, not in the future)"
+        }
+    )
 
 
 @bp.get("/subsidy-rules")
@@ -378,3 +389,20 @@ def list_subsidy_claims(query: dict):
 def create_subsidy_claim(data: dict):
     """Record a subsidy claim / 登记补贴申领"""
     return service.record_claim(data)
+
+
+@bp.post("/subsidy-claims/<int:claim_id>/paid")
+@bp.auth_required(token_auth, roles=SUBSIDY_CLERKS)
+@idempotent
+@bp.input(SubsidyPaidIn, arg_name="data")
+@bp.output(SubsidyClaimOut)
+@bp.doc(
+    responses={
+        404: {"description": "补贴申领不存在或不在本县 / no such claim in your county"},
+        409: {"description": "已发放，不能重复登记（paid_on 为原发放日期）/ already paid (paid_on: when)"},
+        422: {"description": "发放日期晚于今天或早于申领日期 / paid_on in the future or before the claim"},
+    }
+)
+def mark_subsidy_claim_paid(claim_id: int, data: dict):
+    """Record that a claimed subsidy was paid out, audited; once per claim / 登记补贴已发放"""
+    return service.mark_claim_paid(claim_id, data.get("paid_on"))

@@ -23,7 +23,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from jobmatch import text
 from jobmatch.accounts import audit
@@ -34,8 +34,7 @@ from jobmatch.extensions import db
 from jobmatch.geo import province_of_place
 from jobmatch.modelbase import current_actor_id, utcnow
 from jobmatch.people.models import Household, Laborer, Region
-from jobmatch.people.queries import in_region
-from jobmatch.placements import history, lifecycle, subsidies
+from jobmatch.placements import history, lifecycle, queries, subsidies
 from jobmatch.placements.lifecycle import CHINA_TZ, as_aware, local_date, start_of_day
 from jobmatch.placements.models import Employment, Referral, ReferralEvent, SubsidyClaim
 from jobmatch.placements.subsidies import Assessment, ClaimStatus, EmploymentFacts, SubsidyRule
@@ -946,25 +945,22 @@ def _facts_query() -> sa.Select:
         .join(HomeVillage, Household.village_id == HomeVillage.id)
         .outerjoin(Employer, Employment.employer_id == Employer.id)
         .outerjoin(Opening, Employment.opening_id == Opening.id)
-        .outerjoin(SiteRegion, Opening.region_id == SiteRegion.id)
-        # Only the laborer's name is read here: loading whole rows would decrypt every ID number and phone.
-        .options(
-            joinedload(Employment.laborer).load_only(Laborer.name),
-            joinedload(Employment.employer).load_only(Employer.name),
-            joinedload(Employment.workshop),
-        ),
+        .outerjoin(SiteRegion, Opening.region_id == SiteRegion.id),
         Employment,
     )
 
 
+def _work_province(
+    site_code: str | None, opening_id: int | None, opening_site: str | None, site_name: str | None
+) -> str | None:
+    """Where the work is: the post's region, else the place named on the post or, without a post, on the job."""
+    if site_code:
+        return site_code[:2]
+    return province_of_place(opening_site if opening_id is not None else site_name)
+
+
 def _facts(row) -> EmploymentFacts:
     job, category, home_code, employer_kind, site_code, opening_site = row
-    if site_code:
-        work_province = site_code[:2]
-    elif job.opening_id is not None:
-        work_province = province_of_place(opening_site)
-    else:
-        work_province = province_of_place(job.site_name)
     return EmploymentFacts(
         employment_id=job.id,
         laborer_id=job.laborer_id,
@@ -972,13 +968,29 @@ def _facts(row) -> EmploymentFacts:
         kind=job.kind,
         employer_kind=employer_kind,
         home_province=home_code[:2],
-        work_province=work_province,
+        work_province=_work_province(site_code, job.opening_id, opening_site, job.site_name),
         start_date=job.start_date,
         end_date=job.end_date,
     )
 
 
-def _due_item(job: Employment, facts: EmploymentFacts, assessment: Assessment, as_of: date) -> dict:
+def _candidate_facts(row: sa.Row) -> EmploymentFacts:
+    """The facts of a row of queries.due_candidates."""
+    return EmploymentFacts(
+        employment_id=row.id,
+        laborer_id=row.laborer_id,
+        household_category=row.category,
+        kind=row.kind,
+        employer_kind=row.employer_kind,
+        home_province=row.home_code[:2],
+        work_province=_work_province(row.site_code, row.opening_id, row.opening_site, row.site_name),
+        start_date=row.start_date,
+        end_date=row.end_date,
+    )
+
+
+def _due_item(row: sa.Row, facts: EmploymentFacts, assessment: Assessment, as_of: date) -> dict:
+    """A claim due for one employment (a row of queries.due_candidates), with its evidence."""
     rule = assessment.rule
     last_day = min(facts.end_date, as_of) if facts.end_date else as_of
     warnings = []
@@ -996,22 +1008,22 @@ def _due_item(job: Employment, facts: EmploymentFacts, assessment: Assessment, a
         "rule_name_en": rule.name_en,
         "amount_cny": rule.amount_cny,
         "payee": rule.payee.value,
-        "laborer_id": job.laborer_id,
-        "laborer_name": job.laborer.name,
-        "employment_id": job.id,
-        "employer_id": job.employer_id,
-        "employer_name": job.employer.name if job.employer else None,
+        "laborer_id": row.laborer_id,
+        "laborer_name": row.laborer_name,
+        "employment_id": row.id,
+        "employer_id": row.employer_id,
+        "employer_name": row.employer_name,
         "due_on": assessment.due_on,
         "lapses_on": assessment.lapses_on,
         "days_left": assessment.days_left,
         "lapsing_soon": assessment.lapsing_soon,
         "warnings": warnings,
         "evidence": {
-            "kind": job.kind.value,
-            "start_date": job.start_date,
-            "end_date": job.end_date,
-            "months_employed": subsidies.months_between(job.start_date, last_day),
-            "workshop_name": job.workshop.name if job.workshop else None,
+            "kind": row.kind.value,
+            "start_date": row.start_date,
+            "end_date": row.end_date,
+            "months_employed": subsidies.months_between(row.start_date, last_day),
+            "workshop_name": row.workshop_name,
             "home_province": facts.home_province,
             "work_province": facts.work_province,
             # Attendance sheets will back workshop employments once attendance is kept (SPEC §6).
@@ -1021,42 +1033,27 @@ def _due_item(job: Employment, facts: EmploymentFacts, assessment: Assessment, a
 
 
 def due_claims(f: dict) -> list[dict]:
-    """Claims that may be made now and have not been: one per laborer and rule, the most urgent first."""
+    """Claims that may be made now and have not been: one per laborer and rule, the most urgent first.
+
+    One statement per rule finds the employments that may be due (queries.due_candidates); the rule
+    (subsidies.assess) decides each, and of a laborer's due employments the earliest counts.
+    """
     as_of: date = f.get("as_of") or datetime.now(CHINA_TZ).date()
     rules = subsidy_rules()
     if f.get("rule_code"):
         rules = {code: rule for code, rule in rules.items() if code == f["rule_code"]}
-    if not rules:
-        return []
-    kinds = set().union(*(rule.employment_kinds for rule in rules.values()))
-    # Employments that began too long ago have lapsed under every rule (a month has at most 31 days).
-    oldest = min(
-        as_of - timedelta(days=rule.claim_window_days + 31 * rule.months_employed + 1) for rule in rules.values()
-    )
-    query = _facts_query().where(
-        Employment.kind.in_(kinds), Employment.start_date <= as_of, Employment.start_date >= oldest
-    )
-    if f.get("laborer_id"):
-        query = query.where(Employment.laborer_id == f["laborer_id"])
-    if f.get("region"):
-        query = query.where(Household.village_id.in_(sa.select(Region.id).where(in_region(f["region"]))))
-    claimed = {
-        (laborer_id, code)
-        for laborer_id, code in db.session.execute(
-            restrict(sa.select(SubsidyClaim.laborer_id, SubsidyClaim.rule_code), SubsidyClaim)
-        )
-    }
-    best: dict[tuple[int, str], dict] = {}
-    for row in db.session.execute(query.order_by(Employment.start_date, Employment.id)):
-        job, facts = row[0], _facts(row)
-        for rule in rules.values():
-            key = (job.laborer_id, rule.code)
-            if key in claimed or key in best:
+    items = []
+    for rule in rules.values():
+        seen: set[int] = set()
+        for row in db.session.execute(queries.due_candidates(rule, as_of, f)):
+            if row.laborer_id in seen:
                 continue
+            facts = _candidate_facts(row)
             assessment = subsidies.assess(rule, facts, as_of)
             if assessment.status == ClaimStatus.due:
-                best[key] = _due_item(job, facts, assessment, as_of)
-    items = sorted(best.values(), key=lambda item: (item["lapses_on"], item["laborer_id"], item["rule_code"]))
+                seen.add(row.laborer_id)
+                items.append(_due_item(row, facts, assessment, as_of))
+    items.sort(key=lambda item: (item["lapses_on"], item["laborer_id"], item["rule_code"]))
     if f.get("lapsing_soon"):
         items = [item for item in items if item["lapsing_soon"]]
     return items
@@ -1126,6 +1123,22 @@ def mark_claim_paid(claim_id: int, paid_on: date | None = None) -> SubsidyClaim:
     return in_transaction(lambda: _mark_claim_paid(claim_id, paid_on))
 
 
+def _already_paid(claim: SubsidyClaim) -> Conflict:
+    return Conflict(
+        [
+            FieldError(
+                "paid_on",
+                "already_paid",
+                f"该笔补贴已于 {claim.paid_on:%Y-%m-%d} 发放，不能重复登记",
+                f"already paid on {claim.paid_on}: a claim is paid once",
+            )
+        ],
+        "Subsidy claim already paid",
+        "该笔补贴已发放",
+        extra={"paid_on": claim.paid_on.isoformat()},
+    )
+
+
 def _mark_claim_paid(claim_id: int, paid_on: date | None) -> SubsidyClaim:
     claim = get_in_scope(SubsidyClaim, claim_id, "Subsidy claim", "补贴申领")
     today = datetime.now(CHINA_TZ).date()
@@ -1137,22 +1150,23 @@ def _mark_claim_paid(claim_id: int, paid_on: date | None) -> SubsidyClaim:
         errors.add(
             "paid_on",
             "before_claim",
-            f"发放日期不能早于申领日期（{claim.claimed_on:%Y-%m-%d}）",
-            f"paid_on cannot be before the claim ({claim.claimed_on})",
+            f"发放日期不能早于申领日期（{claim.claimed_on:%Y-%m-%d}）：尚未申领的补贴不能发放",
+            f"paid_on cannot be before the claim ({claim.claimed_on}): a subsidy is paid after it is claimed",
         )
-    errors.raise_if_any()
     if claim.paid_on is not None:
-        raise Conflict(
-            [
-                FieldError(
-                    "paid_on",
-                    "already_paid",
-                    f"该笔补贴已于 {claim.paid_on:%Y-%m-%d} 发放",
-                    f"already paid on {claim.paid_on}",
-                )
-            ]
-        )
-    claim.paid_on = paid_on
+        raise _already_paid(claim)
+    errors.raise_if_any()
+    # Only if no one recorded the payment meanwhile: two clerks (or a retried request) never pay a claim twice.
+    marked = db.session.execute(
+        sa.update(SubsidyClaim)
+        .where(SubsidyClaim.id == claim.id, SubsidyClaim.paid_on.is_(None))
+        .values(paid_on=paid_on, updated_at=utcnow(), updated_by_id=current_actor_id())
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1:
+        db.session.refresh(claim)
+        raise _already_paid(claim)
+    db.session.refresh(claim)
     audit.record("paid", "subsidy_claims", claim.id, {"paid_on": paid_on.isoformat()})
     return claim
 

@@ -161,11 +161,16 @@ class Assessment:
     why_not: tuple[Reason, ...] = ()
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` calendar months later (the month's last day if it has no such day)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    # calendar.monthrange would also work out the weekday: this runs for every claim the bureau's pages list.
+    last = 29 if month == 2 and calendar.isleap(year) else _DAYS_IN_MONTH[month - 1]
+    return date(year, month, min(day.day, last))
 
 
 def months_between(start: date, end: date) -> int:
@@ -200,19 +205,56 @@ def _why_not(rule: SubsidyRule, facts: EmploymentFacts, due_on: date) -> list[Re
     return reasons
 
 
+def due_date(rule: SubsidyRule, start: date) -> date:
+    """The day a claim under this rule becomes due for work that began on `start`."""
+    return add_months(start, rule.months_employed)
+
+
+def lapse_date(rule: SubsidyRule, due: date) -> date:
+    """The last day a claim that became due on `due` may still be made."""
+    return due + timedelta(days=rule.claim_window_days)
+
+
+def claimable_starts(rule: SubsidyRule, as_of: date) -> tuple[date, date]:
+    """The first and last start dates of work whose claim under this rule is neither not yet due nor lapsed on
+    `as_of` (due_on ≤ as_of ≤ lapses_on); an empty range when the first comes after the last.
+
+    Calendar months are uneven, but due_on never decreases as the start moves later, so these starts are one
+    unbroken range: a database finds the employments in it by their start date alone.
+    """
+    earliest_due, latest_due = as_of - timedelta(days=rule.claim_window_days), as_of
+    months, day = rule.months_employed, timedelta(days=1)
+    first = add_months(earliest_due, -months)
+    while add_months(first, months) < earliest_due:
+        first += day
+    while add_months(first - day, months) >= earliest_due:
+        first -= day
+    last = add_months(latest_due, -months)
+    while add_months(last + day, months) <= latest_due:
+        last += day
+    while add_months(last, months) > latest_due:
+        last -= day
+    return first, last
+
+
 def assess(rule: SubsidyRule, facts: EmploymentFacts, as_of: date) -> Assessment:
     """Whether a claim under this rule is due for this employment on this day, and until when."""
-    due_on = add_months(facts.start_date, rule.months_employed)
-    lapses_on = due_on + timedelta(days=rule.claim_window_days)
-    days_left = (lapses_on - as_of).days
-    why_not = tuple(_why_not(rule, facts, due_on))
+    due = due_date(rule, facts.start_date)
+    lapses = lapse_date(rule, due)
+    days_left = (lapses - as_of).days
+    why_not = tuple(_why_not(rule, facts, due))
     if why_not:
         status = ClaimStatus.not_eligible
-    elif as_of < due_on:
+    elif as_of < due:
         status = ClaimStatus.not_yet_due
-    elif as_of > lapses_on:
+    elif as_of > lapses:
         status = ClaimStatus.lapsed
     else:
         status = ClaimStatus.due
-    lapsing_soon = status == ClaimStatus.due and days_left <= LAPSE_WARNING_DAYS
-    return Assessment(rule, status, due_on, lapses_on, days_left, lapsing_soon, why_not)
+    lapsing_soon = status == ClaimStatus.due and lapsing(days_left)
+    return Assessment(rule, status, due, lapses, days_left, lapsing_soon, why_not)
+
+
+def lapsing(days_left: int) -> bool:
+    """Whether a due claim with this many days left is flagged, so the bureau files it in time."""
+    return days_left <= LAPSE_WARNING_DAYS

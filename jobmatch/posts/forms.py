@@ -17,8 +17,10 @@ from wtforms.fields import DateField, DecimalField, FloatField
 from wtforms.fields.choices import SelectChoice
 
 from jobmatch import text
+from jobmatch.pickers import NEW
 from jobmatch.posts.models import Opening
-from jobmatch.vocab import OpeningKind, OpeningStatus, PhysicalIntensity, WageUnit, WorkingPattern
+from jobmatch.posts.service import NEW_EMPLOYER
+from jobmatch.vocab import EmployerKind, OpeningKind, OpeningStatus, PhysicalIntensity, WageUnit, WorkingPattern
 
 KIND_LABELS = {
     OpeningKind.enterprise.value: _l("企业岗位"),
@@ -46,8 +48,21 @@ INTENSITY_LABELS = {
     PhysicalIntensity.medium.value: _l("中等体力"),
     PhysicalIntensity.heavy.value: _l("重体力"),
 }
+EMPLOYER_KIND_LABELS = {
+    EmployerKind.enterprise.value: _l("企业"),
+    EmployerKind.cooperative.value: _l("合作社"),
+    EmployerKind.village_collective.value: _l("村集体"),
+    EmployerKind.workshop_operator.value: _l("车间经营主体"),
+}
 # Errors the service reports on fields the form does not show, shown on the field the user can change.
 FIELD_FOR_ERROR = {"remaining_headcount": "headcount"}
+# The fields of an employer registered with the post, and the service's names for them.
+NEW_EMPLOYER_FIELDS = {
+    "employer_name": "name",
+    "employer_kind": "kind",
+    "employer_contact_name": "contact_name",
+    "employer_contact_phone": "contact_phone",
+}
 
 
 class WholeNumber(IntegerField):
@@ -142,6 +157,11 @@ class OpeningForm(FlaskForm):
     kind = HiddenField()
     title = StringField(_l("岗位名称"))
     employer_id = SelectField(_l("用工主体"), validate_choice=False)
+    # A new employer, registered with the post when employer_id is "new" (or left blank with a name typed).
+    employer_name = StringField(_l("单位名称"))
+    employer_kind = SelectField(_l("类型"), choices=_choices(EMPLOYER_KIND_LABELS), default="enterprise")
+    employer_contact_name = StringField(_l("联系人"))
+    employer_contact_phone = StringField(_l("联系电话"))
     workshop_id = SelectField(_l("帮扶车间"), validate_choice=False)
     headcount = WholeNumber(_l("招聘人数"))
     deadline = Day(_l("报名截止日期"), description=_l("不填表示长期有效"))
@@ -191,6 +211,7 @@ class OpeningForm(FlaskForm):
         if kind == OpeningKind.workshop:
             data["workshop_id"] = int(self.workshop_id.data) if (self.workshop_id.data or "").isdigit() else None
         else:
+            # "new" is no id: the service gives the post the id of the employer it registers.
             data["employer_id"] = int(self.employer_id.data) if (self.employer_id.data or "").isdigit() else None
         for key in ("age_min", "age_max"):
             if self[key].data is not None:
@@ -211,12 +232,24 @@ class OpeningForm(FlaskForm):
                 del data["headcount"]
         return data
 
+    def new_employer(self) -> dict | None:
+        """The employer to register with the post: chosen as "new", or a name typed with no employer chosen."""
+        if self.kind.data == OpeningKind.workshop:
+            return None
+        chosen = self.employer_id.data or ""
+        if chosen != NEW and not (chosen == "" and (self.employer_name.data or "").strip()):
+            return None
+        data = {name: self[field].data or None for field, name in NEW_EMPLOYER_FIELDS.items()}
+        return data | {"name": data["name"] or "", "kind": self.employer_kind.data}
+
     def add_service_errors(self, errors, language: str) -> list[str]:
         """Put each FieldError under its field, in the page's language; returns those that belong to no field."""
         general = []
         for error in errors:
             message = error.zh if language == "zh" else error.en
             name = FIELD_FOR_ERROR.get(error.field, error.field)
+            if name.startswith(NEW_EMPLOYER):
+                name = "employer_" + name.removeprefix(NEW_EMPLOYER)
             if name in self._fields and name not in ("kind", "csrf_token"):
                 if not self[name].errors:  # one message per field: the first the service gives
                     self[name].errors = [message]

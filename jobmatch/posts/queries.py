@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import contains_eager
 
 from jobmatch import text
 from jobmatch.accounts.scope import restrict
@@ -81,22 +81,42 @@ def workshop_choices() -> list[tuple[int, str]]:
     return db.session.execute(restrict(sa.select(Workshop.id, Workshop.name).order_by(Workshop.name), Workshop)).all()
 
 
-def villages_by_township() -> dict[str, list[tuple[str, str]]]:
-    """Township name → its villages' (code, name) in the caller's scope (the site select, grouped)."""
-    township = aliased(Region)
-    rows = db.session.execute(
-        restrict(
-            sa.select(township.name, Region.code, Region.name)
-            .join(township, township.id == Region.parent_id)
-            .where(Region.level == RegionLevel.village)
-            .order_by(township.code, Region.code),
-            Region,
+def employer_search(q: str | None, limit: int) -> tuple[list[sa.Row], bool]:
+    """Employers in scope whose name holds `q`, those that start with it first, then the shortest; and whether one
+    is named exactly `q` (it sorts first: the shortest of those that start with it)."""
+    name = text.normalize(q)
+    query = restrict(
+        sa.select(Employer.id, Employer.name, Employer.kind, Employer.address, Region.name.label("village")).outerjoin(
+            Region, Employer.region_id == Region.id
+        ),
+        Employer,
+    )
+    if name:
+        starts = sa.case((Employer.name.startswith(name, autoescape=True), 0), else_=1)
+        query = query.where(contains(Employer.name, name)).order_by(starts, sa.func.length(Employer.name))
+    rows = db.session.execute(query.order_by(Employer.name, Employer.id).limit(limit)).all()
+    return rows, bool(name and rows and rows[0].name == name)
+
+
+# Sites away from any village offered to the site picker: the places a county sends people to are few.
+KNOWN_SITES_LIMIT = 50
+
+
+def known_sites() -> list[sa.Row]:
+    """Places the caller's posts name without a village (outside the county), most used first, at their mean site."""
+    used = sa.func.count(Opening.id)
+    query = (
+        sa.select(
+            Opening.site_name,
+            sa.func.avg(Opening.latitude).label("latitude"),
+            sa.func.avg(Opening.longitude).label("longitude"),
         )
-    ).all()
-    grouped: dict[str, list[tuple[str, str]]] = {}
-    for township_name, code, name in rows:
-        grouped.setdefault(township_name, []).append((code, name))
-    return grouped
+        .where(Opening.region_id.is_(None), Opening.site_name.is_not(None))
+        .group_by(Opening.site_name)
+        .order_by(used.desc(), Opening.site_name)
+        .limit(KNOWN_SITES_LIMIT)
+    )
+    return db.session.execute(restrict(query, Opening)).all()
 
 
 def townships() -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from datetime import date
 from functools import partial
 
@@ -12,13 +13,13 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from jobmatch import crud, text
 from jobmatch.accounts.scope import county_of, current_scope, restrict
-from jobmatch.errors import Collector, Conflict, FieldError
+from jobmatch.errors import Collector, Conflict, FieldError, Problem, ValidationFailed
 from jobmatch.extensions import db
 from jobmatch.fields import clean_phone, clean_text, copy_plain, require_positive
 from jobmatch.geo import check_coordinates
 from jobmatch.matches.codes import opening_skill_codes
 from jobmatch.people.models import Region
-from jobmatch.people.service import WORKING_AGE_MAX, WORKING_AGE_MIN, resolve_region
+from jobmatch.people.service import WORKING_AGE_MAX, WORKING_AGE_MIN, region_by_code, resolve_region
 from jobmatch.placements.models import Employment
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import OpeningKind, OpeningStatus, RegionLevel
@@ -28,6 +29,8 @@ from workshops.models import Workshop
 PUBLIC_WELFARE_AGE_MAX_DEFAULT = 60
 PUBLIC_WELFARE_AGE_MAX_EXTENDED = 65
 OPENING_CODE_MAX_LENGTH = 32
+# How the errors of an employer registered with its first post are named, beside the post's own.
+NEW_EMPLOYER = "employer."
 
 
 def _clean_employer(data: dict, errors: Collector, obj: Employer | None) -> dict:
@@ -241,6 +244,21 @@ def _check_opening(state: dict, errors: Collector, obj: Opening | None, hired: i
         region = db.session.get(Region, state["region_id"]) if state.get("region_id") else None
         if region is not None and region.latitude is not None:
             derived |= {"latitude": region.latitude, "longitude": region.longitude}
+        elif region is not None:
+            errors.add(
+                "latitude",
+                "coordinates_required",
+                "所选地点还没有存坐标，请填写经纬度",
+                "the chosen region has no coordinates yet: give latitude and longitude",
+            )
+        elif state.get("site_name") and not errors.has("region_code"):
+            # A named place outside the county: no village to take its position from.
+            errors.add(
+                "latitude",
+                "coordinates_required",
+                "不在村里的工作地点须填写经纬度",
+                "a site outside the villages needs its latitude and longitude",
+            )
         elif not errors.has("region_code"):
             errors.add(
                 "region_code",
@@ -274,6 +292,65 @@ def save_opening(
         commit=commit,
         deferred=deferred,
     )
+
+
+def _county_code_of_site(data: dict) -> str | None:
+    """The county of an opening's site: the one given, or the county its region lies in (None: the user's)."""
+    if data.get("county_code"):
+        return data["county_code"]
+    code = text.normalize_digits(str(data.get("region_code") or ""))
+    region = region_by_code(code, scoped=True) if code else None
+    county = county_of(region) if region is not None else None
+    return county.code if county is not None else None
+
+
+def _named_in_scope(name: str) -> bool:
+    query = restrict(sa.select(Employer.id).where(Employer.name == name), Employer).limit(1)
+    return db.session.execute(query).first() is not None
+
+
+def save_opening_with_new_employer(data: dict, employer: dict, obj: Opening | None = None) -> Opening:
+    """Register an employer and save the opening it posts, in one transaction: both are written or neither.
+
+    The employer belongs to the county of the opening's site (else the user's). Every error of the two comes
+    back at once, the employer's named `employer.<field>`. A name already in scope is refused: the post
+    belongs to that employer, not to a second copy of it.
+    """
+    errors: list[FieldError] = []
+    name = text.normalize(employer.get("name"))
+    if name and _named_in_scope(name):
+        errors.append(
+            FieldError(
+                f"{NEW_EMPLOYER}name",
+                "duplicate",
+                "已有同名的用工主体，请从列表中选择",
+                "an employer of this name exists: pick it from the list",
+            )
+        )
+    county = _county_code_of_site(data)
+    if county and not employer.get("county_code"):
+        employer = employer | {"county_code": county}
+    made: Employer | None = None
+    try:
+        try:
+            # Once something is wrong, the rest is only checked: nothing is written.
+            with crud.checking() if errors else nullcontext():
+                made = save_employer(employer, commit=False)
+        except ValidationFailed as problem:
+            errors += [FieldError(f"{NEW_EMPLOYER}{e.field}", e.code, e.zh, e.en) for e in problem.errors]
+        try:
+            with crud.checking() if errors else nullcontext():
+                saved = save_opening(data | {"employer_id": made.id if made else None}, obj, commit=False)
+        except ValidationFailed as problem:
+            # Without its employer the post would be told it needs one: the employer's own errors say why.
+            errors += [e for e in problem.errors if made is not None or e.field != "employer_id"]
+        if errors:
+            raise ValidationFailed(errors)
+    except Problem:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return saved
 
 
 def open_duplicates(data: dict, obj: Opening | None = None) -> list[Opening]:

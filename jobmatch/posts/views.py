@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from jobmatch import labels
+from jobmatch import labels, pickers
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
 from jobmatch.errors import Problem
@@ -78,27 +78,29 @@ def opening(opening_id: int):
 
 
 def _form_choices(form: forms.OpeningForm) -> None:
-    blank = SelectChoice("", _("（请选择）"))
-    form.employer_id.choices = [blank] + [SelectChoice(str(i), name) for i, name in queries.employer_choices()]
-    form.workshop_id.choices = [blank] + [SelectChoice(str(i), name) for i, name in queries.workshop_choices()]
-    form.region_code.choices = [blank] + [
-        SelectChoice(code, name, optgroup=township)
-        for township, villages in queries.villages_by_township().items()
-        for code, name in villages
+    blank = _("（请选择）")
+    form.employer_id.choices = pickers.employer_choices(blank, new=_("＋ 新建用工主体（在下面填写）"))
+    form.workshop_id.choices = [SelectChoice("", blank)] + [
+        SelectChoice(str(i), name) for i, name in queries.workshop_choices()
     ]
+    form.region_code.choices = pickers.village_choices(blank)
 
 
 def _save(form: forms.OpeningForm, post: Opening | None):
     """Validate and save through the service; on refusal the form comes back with every error at its field."""
     general: list[str] = []
     duplicates: list[Opening] = []
-    if form.validate_on_submit() and not form.confirm_duplicate.data:
+    new_employer = form.new_employer()
+    if form.validate_on_submit() and not form.confirm_duplicate.data and new_employer is None:
         duplicates = service.open_duplicates(form.service_data(post), post)
     if duplicates:
         pass  # the form comes back with the warning; the "save anyway" button sends confirm_duplicate
     elif form.validate_on_submit():
         try:
-            saved = service.save_opening(form.service_data(post), post)
+            if new_employer is None:
+                saved = service.save_opening(form.service_data(post), post)
+            else:
+                saved = service.save_opening_with_new_employer(form.service_data(post), new_employer, post)
         except Problem as problem:
             db.session.rollback()
             general = form.add_service_errors(problem.errors, current_language()) or (
@@ -110,7 +112,13 @@ def _save(form: forms.OpeningForm, post: Opening | None):
     elif "csrf_token" in form.errors:
         general = [_("页面已过期，请刷新后重试")]
     return render_template(
-        "posts/opening_form.html", form=form, opening=post, general=general, labels=forms, duplicates=duplicates
+        "posts/opening_form.html",
+        form=form,
+        opening=post,
+        general=general,
+        labels=forms,
+        duplicates=duplicates,
+        known_sites=pickers.known_sites(),
     ), 422 if request.method == "POST" and not duplicates else 200
 
 

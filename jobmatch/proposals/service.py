@@ -10,7 +10,7 @@ from jobmatch.accounts.scope import county_of, current_scope, restrict
 from jobmatch.errors import Conflict, FieldError, Problem, ValidationFailed
 from jobmatch.extensions import db
 from jobmatch.jobs import runner
-from jobmatch.jobs.models import DONE, Job
+from jobmatch.jobs.models import DONE, FAILED, Job
 from jobmatch.matches import assignment
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements import service as placements
@@ -18,6 +18,7 @@ from jobmatch.posts.models import Opening
 from jobmatch.vocab import RegionLevel
 
 PROPOSAL_JOB = "batch_proposal"
+CONFIRM_JOB = "confirm_proposal"
 CONFIRM_NOTE = "批量推荐确认"
 
 
@@ -137,7 +138,44 @@ def review(job: Job) -> list[dict]:
     return out
 
 
-def confirm(job: Job, ticked: set[int]) -> dict:
+def confirmation(job: Job) -> Job | None:
+    """The job confirming this proposal (the latest one), if one was started."""
+    if job.kind != PROPOSAL_JOB:
+        return None
+    candidates = db.session.scalars(
+        sa.select(Job)
+        .where(Job.kind == CONFIRM_JOB, Job.county_id.is_not_distinct_from(job.county_id))
+        .order_by(Job.id.desc())
+    )
+    found = next((c for c in candidates if (c.params or {}).get("proposal") == job.id), None)
+    return runner.checked(found) if found is not None else None
+
+
+def start_confirm(job: Job, ticked: set[int]) -> Job:
+    """Start confirming the ticked lines in the background (a county-wide proposal has some 1,800 lines)."""
+    if job.kind != PROPOSAL_JOB or job.state != DONE:
+        raise Conflict([FieldError("job", "not_ready", "这份建议还没有完成", "the proposal has not finished")])
+    underway = confirmation(job)
+    if (job.result or {}).get("confirmed") or (underway is not None and underway.state != FAILED):
+        raise Conflict(
+            [FieldError("job", "already_confirmed", "这份建议已确认过", "the proposal was already confirmed")]
+        )
+    if not ticked:
+        raise ValidationFailed([FieldError("lines", "none_ticked", "请至少勾选一行", "tick at least one line")])
+    return runner.start(CONFIRM_JOB, {"proposal": job.id, "lines": sorted(ticked)}, job.county_id)
+
+
+@runner.register(CONFIRM_JOB, "确认批量推荐", "Confirm a batch proposal")
+def confirm_job(params: dict, progress: runner.Progress) -> dict:
+    """Confirm the ticked lines of a proposal as referrals, reporting each hundred lines."""
+    proposal = db.session.get(Job, params["proposal"])
+    if proposal is None:
+        raise Conflict([FieldError("job", "not_ready", "这份建议还没有完成", "the proposal has not finished")])
+    confirmed = confirm(proposal, set(params["lines"]), progress)
+    return {"proposal": proposal.id, "created": len(confirmed["created"]), "refused": len(confirmed["refused"])}
+
+
+def confirm(job: Job, ticked: set[int], progress: runner.Progress | None = None) -> dict:
     """Make a referral for each ticked line (each checked as a single referral is); the others stay proposals."""
     if job.kind != PROPOSAL_JOB or job.state != DONE:
         raise Conflict([FieldError("job", "not_ready", "这份建议还没有完成", "the proposal has not finished")])
@@ -150,7 +188,11 @@ def confirm(job: Job, ticked: set[int]) -> dict:
         raise ValidationFailed([FieldError("lines", "none_ticked", "请至少勾选一行", "tick at least one line")])
     shown = {line["line"]: line for line in review(job)}
     created, refused = [], []
-    for number in sorted(ticked):
+    numbers = sorted(ticked)
+    zh, en = "正在生成推荐", "Making the referrals"
+    for done, number in enumerate(numbers):
+        if progress is not None:
+            progress(done, len(numbers), zh, en)
         line = shown.get(number)
         if line is None:
             continue

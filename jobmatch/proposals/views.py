@@ -27,6 +27,7 @@ def _page(job=None, region: str = "", region_error: str | None = None, status: i
             region=region,
             region_error=region_error,
             job=job,
+            confirming=service.confirmation(job) if job is not None else None,
             lines=service.review(job) if job is not None and job.state == "done" else [],
             form=FlaskForm(),
             labels=labels,
@@ -63,15 +64,12 @@ def start_proposal():
 @bp.post("/proposals/<int:job_id>/confirm")
 @roles_required("admin", "bureau")
 def confirm_proposal(job_id: int):
-    """Confirm the ticked lines as referrals / 确认勾选的推荐"""
+    """Confirm the ticked lines as referrals in the background / 后台确认勾选的推荐"""
     job = runner.visible(job_id)
     if FlaskForm().validate_on_submit():
         ticked = {int(v) for v in request.form.getlist("line") if v.isdigit()}
         try:
-            outcome = service.confirm(job, ticked)
-            flash(_("已生成 %(n)s 条推荐", n=len(outcome["created"])), "success")
-            for refused in outcome["refused"]:
-                flash(_("第 %(line)s 行未推荐：%(why)s", line=refused["line"] + 1, why=message(refused)), "error")
+            service.start_confirm(job, ticked)
         except Problem as problem:
             for error in problem.errors:
                 flash(message(error), "error")

@@ -13,7 +13,9 @@ from flask import Response, g, request, stream_with_context
 
 from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.errors import FieldError, Problem, ValidationFailed
+from jobmatch.jobs.api import STARTED, JobOut, started
 from jobmatch.rosters import exports, service, template
+from jobmatch.rosters import jobs as roster_jobs
 from jobmatch.rosters.reader import MAX_FILE_BYTES, too_large
 
 bp = APIBlueprint("rosters_api", __name__, url_prefix="/api/v1", tag="Rosters · 名册导入导出")
@@ -44,6 +46,15 @@ class ImportQuery(Schema):
         metadata={
             "description": "report=json only: answer as NDJSON, a line {done, total} after every batch and the "
             "result last ({result} or {problem}) / 逐批返回进度"
+        },
+    )
+    background = Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "run as a background job: 202 and the job in Location (its result the summary, its "
+            "file `report` the .xlsx report); default: when the file has more than 2,000 rows / "
+            "后台任务（默认超过 2,000 行时）"
         },
     )
 
@@ -86,25 +97,38 @@ def _kind(kind: str, kinds: tuple[str, ...] = KINDS) -> str:
 @bp.post("/rosters/<kind>/import")
 @bp.auth_required(token_auth, roles=PEOPLE_EDITORS)
 @bp.input(ImportQuery, location="query", arg_name="query")
-@bp.doc(responses={200: {"description": "每行结果 JSON，或 report=xlsx 时的报告 .xlsx"}})
+@bp.doc(
+    responses={
+        200: {"description": "每行结果 JSON，或 report=xlsx 时的报告 .xlsx"},
+        202: {
+            "description": "a large file (or background=true): checked or imported by a background job; GET the "
+            "job in Location (`result.summary`, the report in `files`) / 大文件在后台处理",
+            "headers": {"Location": {"description": "the job's URL", "schema": {"type": "string"}}},
+        },
+    }
+)
 def import_roster(kind: str, query: dict):
-    """Import a roster file (multipart field `file`): dry run by default, every row's fate / 导入名册"""
+    """Import a roster file (multipart field `file`): dry run by default, every row's fate; more than 2,000
+    rows run in the background (202) / 导入名册"""
     kind = _kind(kind)
     if g.user.role not in IMPORTERS[kind]:
         raise Problem(403, "Forbidden", "无权导入该名册")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed([FieldError("file", "required", "请选择要导入的文件", "choose a file to import")])
+    data = upload.read()
+    # Read here, also for a background job: a file that cannot be read is refused at once (422).
+    result = service.read_import(kind, data, upload.filename, dry_run=query["dry_run"])
+    if not query["dry_run"]:
+        service.check_digest(result, query["digest"])
+    background = query["background"]
+    if background or (background is None and roster_jobs.in_background(len(result.table.rows))):
+        return started(roster_jobs.start_import(result, data, upload.filename))
     if query["stream"] and query["report"] == "json":
-        result = service.read_import(kind, upload.read(), upload.filename, dry_run=query["dry_run"])
-        if not query["dry_run"]:
-            service.check_digest(result, query["digest"])
         response = Response(stream_with_context(_progress_lines(result)), mimetype=NDJSON_MIMETYPE)
         response.headers["X-Accel-Buffering"] = "no"  # a proxy must pass each line on as it comes
         return response
-    result = service.import_roster(
-        kind, upload.read(), upload.filename, dry_run=query["dry_run"], digest=query["digest"]
-    )
+    service.run_import(result, digest=query["digest"])
     if query["report"] == "xlsx":
         body = service.report_workbook(result)
         return _attachment(body, XLSX_MIMETYPE, f"{kind}-import-report.xlsx", "导入结果.xlsx")
@@ -149,10 +173,24 @@ def roster_template(kind: str):
 @bp.input(ExportQuery, location="query", arg_name="query")
 @bp.doc(responses={200: {"description": "名册 .xlsx 或 .csv"}})
 def export_roster(kind: str, query: dict):
-    """Export a roster within your scope; ID numbers masked unless your role may see them / 导出名册"""
+    """Export a roster within your scope, within this request (for more than 2,000 rows `POST` the same path
+    to export in the background); ID numbers masked unless your role may see them / 导出名册"""
     kind = _kind(kind, EXPORTS)
     masked = g.user.role not in exports.FULL_NUMBER_ROLES
     fmt = query["format"]
     body = exports.export_roster(kind, fmt, masked)
-    mimetype = XLSX_MIMETYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
-    return _attachment(body, mimetype, f"{kind}.{fmt}", f"{exports.SHEET_TITLES[kind]}.{fmt}")
+    return export_response(body, kind, fmt)
+
+
+def export_response(body: bytes, kind: str, fmt: str) -> Response:
+    """An export as an attachment: an ASCII file name, and the Chinese one for browsers that read it."""
+    return _attachment(body, roster_jobs.export_mimetype(fmt), f"{kind}.{fmt}", roster_jobs.export_filename(kind, fmt))
+
+
+@bp.post("/rosters/<kind>/export")
+@bp.auth_required(token_auth)
+@bp.input(ExportQuery, location="query", arg_name="query")
+@bp.output(JobOut, status_code=202, headers=STARTED, description="the export started: follow the job at Location")
+def start_export(kind: str, query: dict):
+    """Export a roster in the background: the job's `files` hold the file when it is done / 后台导出名册"""
+    return started(roster_jobs.start_export(_kind(kind, EXPORTS), query["format"]))

@@ -154,40 +154,84 @@ LISTINGS: dict[str, tuple[type, tuple[tuple[str, Callable[[Any], Any], bool], ..
 LISTING_ROLES = {"referrals": frozenset({Role.admin, Role.bureau, Role.cadre})}
 
 
-def _listing_rows(kind: str, masked: bool) -> tuple[list[str], list[list]]:
+def check_role(kind: str) -> None:
+    """Listings whose API list is kept to some roles are refused to the others (403), as the list is."""
     user = g.get("user") if has_app_context() else None
     if user is not None and kind in LISTING_ROLES and user.role not in LISTING_ROLES[kind]:
         raise Problem(403, "Your role may not read this list", "您的角色无权查看此名单")
+
+
+def _model(kind: str) -> type:
+    if kind in LISTINGS:
+        return LISTINGS[kind][0]
+    return {"laborers": Laborer, "households": Household, "employers": Employer, "openings": Opening}[kind]
+
+
+def count_rows(kind: str) -> int:
+    """How many rows an export of `kind` has within the current user's scope."""
+    check_role(kind)
+    model = _model(kind)
+    return db.session.execute(restrict(sa.select(sa.func.count(model.id)), model)).scalar_one()
+
+
+# Progress is reported after this many rows (the rows' related records are read as they are written).
+PROGRESS_EVERY_ROWS = 200
+
+
+def _with_progress(records, progress: Callable[[int, int], None] | None, total: int):
+    for done, record in enumerate(records):
+        if progress is not None and done % PROGRESS_EVERY_ROWS == 0:
+            progress(done, total)
+        yield record
+
+
+def _listing_rows(kind: str, masked: bool, progress=None, total: int = 0) -> tuple[list[str], list[list]]:
+    check_role(kind)
     model, columns = LISTINGS[kind]
     records = db.session.execute(restrict(sa.select(model).order_by(model.id), model)).scalars()
     rows = [
-        [(mask_id_number(get(r)) if masked and personal else get(r)) for _, get, personal in columns] for r in records
+        [(mask_id_number(get(r)) if masked and personal else get(r)) for _, get, personal in columns]
+        for r in _with_progress(records, progress, total)
     ]
     return [header for header, _, _ in columns], rows
 
 
-def export_rows(kind: str, masked: bool) -> tuple[list[str], list[list]]:
-    """The header and the rows of an export of `kind` within the current user's scope."""
+def export_rows(
+    kind: str, masked: bool, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[str], list[list]]:
+    """The header and the rows of an export of `kind` within the current user's scope.
+
+    `progress(rows done, rows in all)` is called every PROGRESS_EVERY_ROWS rows (a background export)."""
+    total = count_rows(kind) if progress is not None else 0
     if kind in LISTINGS:
-        return _listing_rows(kind, masked)
+        return _listing_rows(kind, masked, progress, total)
     columns = COLUMNS[kind]
-    rows = [[_cell(c, r, masked) for c in columns] for r in _records(kind)]
+    rows = [[_cell(c, r, masked) for c in columns] for r in _with_progress(_records(kind), progress, total)]
     return [c.headers[0] for c in columns], rows
 
 
 def export_roster(kind: str, fmt: str, masked: bool) -> bytes:
     """An .xlsx or .csv (UTF-8 with BOM, so Excel opens it) of a roster; recorded in the audit trail."""
-    headers, rows = export_rows(kind, masked)
+    return export_file(kind, fmt, masked)[0]
+
+
+def export_file(
+    kind: str, fmt: str, masked: bool, progress: Callable[[int, int], None] | None = None
+) -> tuple[bytes, int]:
+    """export_roster's file and how many rows it holds, reporting progress as the rows are read."""
+    headers, rows = export_rows(kind, masked, progress)
     # Names and titles as typed: text that a spreadsheet would run as a formula is kept as text.
     rows = [sheets.row(row) for row in rows]
     audit.record("export", kind, 0, {"rows": len(rows), "format": fmt, "masked": masked})
     db.session.commit()
+    if progress is not None:
+        progress(len(rows), len(rows))
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(headers)
         writer.writerows(rows)
-        return buffer.getvalue().encode("utf-8-sig")
+        return buffer.getvalue().encode("utf-8-sig"), len(rows)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLES[kind])
     header = [WriteOnlyCell(sheet, value=h) for h in headers]
@@ -205,4 +249,4 @@ def export_roster(kind: str, fmt: str, masked: bool) -> bytes:
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), len(rows)

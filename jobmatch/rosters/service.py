@@ -652,7 +652,18 @@ def import_roster(
     `progress(rows done, rows in the file)` is called once the file is read and after every batch.
     """
     result = read_import(kind, data, filename, dry_run=dry_run)
-    if not dry_run:
+    return run_import(result, progress=progress, batch_rows=batch_rows, digest=digest)
+
+
+def run_import(
+    result: ImportResult,
+    *,
+    progress: Progress | None = None,
+    batch_rows: int | None = None,
+    digest: str | None = None,
+) -> ImportResult:
+    """Check or save the rows of a file already read (read_import), reporting progress after each batch."""
+    if not result.dry_run:
         check_digest(result, digest)
     total = len(result.table.rows)
     if progress is not None:

@@ -40,6 +40,8 @@
     var query = "?dry_run=" + (options.dryRun ? "true" : "false") + "&report=" + options.report;
     if (options.report === "json") { query += "&stream=true"; }
     if (options.digest) { query += "&digest=" + encodeURIComponent(options.digest); }
+    // The report is made within the request; a check or an import of a large file becomes a background job.
+    if (options.report === "xlsx") { query += "&background=false"; }
     xhr.open("POST", "/api/v1/rosters/" + kind + "/import" + query);
     xhr.setRequestHeader("X-CSRFToken", csrf);
     xhr.responseType = options.report === "xlsx" ? "blob" : "text";
@@ -111,13 +113,20 @@
     var notices = body.notices.map(function (n) { return [n.row, n.label, column(n), message(n)]; });
     var more = [table("rejected", refused), table("updated", changed), table("notices", notices)];
     var moreNote = document.getElementById("roster-more");
-    moreNote.hidden = more.indexOf(true) < 0;
+    moreNote.hidden = more.indexOf(true) < 0 && !body.shown_only;
     moreNote.textContent = fill(text.more_rows, {n: MAX_SHOWN});
     document.getElementById("roster-result").hidden = false;
     reportButton.disabled = false;
   }
 
   function answer(xhr) {
+    if (xhr.status === 202) {
+      // A large file: a background job checks or imports it; its page follows the job (and survives a reload).
+      var job = {};
+      try { job = JSON.parse(xhr.responseText); } catch (e) { job = {}; }
+      if (job.id) { window.location.href = text.job_page + "?job=" + encodeURIComponent(job.id); }
+      return null;
+    }
     if (xhr.status !== 200) {
       var problem = {};
       try { problem = JSON.parse(xhr.responseText); } catch (e) { problem = {}; }
@@ -142,12 +151,24 @@
     confirmButton.disabled = true;
   }
 
+  // A background check or import that has finished: its summary, from the page (the job's result).
+  var finishedJob = document.getElementById("roster-job");
+  if (finishedJob) {
+    var done = JSON.parse(finishedJob.textContent);
+    showSummary(done.summary);
+    var importable = done.summary.counts.created + done.summary.counts.updated;
+    status.textContent = !done.dry_run ? text.imported : (importable ? text.checked : text.nothing_to_import);
+    // The job's own report is linked above; this button would send the (now empty) file box.
+    reportButton.hidden = true;
+  }
+
   form.elements.file.addEventListener("change", forget);
   form.elements.kind.addEventListener("change", forget);
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     forget();
+    reportButton.hidden = false;
     status.textContent = text.uploading;
     send({dryRun: true, report: "json"}, function (xhr) {
       var body = answer(xhr);

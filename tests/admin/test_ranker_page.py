@@ -14,6 +14,9 @@ from jobmatch.matches import training
 from jobmatch.matching import ranker
 from tests.pages import csrf, login
 
+# The module's fitted history is made once: its tests run in one process.
+pytestmark = pytest.mark.xdist_group("ranker_page")
+
 
 @pytest.fixture(scope="module")
 def history():
@@ -55,7 +58,7 @@ def test_train_shows_the_new_card_then_promote_and_roll_back(app, client, county
     login(client, "admin")
     page = _train(client)
     job = Job.query.order_by(Job.id.desc()).first()
-    assert job.state == "done" and job.result == {"version": "20260401-010000"}
+    assert job.state == "done" and job.result["version"] == job.result["card"]["version"] == "20260401-010000"
     assert job.created_by_id == county["users"]["admin"].id
     assert 'value="100"' in page
     # The new card beside the serving prior, not the serving model's card again.
@@ -112,7 +115,21 @@ def test_training_without_outcomes_fails_with_the_reason_on_the_page(app, client
     assert Job.query.one().state == "failed"
 
 
-def test_the_api_answers_training_with_the_new_card_beside_the_serving_one(app, as_role, county, quick_training):
-    body = as_role("admin").post("/api/v1/ranker/train").get_json()
-    assert body["trained"]["version"] == "20260401-010000"
-    assert body["card"]["version"] == ranker.PRIOR_VERSION and body["serving"] is None
+def test_the_api_starts_training_and_the_job_ends_with_the_new_card(app, as_role, county, quick_training):
+    admin = as_role("admin")
+    started = admin.post("/api/v1/ranker/train")
+    assert started.status_code == 202
+    job_url = started.headers["Location"]
+    assert job_url == f"/api/v1/jobs/{started.get_json()['id']}" == started.get_json()["url"]
+    job = admin.get(job_url).get_json()
+    assert (job["kind"], job["state"], job["percent"], job["finished"]) == ("train_ranker", "done", 100, True)
+    assert job["message"] == {"zh": "完成", "en": "Done"} and job["error"] is None
+    assert job["result"]["version"] == job["result"]["card"]["version"] == "20260401-010000"
+    assert job["result"]["card"]["holdout_metrics"]["model"]
+    # The new card is a candidate: the prior still serves.
+    status = admin.get("/api/v1/ranker").get_json()
+    assert status["card"]["version"] == ranker.PRIOR_VERSION and status["serving"] is None
+    assert "20260401-010000" in status["versions"]
+    # Bureau staff read the ranker but neither train nor read an admin's job.
+    assert as_role("bureau").post("/api/v1/ranker/train").status_code == 403
+    assert as_role("bureau").get(job_url).status_code == 404

@@ -106,3 +106,9 @@ def screenshot(page, name: str) -> Path:
 def fits_the_screen(page) -> bool:
     """Nothing makes the page scroll sideways (tables scroll inside their own box)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def pick(page, select_id: str, typed: str, choice: str) -> None:
+    """Choose in a type-ahead picker (static/js/pick-filter.js) as a person does: type, then tap the match."""
+    page.fill(f"#{select_id}-search", typed)
+    page.locator(f"#{select_id}-list .suggestion", has_text=choice).first.click()

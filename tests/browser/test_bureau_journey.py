@@ -6,8 +6,7 @@ import sqlalchemy as sa
 
 from jobmatch.extensions import db
 from jobmatch.posts.models import Opening
-from tests import factories
-from tests.browser.conftest import fits_the_screen, log_in, screenshot
+from tests.browser.conftest import fits_the_screen, log_in, pick, screenshot
 from tests.placements.conftest import _quick_password_hashes, make_opening  # noqa: F401
 
 CHART_BOXES = ("types", "rate", "households", "fill_kind", "fill_township", "map")
@@ -27,7 +26,7 @@ def test_bureau_posts_a_public_welfare_post_with_the_skill_picker(page, county):
     page.click("text=发布岗位")
     page.click("a:has-text('公益性岗位')")
     page.fill("#title", "村级缝补员")
-    page.select_option("#region_code", factories.VILLAGE_CODE)
+    pick(page, "region_code", "cdc", "城东村")
     page.fill("#headcount", "3")
 
     page.fill("#required_skills-typing", "做衣服")
@@ -58,7 +57,7 @@ def test_a_field_error_appears_next_to_the_field_and_nothing_typed_is_lost(phone
     log_in(phone, "bureau")
     phone.goto("/openings/new?kind=public_welfare")
     phone.fill("#title", "护林员")
-    phone.select_option("#region_code", factories.VILLAGE_CODE)
+    pick(phone, "region_code", "城东", "城东村")
     phone.fill("#headcount", "1")
     phone.fill("#age_min", "50")
     phone.fill("#age_max", "30")

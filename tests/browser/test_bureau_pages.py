@@ -13,7 +13,7 @@ from jobmatch.posts import service as posts
 from jobmatch.posts.models import Employer
 from jobmatch.vocab import EmploymentStatus
 from tests import factories
-from tests.browser.conftest import fits_the_screen, log_in, screenshot
+from tests.browser.conftest import fits_the_screen, log_in, pick, screenshot
 from tests.bureau.conftest import china_today, migrant_work
 from tests.placements.conftest import _quick_password_hashes  # noqa: F401
 from workshops.models import AttendanceClosure
@@ -145,8 +145,8 @@ def test_a_post_identical_to_an_open_one_asks_before_saving(page, county):
     log_in(page, "bureau")
     page.goto("/openings/new?kind=enterprise")
     page.fill("#title", "缝纫工")
-    page.select_option("#employer_id", str(employer.id))
-    page.select_option("#region_code", factories.VILLAGE_CODE)
+    pick(page, "employer_id", "服装", "横峰服装厂")
+    pick(page, "region_code", "城东", "城东村")
     page.fill("#headcount", "3")
     page.click("form.opening-form button.big[type=submit]")
     page.wait_for_load_state()

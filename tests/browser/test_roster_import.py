@@ -54,3 +54,36 @@ def test_an_officer_checks_a_roster_reads_the_refused_row_by_its_column_then_con
     assert not confirm.is_visible()
     assert console == []
     screenshot(page, f"roster-import-done-{screen}")
+
+
+@pytest.mark.parametrize("screen", ["page", "phone"])
+def test_a_large_roster_is_checked_in_the_background_and_the_page_keeps_it_after_a_reload(
+    screen, county, request, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "ROSTER_BACKGROUND_ROWS", 2)
+    page = request.getfixturevalue(screen)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    log_in(page, "bureau")
+    page.goto("/rosters")
+    rows = [LABORER_HEADERS, person(81), person(83, 就业意愿="随便"), person(85)]
+    before = _count()
+    page.set_input_files(
+        "input[name=file]", files=[{"name": "名册.xlsx", "mimeType": XLSX, "buffer": xlsx_bytes(rows)}]
+    )
+    page.click("#roster-form button[type=submit]")
+    page.wait_for_url("**/rosters?job=*")
+    page.reload()
+    page.locator("#roster-result:not([hidden])").wait_for()
+    assert "100%" in page.text_content("#roster-job-card .job-percent")
+    assert "新增 2" in page.text_content("#roster-counts") and "拒绝 1" in page.text_content("#roster-counts")
+    assert page.locator("#roster-rejected tr").count() == 1
+    assert _count() == before, "a check writes nothing"
+    assert fits_the_screen(page)
+    screenshot(page, f"roster-import-background-{screen}")
+
+    page.click("#roster-job-card button[type=submit]")
+    page.locator("#roster-status:text-is('已导入')").wait_for()
+    assert "导入 名册.xlsx" in page.text_content("#roster-job-card")
+    assert _count() == before + 2
+    assert console == []

@@ -126,8 +126,11 @@ def test_skill_normalisation_reads_colloquial_and_traditional_forms(as_role, cou
 def test_the_ranker_serves_the_prior_until_one_is_trained(as_role, county):
     status = as_role("bureau").get("/api/v1/ranker").get_json()
     assert status["serving"] is None and status["card"]["kind"] == "prior"
-    refused = as_role("admin").post("/api/v1/ranker/train")
-    assert refused.status_code == 409
+    started = as_role("admin").post("/api/v1/ranker/train")
+    assert started.status_code == 202
+    job = as_role("admin").get(started.headers["Location"]).get_json()
+    assert job["state"] == "failed" and job["result"] is None
+    assert "尚无推荐结果记录" in job["error"]["zh"] and "no recorded referral outcomes" in job["error"]["en"]
     assert as_role("cadre").post("/api/v1/ranker/train").status_code == 403
 
 

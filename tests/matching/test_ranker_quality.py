@@ -12,6 +12,9 @@ from jobmatch.matching import features, ranker
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.catalogue import CAPACITY, INTENSITY, KIND, PATTERN, WILLINGNESS
 
+# The module's fitted history is made once: its tests run in one process.
+pytestmark = pytest.mark.xdist_group("ranker_quality")
+
 
 @pytest.fixture(scope="module")
 def county():

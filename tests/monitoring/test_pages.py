@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
 import sqlalchemy as sa
 
 from jobmatch.extensions import db
 from jobmatch.monitoring import service
-from jobmatch.monitoring.models import Alert, AlertStatus
+from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
+from jobmatch.monitoring.views import INBOX_PER_PAGE
+from jobmatch.people.models import Household
 from tests.accounts.conftest import PASSWORD
 from tests.monitoring.conftest import TODAY
 
@@ -42,8 +48,6 @@ def test_bureau_indicator_page_with_trend(town, make_app):
 
 
 def test_an_alert_card_shows_the_household_what_the_rule_saw_and_a_way_to_matches(town, make_app):
-    from jobmatch.people.models import Household
-
     idle_household = db.session.get(Household, town["idle"].household_id)
     idle_household.head_name = "闲户主"
     db.session.commit()
@@ -59,3 +63,66 @@ def test_an_alert_card_shows_the_household_what_the_rule_saw_and_a_way_to_matche
     assert "无人就业天数" in card and f"<dd>{alert.detail['days_without_work']}</dd>" in card
     # The willing member without work gets one tap to their matches.
     assert "闲丁" in card and f'href="/laborers/{town["idle"].id}/matches"' in card and "找岗位" in card
+
+
+def _many_alerts(town, n: int) -> list[Alert]:
+    """`n` open alerts on the cadre's households (employment-ended, one a day back from TODAY)."""
+    household = db.session.get(Household, town["idle"].household_id)
+    alerts = [
+        Alert(
+            kind=AlertKind.employment_ended,
+            status=AlertStatus.open,
+            cause_key=f"employment_ended:paging{i}",
+            household_id=household.id,
+            village_id=household.village_id,
+            since=TODAY - timedelta(days=i // 2),  # pairs share a day: the id decides between them
+            detail={},
+            status_since=datetime(2026, 6, 1, tzinfo=UTC),
+        )
+        for i in range(n)
+    ]
+    db.session.add_all(alerts)
+    db.session.commit()
+    return alerts
+
+
+def _card_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<li class="alert-card[^"]*" id="alert-(\d+)"', page)]
+
+
+def test_the_inbox_comes_in_pages_that_follow_one_another_without_gaps_or_repeats(town, make_app):
+    made = _many_alerts(town, 2 * INBOX_PER_PAGE + 3)
+    client = _login(make_app, "cadre")
+    first = client.get("/monitoring/alerts").get_data(as_text=True)
+    seen = _card_ids(first)
+    assert len(seen) == INBOX_PER_PAGE and f"共 {len(made)} 条" in first and 'rel="prev"' not in first
+    page = first
+    while 'rel="next"' in page:
+        link = unescape(re.search(r'<a href="(\?[^"]+)" rel="next">', page).group(1))
+        page = client.get("/monitoring/alerts" + link).get_data(as_text=True)
+        assert 'rel="prev"' in page
+        seen += _card_ids(page)
+    assert len(seen) == len(set(seen)) == len(made)
+    expected = db.session.execute(service.alerts({})).scalars().all()
+    assert seen == [a.id for a in expected]
+
+
+def test_a_follow_up_from_a_later_page_returns_to_that_page_and_a_bad_cursor_starts_over(town, make_app):
+    _many_alerts(town, 25)
+    client = _login(make_app, "cadre")
+    first = client.get("/monitoring/alerts?status=open").get_data(as_text=True)
+    link = unescape(re.search(r'<a href="(\?[^"]+)" rel="next">', first).group(1))
+    assert "status=open" in link
+    second = client.get("/monitoring/alerts" + link).get_data(as_text=True)
+    alert_id = _card_ids(second)[0]
+    moved = client.post(
+        f"/monitoring/alerts/{alert_id}/transition" + link, data={"to": "following_up", "note": "已电话联系"}
+    )
+    assert moved.status_code == 302
+    location = unescape(moved.headers["Location"])
+    assert "status=open" in location and "cursor=" in location and location.endswith(f"#alert-{alert_id}")
+    assert db.session.get(Alert, alert_id).status == AlertStatus.following_up
+    again = client.get("/monitoring/alerts?cursor=not-a-cursor")
+    assert again.status_code == 200 and _card_ids(again.get_data(as_text=True)) == _card_ids(
+        client.get("/monitoring/alerts").get_data(as_text=True)
+    )

@@ -6,15 +6,24 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from jobmatch import create_app
+from jobmatch.accounts import service as accounts
+from jobmatch.accounts import tokens
+from jobmatch.accounts.models import AuditEvent
 from jobmatch.config import ConfigError
+from jobmatch.errors import Conflict
+from jobmatch.extensions import db
+from jobmatch.people import service as people
 from jobmatch.placements import service, subsidies
 from jobmatch.placements.lifecycle import CHINA_TZ
+from jobmatch.placements.models import SubsidyClaim
 from jobmatch.placements.subsidies import ClaimStatus, EmploymentFacts
 from jobmatch.vocab import EmployerKind, EmploymentKind, HouseholdCategory
 from tests import factories
-from tests.conftest import DATA_KEY
+from tests.accounts.conftest import PASSWORD
+from tests.conftest import DATA_KEY, ApiClient
 from tests.placements.conftest import make_opening, referral_in
 
 HIRING = "hiring_one_off"
@@ -131,6 +140,111 @@ def test_due_claims_are_listed_within_scope_and_only_the_bureau_records_them(as_
     assert _claim(cadre, employment_id, HIRING).status_code == 403
     assert as_role("manager").get("/api/v1/subsidy-claims/due").status_code == 403
     assert _claim(bureau, employment_id, "no_such_rule").status_code == 422
+
+
+def _claimed(api, county, opening) -> dict:
+    """A hiring subsidy claimed today for 东甲."""
+    referral_in(api, "hired", county["east"][0].id, opening.id)
+    (item,) = _due(api)
+    response = _claim(api, item["employment_id"], HIRING)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _paid(api, claim_id: int, **kw):
+    return api.post(f"/api/v1/subsidy-claims/{claim_id}/paid", json=kw)
+
+
+def test_the_bureau_records_a_claim_as_paid_once_and_it_is_audited(as_role, county, opening):
+    bureau = as_role("bureau")
+    claim = _claimed(bureau, county, opening)
+    assert claim["paid_on"] is None
+
+    paid = _paid(bureau, claim["id"])
+    assert paid.status_code == 200, paid.get_json()
+    assert (paid.get_json()["id"], paid.get_json()["paid_on"]) == (claim["id"], _today().isoformat())
+    events = db.session.execute(
+        sa.select(AuditEvent).where(AuditEvent.entity_type == "subsidy_claims", AuditEvent.action == "paid")
+    ).scalars()
+    assert [(e.entity_id, e.changes, e.actor_id) for e in events] == [
+        (claim["id"], {"paid_on": _today().isoformat()}, county["users"]["bureau"].id)
+    ]
+    listed = bureau.get("/api/v1/subsidy-claims?paid=true").get_json()["items"]
+    assert [(c["id"], c["paid_on"]) for c in listed] == [(claim["id"], _today().isoformat())]
+    assert bureau.get("/api/v1/subsidy-claims?paid=false").get_json()["items"] == []
+
+    again = _paid(bureau, claim["id"], paid_on=_today().isoformat())
+    assert again.status_code == 409
+    body = again.get_json()
+    assert (body["errors"][0]["field"], body["errors"][0]["code"]) == ("paid_on", "already_paid")
+    assert "不能重复登记" in body["errors"][0]["zh"] and "paid once" in body["errors"][0]["en"]
+    assert body["paid_on"] == _today().isoformat() and body["title_zh"] == "该笔补贴已发放"
+
+
+def test_a_retried_payment_with_its_idempotency_key_gets_the_first_answer(as_role, county, opening):
+    bureau = as_role("bureau")
+    claim = _claimed(bureau, county, opening)
+    headers = bureau.headers | {"Idempotency-Key": "pay-claim-1"}
+    first = bureau.client.post(f"/api/v1/subsidy-claims/{claim['id']}/paid", json={}, headers=headers)
+    retried = bureau.client.post(f"/api/v1/subsidy-claims/{claim['id']}/paid", json={}, headers=headers)
+    assert (first.status_code, retried.status_code) == (200, 200)
+    assert retried.headers["Idempotent-Replayed"] == "true" and retried.get_json() == first.get_json()
+    audited = sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "paid")
+    assert db.session.execute(audited).scalar_one() == 1
+
+
+def test_a_payment_recorded_meanwhile_by_another_clerk_is_not_recorded_again(as_role, county, opening):
+    claim_id = _claimed(as_role("bureau"), county, opening)["id"]
+    stale = db.session.get(SubsidyClaim, claim_id)  # read (and kept) before the other clerk's payment
+    assert stale.paid_on is None
+    with db.engine.begin() as other_clerk:
+        other_clerk.execute(sa.update(SubsidyClaim).where(SubsidyClaim.id == claim_id).values(paid_on=_today()))
+    with pytest.raises(Conflict) as refused:
+        service.mark_claim_paid(claim_id)
+    assert refused.value.errors[0].code == "already_paid" and refused.value.extra["paid_on"] == _today().isoformat()
+    assert stale.paid_on == _today()
+    assert db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "paid")).first() is None
+
+
+def test_a_payment_before_the_claim_or_in_the_future_is_refused_and_changes_nothing(as_role, county, opening):
+    bureau = as_role("bureau")
+    claim = _claimed(bureau, county, opening)
+    for paid_on, code in (
+        ((_today() - timedelta(days=1)).isoformat(), "before_claim"),
+        ((_today() + timedelta(days=1)).isoformat(), "in_future"),
+    ):
+        refused = _paid(bureau, claim["id"], paid_on=paid_on)
+        assert refused.status_code == 422, refused.get_json()
+        (error,) = refused.get_json()["errors"]
+        assert (error["field"], error["code"]) == ("paid_on", code) and error["zh"] and error["en"]
+    assert _paid(bureau, claim["id"], paid_on="2026-02-30").status_code == 422
+    assert bureau.get("/api/v1/subsidy-claims?paid=true").get_json()["items"] == []
+    assert db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "paid")).first() is None
+
+
+def test_only_the_bureau_of_the_claims_county_records_a_payment(as_role, county, opening):
+    bureau = as_role("bureau")
+    claim = _claimed(bureau, county, opening)
+    assert _paid(as_role("cadre"), claim["id"]).status_code == 403
+    assert _paid(as_role("manager"), claim["id"]).status_code == 403
+    people.save_region({"code": "361126000000", "name": "弋阳县", "level": "county"})
+    elsewhere = accounts.save_user(
+        {"name": "yiyang", "role": "bureau", "password": PASSWORD, "region_codes": ["361126000000"]}
+    )
+    other = ApiClient(as_role("bureau").client, tokens.issue_token(elsewhere, "test"))
+    missing = _paid(other, claim["id"])
+    assert missing.status_code == 404 and missing.get_json()["title_zh"]
+    assert _paid(bureau, 999999).status_code == 404
+    assert bureau.get("/api/v1/subsidy-claims?paid=true").get_json()["items"] == []
+
+
+def test_the_payment_route_is_documented(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/subsidy-claims/{claim_id}/paid"]["post"]
+    assert {"200", "403", "404", "409", "422"} <= set(operation["responses"])
+    assert "已发放" in operation["responses"]["409"]["description"]
+    assert any(p["name"] == "Idempotency-Key" for p in operation["parameters"])
+    assert "paid_on" in spec["components"]["schemas"]["SubsidyClaimOut"]["properties"]
 
 
 def test_the_rules_table_can_be_changed_by_configuration(make_app, county):

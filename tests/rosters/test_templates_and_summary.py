@@ -9,6 +9,7 @@ from enum import StrEnum
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from stdnum.cn import uscc
 
 from jobmatch import labels, vocab
@@ -88,6 +89,10 @@ def test_the_template_round_trips_five_filled_rows(kind, as_role, county):
     headers = [c.value for c in sheet[1]]
     assert headers == [c.headers[0] for c in COLUMNS[kind]]
     assert any(v not in (None, "") for v in (c.value for c in sheet[2])), "an example row under the headers"
+    for index, column in enumerate(COLUMNS[kind], start=1):  # a code typed in keeps every digit
+        if column.kind in ("id", "code", "phone"):
+            assert sheet.column_dimensions[get_column_letter(index)].number_format == "@", column.headers[0]
+    assert sheet.max_row == 2, "the file holds the headers and the example, no empty formatted rows"
     notes_text = "\n".join(str(c.value) for row in notes.iter_rows() for c in row if c.value)
     for column in COLUMNS[kind]:
         assert column.headers[0] in notes_text and column.en in notes_text
