@@ -3,59 +3,37 @@
 The request that asks counts the list (no further than the threshold), and either writes the file at once
 or starts a job with the page's query string, the page's language and whether numbers are masked. The job
 reads the list in keyset chunks as the request would (acting as the user who asked, so in their scope),
-reports its progress per chunk, and leaves the file in the instance folder's exports/ (readable by the
-service only), where the job's page offers it for download. Files older than EXPORT_KEEP_HOURS are removed
-when the next export job runs.
+reports its progress per chunk, and keeps the file as the job's "export" (jobs.runner.save_file: in the
+database, sealed with the data key, removed by the jobs' sweep after a day), which the job's page offers at
+/jobs/<id>/files/export to the user who asked.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import date
-from pathlib import Path
 
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from jobmatch import crud
 from jobmatch.accounts import audit
-from jobmatch.extensions import db
 from jobmatch.i18n import speaking
 from jobmatch.jobs import runner
 from jobmatch.listings import load_all, workbook
-from jobmatch.ops.files import make_private
+from workshops.settings import today as china_today
 
 EXPORT_JOB = "export_list"
 # A list longer than this is exported by a background job (a request would hold a worker for tens of seconds).
 EXPORT_IN_REQUEST_ROWS = 10_000
-EXPORT_KEEP_HOURS = 24
+# The job's file, as jobs.runner.DOWNLOADS names it.
+EXPORT_FILE = "export"
 # The job counts its list exactly (a province's laborers: 1.5 million) for its progress bar.
 COUNT_AT_MOST = 100_000_000
-
-
-def folder() -> Path:
-    path = Path(current_app.config.get("EXPORTS_FOLDER") or Path(current_app.instance_path) / "exports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def file_of(job_id: int) -> Path:
-    return folder() / f"{job_id}.xlsx"
 
 
 def start(name: str, args: dict, view_args: dict, language: str, masked: bool):
     """Start the export of a listing as the current user; the job as it stands (in tests: done)."""
     params = {"listing": name, "args": args, "view_args": view_args, "language": language, "masked": masked}
     return runner.start(EXPORT_JOB, params)
-
-
-def _sweep() -> None:
-    """Remove exports older than EXPORT_KEEP_HOURS."""
-    oldest = time.time() - EXPORT_KEEP_HOURS * 3600
-    for path in folder().glob("*.xlsx"):
-        if path.stat().st_mtime < oldest:
-            path.unlink(missing_ok=True)
 
 
 def record(name: str, filters: dict, rows: int, masked: bool) -> None:
@@ -70,8 +48,7 @@ def record(name: str, filters: dict, rows: int, masked: bool) -> None:
 
 @runner.register(EXPORT_JOB, "导出 Excel", "Export to Excel")
 def export_job(params: dict, progress: runner.Progress) -> dict:
-    """Write a listing's export with the page's filters, chunk by chunk, into the exports folder."""
-    _sweep()
+    """Write a listing's export with the page's filters, chunk by chunk, and keep it as the job's file."""
     listing = load_all()[params["listing"]]
     with speaking(params["language"]):
         filters = listing.filters(MultiDict(params["args"]), **params["view_args"])
@@ -85,11 +62,7 @@ def export_job(params: dict, progress: runner.Progress) -> dict:
         progress(0, max(total, 1), "正在读取", "Reading")
         body, count = workbook.write(listing.sheets_for(filters, source), params["masked"], written)
         title = str(listing.title)
-    path = file_of(progress.job_id)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    partial.write_bytes(body)
-    make_private(partial)
-    os.replace(partial, path)
     record(listing.name, filters, count, params["masked"])
-    db.session.commit()
+    filename = f"{title}-{china_today().isoformat()}.xlsx"
+    runner.save_file(progress.job_id, EXPORT_FILE, filename, workbook.XLSX_MIMETYPE, body)  # commits the record too
     return {"listing": listing.name, "title": title, "rows": count}

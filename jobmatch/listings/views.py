@@ -2,8 +2,9 @@
 
 One view serves every listing; each gets its own address beside its page (/laborers/export.xlsx for
 /laborers) and the page's roles. A list longer than background.EXPORT_IN_REQUEST_ROWS is written by a
-background job instead: the request answers with the job's page (a progress bar, then the file). Every
-export is recorded in the audit trail with its row count, whether numbers were masked, and its filters.
+background job instead: the request answers with the job's page (a progress bar, then the job's file at
+/jobs/<id>/files/export). Every export is recorded in the audit trail with its row count, whether numbers
+were masked, and its filters.
 """
 
 from __future__ import annotations
@@ -67,16 +68,6 @@ def job(job_id: int):
     return render_template("listings/job.html", job=_export_job(job_id), listings=load_all())
 
 
-@login_required
-def job_file(job_id: int):
-    """The file a background export wrote / 下载导出文件"""
-    found = _export_job(job_id)
-    path = background.file_of(found.id)
-    if found.state != "done" or not path.exists():
-        abort(404)
-    return _attachment(path.read_bytes(), found.params["listing"], (found.result or {}).get("title", ""))
-
-
 def export_args() -> dict:
     """The page's query-string arguments without its place in the list: the export's filters."""
     return {k: v for k, v in request.args.items() if k not in pages.PLACE_ARGS}
@@ -91,7 +82,6 @@ def init_app(app: Flask) -> None:
         view.__doc__ = f"Export the {listing.name} list as on its page / 按页面筛选导出"
         bp.add_url_rule(listing.path, listing.name, view)
     bp.add_url_rule("/exports/<int:job_id>", "job", job)
-    bp.add_url_rule("/exports/<int:job_id>/file", "job_file", job_file)
     app.register_blueprint(bp)
     # A global, so the macros imported without the page's context (pager, export_button) see it.
     app.jinja_env.globals["export_args"] = export_args

@@ -224,7 +224,6 @@ MATRIX: dict[str, set[str] | str] = {
     "exports.audit": ADMIN,
     # A long list's export runs as a background job: its page and file are its starter's (runner.visible).
     "exports.job": ALL,
-    "exports.job_file": ALL,
 }
 
 

@@ -186,10 +186,10 @@ def test_text_that_looks_like_a_formula_stays_text(lists_county, login):
     assert {"'" + f for f in formulas} <= set(column(rows, "名称"))
 
 
-def test_a_long_list_is_exported_by_a_background_job_with_the_same_rows(lists_county, login, monkeypatch, tmp_path):
+def test_a_long_list_is_exported_by_a_background_job_with_the_same_rows(lists_county, login, monkeypatch):
+    from jobmatch.jobs.models import JobFile
     from jobmatch.listings import background
 
-    monkeypatch.setattr(background, "folder", lambda: tmp_path)
     client = login("cadre")
     direct = workbook(client.get("/laborers/export.xlsx?employment_status=unemployed"))["劳动力"]
     monkeypatch.setattr(background, "EXPORT_IN_REQUEST_ROWS", 2)
@@ -197,8 +197,11 @@ def test_a_long_list_is_exported_by_a_background_job_with_the_same_rows(lists_co
     assert started.status_code == 302 and "/exports/" in started.location
     page = client.get(started.location).get_data(as_text=True)
     assert "在后台导出" in page and "下载（4 条）" in page  # (jobs run within the request in tests)
-    file = re.search(r'href="(/exports/\d+/file)"', page).group(1)
+    file = re.search(r'href="(/jobs/\d+/files/export)"', page).group(1)
     assert workbook(client.get(file))["劳动力"] == direct
+    # Kept with the job in the database, sealed (no worksheet to read without the data key).
+    kept = db.session.execute(sa.select(JobFile)).scalar_one()
+    assert kept.filename.startswith("劳动力-") and kept.filename.endswith(".xlsx") and b"worksheet" not in kept.content
     # The job and its file are the starter's: another user finds neither.
     assert login("bureau").get(file).status_code == 404
     assert login("bureau").get(started.location).status_code == 404
