@@ -111,6 +111,9 @@ def create_app(test_config: dict | None = None) -> APIFlask:
         site,
     ):
         app.register_blueprint(blueprint)
+    from jobmatch.listings import views as listing_exports
+
+    listing_exports.init_app(app)
 
     from jobmatch import cli, ops
 

@@ -256,41 +256,85 @@ def _estimate(query: sa.Select) -> int | None:
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         return None
-    compiled = query.compile(dialect=connection.dialect)
+    # An IN list (a cadre's villages) is rendered out: EXPLAIN takes the statement as psycopg receives it.
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + compiled.string, compiled.params).scalar()
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def page_of(query, page: int, per_page: int, cursor: str | None = None, whole_rows: bool = False) -> dict:
+def _ordered(query: sa.Select, keys: list[tuple[Any, bool]]) -> sa.Select:
+    return query.order_by(None).order_by(*[e.desc() if d else e for e, d in keys])
+
+
+def _capped_count(base: sa.Select) -> tuple[sa.Subquery, sa.Label]:
+    """The rows of `base` counted up to one past EXACT_TOTAL_UP_TO, as a column the page's statement carries."""
+    capped = base.order_by(None).limit(EXACT_TOTAL_UP_TO + 1).correlate(None).subquery()
+    return capped, sa.select(sa.func.count()).select_from(capped).scalar_subquery().label("_total")
+
+
+def page_of(
+    query,
+    page: int,
+    per_page: int,
+    cursor: str | None = None,
+    whole_rows: bool = False,
+    *,
+    before: str | None = None,
+    count: bool = False,
+) -> dict:
     """One page of a select() in one statement: by page number with the list's total, or after a cursor.
 
     Every page carries `next_cursor`, the place after its last row (None on the last page): a client goes
     through a list at any depth with it, and rows added meanwhile never show twice nor push others off a page.
-    The total comes with numbered pages only, counted exactly up to EXACT_TOTAL_UP_TO rows and estimated past.
+    `before` (a page's `prev_cursor`, the place of its first row) goes back the same way; going back past the
+    start gives page 1. The total comes with numbered pages, and with cursor pages too when `count` (the pages
+    show it on every page), counted exactly up to EXACT_TOTAL_UP_TO rows and estimated past.
     """
     keys = _order_keys(query)
-    query = query.order_by(None).order_by(*[e.desc() if d else e for e, d in keys])
+    query = _ordered(query, keys)
     base = query
-    counted = None
-    if cursor:
-        query = query.where(_after(keys, decode_cursor(cursor, keys)))
+    counted = capped = None
+    back = bool(before) and not cursor
+    if cursor or back:
+        values = decode_cursor(cursor or before, keys)
+        if back:
+            # Walk backwards from the cursor: the order reversed, the rows put back in order below.
+            reverse = [(e, not d) for e, d in keys]
+            query = _ordered(query, reverse).where(_after(reverse, values))
+        else:
+            query = query.where(_after(keys, values))
         page = None
+        if count:
+            capped, counted = _capped_count(base)
+            query = query.add_columns(counted)
     else:
-        capped = base.order_by(None).limit(EXACT_TOTAL_UP_TO + 1).correlate(None).subquery()
-        counted = sa.select(sa.func.count()).select_from(capped).scalar_subquery().label("_total")
-        query = query.add_columns(counted).offset((page - 1) * per_page)
+        capped, counted = _capped_count(base)
+        query = query.add_columns(counted)
+        if page > 1:
+            query = query.offset((page - 1) * per_page)
     query = query.add_columns(*[e.label(f"_key{i}") for i, (e, _) in enumerate(keys)]).limit(per_page + 1)
     result = db.session.execute(query)
     # whole_rows: a select of columns whose rows are the items (the page's own columns come after theirs).
     rows = result.all() if whole_rows else result.unique().all()
     more = len(rows) > per_page
     rows = rows[:per_page]
-    next_cursor = encode_cursor(list(rows[-1][-len(keys) :])) if more and rows else None
+    if back:
+        if not more:
+            # Nothing before this page but these rows: it is the first page, numbered and full.
+            return page_of(base, 1, per_page, whole_rows=whole_rows)
+        rows.reverse()
+    key_of = lambda row: encode_cursor(list(row[-len(keys) :]))  # noqa: E731
+    if back:
+        next_cursor, prev_cursor = key_of(rows[-1]), key_of(rows[0])
+    else:
+        next_cursor = key_of(rows[-1]) if more and rows else None
+        prev_cursor = key_of(rows[0]) if rows and (cursor or page > 1) else None
     items = rows if whole_rows else [row[0] for row in rows]
-    out = {"items": items, "pagination": {"per_page": per_page, "next_cursor": next_cursor}}
+    pagination = {"per_page": per_page, "next_cursor": next_cursor, "prev_cursor": prev_cursor}
+    out = {"items": items, "pagination": pagination}
     if counted is None:
-        return out | {"pagination": out["pagination"] | {"page": None, "pages": None, "total": None}}
+        return out | {"pagination": pagination | {"page": None, "pages": None, "total": None}}
     if rows:
         total = rows[0][len(base.selected_columns) if whole_rows else 1]
     else:
@@ -302,13 +346,37 @@ def page_of(query, page: int, per_page: int, cursor: str | None = None, whole_ro
             total, estimated = max(guess, EXACT_TOTAL_UP_TO + 1), True
         else:
             total = db.session.execute(sa.select(sa.func.count()).select_from(base.order_by(None).subquery())).scalar()
-    out["pagination"] |= {
+    pagination |= {
         "page": page,
         "pages": -(-total // per_page),
         "total": total,
         "total_is_estimate": estimated,
     }
     return out
+
+
+def count_up_to(query: sa.Select, limit: int) -> int:
+    """How many rows a select() has, counted no further than limit + 1 (enough to tell "more than limit")."""
+    capped = query.order_by(None).limit(limit + 1).subquery()
+    return db.session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
+
+
+def in_chunks(query: sa.Select, size: int, whole_rows: bool = False) -> Iterator[list]:
+    """Every row of a select(), `size` at a time, each chunk after the last one's keys (no OFFSET, no count):
+    an export reads a list of any length at the cost of its pages."""
+    keys = _order_keys(query)
+    query = _ordered(query, keys).add_columns(*[e.label(f"_key{i}") for i, (e, _) in enumerate(keys)])
+    after: list | None = None
+    while True:
+        chunk = query if after is None else query.where(_after(keys, after))
+        result = db.session.execute(chunk.limit(size))
+        rows = result.all() if whole_rows else result.unique().all()
+        if not rows:
+            return
+        yield [row[: -len(keys)] for row in rows] if whole_rows else [row[0] for row in rows]
+        if len(rows) < size:
+            return
+        after = list(rows[-1][-len(keys) :])
 
 
 def page_of_items(items: list, page: int, per_page: int) -> dict:

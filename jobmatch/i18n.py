@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Blueprint, Flask, redirect, request, url_for
-from flask_babel import Babel
+from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
+from flask_babel import Babel, force_locale
 
 from jobmatch.security import is_safe_next
 
@@ -34,8 +36,25 @@ babel = Babel()
 bp = Blueprint("i18n", __name__)
 
 
+# The language of work done outside a request (a background export, in the language of the page that asked).
+_outside_request: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """Work outside a request in a page's language: its words (lazy strings) and current_language()."""
+    token = _outside_request.set(code if code in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        with force_locale(LANGUAGES[_outside_request.get()]):
+            yield
+    finally:
+        _outside_request.reset(token)
+
+
 def current_language() -> str:
     """The language of this request: the cookie's if it names one we have, else Chinese."""
+    if not has_request_context():
+        return _outside_request.get()
     chosen = request.cookies.get(COOKIE, DEFAULT_LANGUAGE)
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 

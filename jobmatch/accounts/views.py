@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from jobmatch import crud
-from jobmatch.accounts import audit, passwords, service, tokens
+from jobmatch.accounts import passwords, service, tokens
 from jobmatch.accounts.forms import ROLE_LABELS, LoginForm, LogoutForm, RevokeForm, TokenForm, UserForm
 from jobmatch.errors import Problem
 from jobmatch.extensions import db, limiter
@@ -194,19 +193,19 @@ def revoke_api_token(token_id: int):
 @roles_required("admin")
 def audit_events():
     """Audit trail / 操作留痕"""
-    from jobmatch.admin import audit_trail
+    from jobmatch.admin import audit_trail, lists
+    from jobmatch.listings.pages import keyset_page
 
-    filters, errors = audit_trail.parse_filters(request.args)
-    query = audit.search(**audit_trail.search_arguments(filters)) if not errors else audit.search(entity_id=-1)
-    page = crud.page_of(query, request.args.get("page", 1, type=int), AUDIT_PAGE_SIZE)
+    filters = lists.audit_filters(request.args)
+    page = keyset_page(lists.audit_query(filters), AUDIT_PAGE_SIZE)
     return render_template(
         "accounts/audit.html",
         page=page,
         filters=filters,
-        errors={name: message(error) for name, error in errors.items()},
+        errors={name: message(error) for name, error in filters["errors"].items()},
         raw=request.args,
         people=audit_trail.people(),
-        names=audit_trail.names(page["items"]),
+        **lists.audit_context(page["items"], filters),
         actions=audit_trail.ACTIONS,
         records=audit_trail.RECORDS,
         details=audit_trail.details,

@@ -12,27 +12,26 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
 from jobmatch import dates, labels, pickers
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_phone
-from jobmatch.bureau import forms, queries
-from jobmatch.crud import page_of, page_of_items
+from jobmatch.bureau import forms, lists, queries
+from jobmatch.crud import page_of_items
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.geo import PROVINCES
 from jobmatch.i18n import current_language
+from jobmatch.listings.pages import keyset_page
 from jobmatch.monitoring import consistency
-from jobmatch.placements import queries as claim_queries
 from jobmatch.placements import service as placements
-from jobmatch.placements.models import Employment, SubsidyClaim
+from jobmatch.placements.models import SubsidyClaim
 from jobmatch.posts import queries as post_queries
 from jobmatch.posts import service as posts
 from jobmatch.posts.forms import KIND_LABELS, STATUS_LABELS
 from jobmatch.posts.models import Employer, Opening
-from jobmatch.vocab import CertificationStatus, EmployerKind
+from jobmatch.vocab import CertificationStatus
 from workshops import attendance, settings
 from workshops import service as workshop_service
 from workshops.api import _closing_county
@@ -43,7 +42,6 @@ bp = Blueprint("bureau", __name__)
 
 BUREAU = ("admin", "bureau")
 PER_PAGE = 20
-SUBSIDY_TABS = ("due", "lapsing", "claimed", "paid")
 # The employer type-ahead: what it searches for is a name (the column holds 128 characters), and a phone shows
 # a screenful of matches.
 EMPLOYER_QUERY_CHARS = 128
@@ -192,12 +190,8 @@ def _employer(employer_id: int) -> Employer:
 @roles_required(*BUREAU)
 def employers():
     """Employers / 用工主体"""
-    kind = request.args.get("kind")
-    filters = {
-        "q": (request.args.get("q") or "").strip()[:64] or None,
-        "kind": kind if kind in {k.value for k in EmployerKind} else None,
-    }
-    page = page_of(post_queries.employers(filters).options(joinedload(Employer.region)), _page(), PER_PAGE)
+    filters = lists.employer_filters(request.args)
+    page = keyset_page(lists.employers_query(filters), PER_PAGE)
     return render_template("bureau/employers.html", page=page, filters=filters, kinds=forms.EMPLOYER_KIND_LABELS)
 
 
@@ -282,26 +276,22 @@ def edit_employer(employer_id: int):
 def _render_subsidies(tab: str, row_errors: dict | None = None, typed: dict | None = None, status: int = 200):
     """A tab of the subsidies page; `row_errors` and `typed` keep a refused row's message and input."""
     rules = placements.subsidy_rules()
-    rule_code = request.values.get("rule_code") if request.method == "GET" else request.args.get("rule_code")
-    rule_code = rule_code if rule_code in rules else None
+    # A refused form posts to another address: the filter comes from the page's query string, not the form.
+    filters = lists.subsidy_filters(request.values if request.method == "GET" else request.args) | {"tab": tab}
+    rule_code = filters["rule_code"]
     # One pass of the rules over the county's employments serves both counts and the list.
     due = placements.due_claims({"rule_code": rule_code})
-    lapsing = [item for item in due if item["lapsing_soon"]]
-    counts = {"due": len(due), "lapsing": len(lapsing)}
-    if tab in ("due", "lapsing"):
-        page = page_of_items(due if tab == "due" else lapsing, _page(), PER_PAGE)
+    counts = {"due": len(due), "lapsing": len(lists.due_items(due, "lapsing"))}
+    if tab in lists.DUE_TABS:
+        page = page_of_items(lists.due_items(due, tab), _page(), PER_PAGE)
         evidence_ids = [item["employment_id"] for item in page["items"]]
     else:
-        query = claim_queries.subsidy_claims({"paid": tab == "paid", "rule_code": rule_code}).options(
-            joinedload(SubsidyClaim.employment).joinedload(Employment.workshop),
-            joinedload(SubsidyClaim.employment).joinedload(Employment.employer),
-        )
-        page = page_of(query, _page(), PER_PAGE)
+        page = keyset_page(lists.claims_query(filters), PER_PAGE)
         evidence_ids = [claim.employment_id for claim in page["items"]]
     return render_template(
         "bureau/subsidies.html",
         tab=tab,
-        tabs=SUBSIDY_TABS,
+        tabs=lists.SUBSIDY_TABS,
         page=page,
         counts=counts,
         rules=rules,
@@ -319,8 +309,7 @@ def _render_subsidies(tab: str, row_errors: dict | None = None, typed: dict | No
 @roles_required(*BUREAU)
 def subsidies():
     """Employment subsidies / 就业补贴"""
-    tab = request.args.get("tab")
-    return _render_subsidies(tab if tab in SUBSIDY_TABS else "due")[0]
+    return _render_subsidies(lists.subsidy_filters(request.args)["tab"])[0]
 
 
 @bp.post("/subsidies/claims")
@@ -373,13 +362,6 @@ def mark_paid(claim_id: int):
 # --- attendance months --------------------------------------------------------------------------------
 
 
-def _month_arg(raw: str | None) -> date:
-    try:
-        return dates.parse_month(raw) if raw else queries.previous_month()
-    except ValueError:
-        return queries.previous_month()
-
-
 def _render_months(month: date, close_form=None, reopen_form=None, reopen_id=None, general=None, status=200):
     return render_template(
         "bureau/months.html",
@@ -404,7 +386,7 @@ def _next_month(month: date) -> date:
 @roles_required(*BUREAU)
 def months():
     """Attendance months: close and reopen / 考勤月份关账"""
-    return _render_months(_month_arg(request.args.get("month")))[0]
+    return _render_months(lists.month_filters(request.args)["month"])[0]
 
 
 @bp.post("/attendance/months/close")
@@ -461,8 +443,8 @@ def reopen_month(closure_id: int):
 @roles_required(*BUREAU)
 def consistency_report():
     """Consistency report / 数据一致性检查"""
-    check = request.args.get("check")
-    check = check if check in consistency.CHECKS else None
+    filters = lists.consistency_filters(request.args)
+    check = filters["check"]
     result = consistency.report()
     items = [f for f in result["items"] if check is None or f["check"] == check]
     names = queries.laborer_names({f["laborer_id"] for f in items if f["laborer_id"]})

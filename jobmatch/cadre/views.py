@@ -7,18 +7,17 @@ errors next to the fields, in the page's language. Scope is the API's: another v
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
-from jobmatch import crud, labels, pickers, text
+from jobmatch import labels, pickers
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_id_number, mask_phone
+from jobmatch.cadre import lists
 from jobmatch.cadre.forms import (
     STEP_DAY_FIELDS,
     LaborerForm,
@@ -30,11 +29,10 @@ from jobmatch.cadre.forms import (
 )
 from jobmatch.errors import NotFound, Problem
 from jobmatch.extensions import db
-from jobmatch.geo import DIVISION_CODE
 from jobmatch.i18n import current_language
+from jobmatch.listings.pages import keyset_page
 from jobmatch.matches import service as matches_service
 from jobmatch.modelbase import utcnow
-from jobmatch.monitoring import contacts, indicators
 from jobmatch.monitoring import goal as household_goal
 from jobmatch.people import queries as people_queries
 from jobmatch.people import service as people
@@ -45,13 +43,8 @@ from jobmatch.placements import service as placements
 from jobmatch.placements.models import Employment, Referral, ReferralEvent
 from jobmatch.posts.models import Opening
 from jobmatch.vocab import (
-    EmploymentStatus,
-    HouseholdCategory,
     OpeningKind,
     ReferralState,
-    RegionLevel,
-    RiskLevel,
-    Willingness,
 )
 from workshops.settings import today as china_today
 
@@ -60,10 +53,6 @@ bp = Blueprint("cadre_pages", __name__)
 STAFF = ("admin", "bureau", "cadre")
 PAGE_SIZE = 20
 MATCH_LIMIT = 10
-MAX_QUERY_CHARS = 64
-# A search holding six digits or more is an ID number (or part of one): it travels in a POST body, never in a
-# URL, where browser history, proxies and access logs would keep it.
-NUMBER_QUERY = re.compile(r"\d{6,}")
 
 
 @bp.context_processor
@@ -84,26 +73,11 @@ def _in_scope(model: type, ident: int, what_en: str, what_zh: str):
         abort(404)
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 def _coded(name: str, enum: type) -> str | None:
     """A filter from the query string (or a search form's body) if it is one of the enum's values (anything else is
     ignored)."""
     value = request.values.get(name) or None
     return value if value in enum.__members__ else None
-
-
-def _month_arg(name: str) -> str | None:
-    """A month filter (YYYY-MM) from the query string; anything else is ignored."""
-    value = (request.args.get(name) or "").strip()
-    return value if household_goal.MONTH.match(value) else None
-
-
-def _village_arg() -> str | None:
-    code = text.normalize_digits(request.values.get("village") or "")
-    return code if DIVISION_CODE.match(code) else None
 
 
 def _villages() -> list[dict]:
@@ -118,20 +92,15 @@ def _villages() -> list[dict]:
 @roles_required(*STAFF)
 def villages():
     """My villages / 我的村"""
-    q = (request.args.get("q") or "")[:MAX_QUERY_CHARS]
-    page = crud.page_of(people_queries.regions({"level": RegionLevel.village.value, "q": q}), _page_number(), PAGE_SIZE)
+    filters = lists.village_filters(request.args)
+    page = keyset_page(lists.villages_query(filters), PAGE_SIZE)
     today = china_today()
-    counts = {village.id: indicators.compute(village.code, today) for village in page["items"]}
-    ids = [village.id for village in page["items"]]
     return render_template(
         "cadre/villages.html",
         page=page,
-        counts=counts,
-        goals=household_goal.counts_by_village(ids, today),
-        contact_ages=contacts.willing_households(ids, today),
         month=today.strftime("%Y-%m"),
-        q=q,
-        today=today,
+        q=filters["q"],
+        **lists.village_context(page["items"], filters),
     )
 
 
@@ -142,31 +111,14 @@ def villages():
 @roles_required(*STAFF)
 def households():
     """Households / 农户"""
-    filters = {
-        "q": (request.args.get("q") or "")[:MAX_QUERY_CHARS],
-        "region": _village_arg(),
-        "category": _coded("category", HouseholdCategory),
-        "risk_level": _coded("risk_level", RiskLevel),
-        "goal": _coded("goal", household_goal.Goal),
-        "lost_month": _month_arg("lost_month"),
-    }
-    today = china_today()
-    query = people_queries.households(filters).options(selectinload(Household.laborers))
-    query = household_goal.filtered(query, filters["goal"], filters["lost_month"], today)
-    page = crud.page_of(query, _page_number(), PAGE_SIZE)
-    ids = [h.id for h in page["items"]]
-    goals = household_goal.of_households(ids, today)
-    lost = household_goal.lost_last_worker(filters["lost_month"]) if filters["lost_month"] else {}
-    last_contacts = contacts.last_of_households(ids)
+    filters = lists.household_filters(request.args)
+    page = keyset_page(lists.households_query(filters), PAGE_SIZE)
     return render_template(
         "cadre/households.html",
         page=page,
         filters=filters,
         villages=_villages(),
-        goals=goals,
-        lost=lost,
-        last_contacts=last_contacts,
-        today=today,
+        **lists.household_context(page["items"], filters),
     )
 
 
@@ -183,21 +135,12 @@ def household(household_id: int):
 # --- laborers ----------------------------------------------------------------------------------------------------
 
 
-def _number_query(q: str) -> bool:
-    return bool(NUMBER_QUERY.search(text.normalize_digits(q)))
-
-
 @bp.route("/laborers", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def laborers():
     """Laborers / 劳动力"""
-    filters = {
-        "q": (request.values.get("q") or "")[:MAX_QUERY_CHARS],
-        "region": _village_arg(),
-        "employment_status": _coded("employment_status", EmploymentStatus),
-        "willingness": _coded("willingness", Willingness),
-    }
-    by_number = _number_query(filters["q"])
+    filters = lists.laborer_filters(request.values)
+    by_number = lists.number_query(filters["q"])
     if request.method == "GET" and by_number:
         # An ID number in an address (a link, an old bookmark) is not searched: the form sends it in the body.
         flash(_("按身份证号查找请在搜索框中输入：号码不会出现在网址中。"))
@@ -207,7 +150,7 @@ def laborers():
         kept = {"q": filters["q"], "village": filters["region"]}
         kept |= {"employment_status": filters["employment_status"], "willingness": filters["willingness"]}
         return redirect(url_for("cadre_pages.laborers", **{k: v for k, v in kept.items() if v}), 303)
-    page = crud.page_of(people_queries.laborers(filters), _page_number(), PAGE_SIZE)
+    page = keyset_page(lists.laborers_query(filters), PAGE_SIZE)
     return render_template("cadre/laborers.html", page=page, filters=filters, by_number=by_number, villages=_villages())
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from jobmatch import text
 from jobmatch.accounts.scope import restrict
-from jobmatch.crud import page_of
 from jobmatch.extensions import db
 from jobmatch.people.models import Region
 from jobmatch.people.queries import contains, in_region, where_all
@@ -55,14 +54,6 @@ def openings(f: dict) -> sa.Select:
         if q
         else None,
     )
-
-
-def opening_page(f: dict, page: int, per_page: int) -> dict:
-    """A page of the openings list, newest first, with the name of the employer or workshop of each."""
-    query = openings(f).order_by(None).order_by(Opening.id.desc())
-    result = page_of(query.options(joinedload(Opening.employer)), page, per_page)
-    result["posted_by"] = posted_by(result["items"])
-    return result
 
 
 def posted_by(items: list[Opening]) -> dict[int, str]:

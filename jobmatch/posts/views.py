@@ -9,27 +9,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from jobmatch import labels, pickers
 from jobmatch.accounts.scope import get_in_scope, restrict
 from jobmatch.accounts.views import roles_required
-from jobmatch.crud import page_of
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.i18n import current_language
+from jobmatch.listings.pages import keyset_page
 from jobmatch.matches import service as matches
 from jobmatch.monitoring import indicators
 from jobmatch.people.models import Laborer, Region
-from jobmatch.posts import forms, queries, service
+from jobmatch.posts import forms, lists, queries, service
 from jobmatch.posts.models import Opening
-from jobmatch.vocab import CertificationStatus, OpeningKind, OpeningStatus, RegionLevel
-from workshops import service as workshop_service
-from workshops.api import workshops_query
-from workshops.models import Workshop
+from jobmatch.vocab import OpeningKind, OpeningStatus, RegionLevel
 
 bp = Blueprint("bureau_pages", __name__)
 
@@ -37,45 +32,22 @@ READERS = ("admin", "bureau", "cadre")
 BUREAU = ("admin", "bureau")
 PER_PAGE = 20
 BEST_LABORERS = 10
-CERTIFICATION_LABELS = {
-    CertificationStatus.applied.value: _l("申请认定中"),
-    CertificationStatus.certified.value: _l("已认定"),
-    CertificationStatus.suspended.value: _l("暂停认定"),
-}
-
-
-def _choice(name: str, allowed) -> str | None:
-    value = request.args.get(name) or None
-    return value if value in allowed else None
-
-
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
-
-
-def _region_code(name: str = "region") -> str | None:
-    value = (request.args.get(name) or "").strip()
-    return value if len(value) == 12 and value.isdigit() else None
 
 
 @bp.get("/openings")
 @roles_required(*READERS)
 def openings():
     """Openings / 岗位"""
-    filters = {
-        "q": (request.args.get("q") or "").strip()[:64] or None,
-        "kind": _choice("kind", {k.value for k in OpeningKind}),
-        "status": _choice("status", {s.value for s in OpeningStatus}),
-        "region": _region_code(),
-    }
+    filters = lists.opening_filters(request.args)
+    page = keyset_page(lists.openings_query(filters), PER_PAGE)
     return render_template(
         "posts/openings.html",
-        page=queries.opening_page(filters, _page(), PER_PAGE),
+        page=page,
         filters=filters,
         townships=queries.townships(),
         labels=forms,
         can_edit=current_user.role.value in BUREAU,
+        **lists.opening_context(page["items"], filters),
     )
 
 
@@ -179,17 +151,14 @@ def edit_opening(opening_id: int):
 @roles_required(*BUREAU)
 def workshops():
     """Workshops / 帮扶车间"""
-    filters = {
-        "q": (request.args.get("q") or "").strip()[:64] or None,
-        "certification_status": _choice("certification_status", {c.value for c in CertificationStatus}),
-    }
-    page = page_of(workshops_query(filters).options(joinedload(Workshop.village)), _page(), PER_PAGE)
+    filters = lists.workshop_filters(request.args)
+    page = keyset_page(lists.workshops_list_query(filters), PER_PAGE)
     return render_template(
         "posts/workshops.html",
         page=page,
         filters=filters,
-        workforce=workshop_service.workforce([w.id for w in page["items"]]),
-        certification=CERTIFICATION_LABELS,
+        certification=lists.CERTIFICATION_LABELS,
+        **lists.workshop_context(page["items"], filters),
     )
 
 
@@ -197,7 +166,7 @@ def workshops():
 @roles_required(*BUREAU)
 def dashboard():
     """Indicator dashboard / 就业看板"""
-    code = _region_code() or indicators.home_region_code(current_user)
+    code = lists.dashboard_filters(request.args)["region"]
     if code is None:
         return render_template("posts/dashboard.html", board=None)
     try:

@@ -208,6 +208,22 @@ MATRIX: dict[str, set[str] | str] = {
     "proposal_pages.proposals": REGISTRY,
     "proposal_pages.start_proposal": REGISTRY,
     "proposal_pages.confirm_proposal": REGISTRY,
+    # 导出 Excel of each list page (jobmatch/listings): the page's roles.
+    "exports.laborers": PEOPLE,
+    "exports.households": PEOPLE,
+    "exports.villages": PEOPLE,
+    "exports.openings": PEOPLE,
+    "exports.alerts": PEOPLE,
+    "exports.workshops": REGISTRY,
+    "exports.employers": REGISTRY,
+    "exports.subsidies": REGISTRY,
+    "exports.months": REGISTRY,
+    "exports.consistency": REGISTRY,
+    "exports.dashboard": REGISTRY,
+    "exports.proposals": REGISTRY,
+    "exports.audit": ADMIN,
+    # A long list's export runs as a background job: its page and file are its starter's (runner.visible).
+    "exports.job": ALL,
 }
 
 
