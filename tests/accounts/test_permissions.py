@@ -222,6 +222,7 @@ MATRIX: dict[str, set[str] | str] = {
     "exports.dashboard": REGISTRY,
     "exports.proposals": REGISTRY,
     "exports.audit": ADMIN,
+    "exports.users": ADMIN,
     # A long list's export runs as a background job: its page and file are its starter's (runner.visible).
     "exports.job": ALL,
 }

@@ -3,6 +3,7 @@ for roles that see masked numbers, nothing of another county, and an audit event
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -82,7 +83,7 @@ def test_every_export_has_chinese_headers_and_english_ones_on_an_english_page(li
         "/attendance/months", "/consistency", "/monitoring/alerts", "/admin/audit", f"/proposals/{proposal.id}",
         "/dashboard",
     }  # fmt: skip
-    assert len(LISTINGS) == 13
+    assert len(LISTINGS) == 14
     for url in urls:
         for title, rows in workbook(chinese.get(url)).items():
             assert all(CJK.search(str(h)) for h in rows[0]), (url, title, rows[0])
@@ -209,3 +210,14 @@ def test_a_long_list_is_exported_by_a_background_job_with_the_same_rows(lists_co
         sa.select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.entity_type == "laborers")
     ).scalars()
     assert [e.changes["rows"] for e in events] == [4, 4]
+
+
+def test_the_admin_exports_the_accounts_as_the_page_lists_them(lists_county, login):
+    admin = login("admin")
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert 'href="/admin/users/export.xlsx"' in page
+    shown = [html.unescape(name) for name in re.findall(r'<td><a href="/admin/users/\d+">([^<]+)</a></td>', page)]
+    (rows,) = workbook(admin.get("/admin/users/export.xlsx")).values()
+    assert shown and [str(v) for v in column(rows, "登录名")] == shown
+    assert {"县人社局", "村干部", "系统管理员"} <= set(column(rows, "角色")), rows
+    assert login("bureau").get("/admin/users/export.xlsx").status_code == 403
