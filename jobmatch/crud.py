@@ -282,6 +282,7 @@ def page_of(
     *,
     before: str | None = None,
     count: bool = False,
+    back_links: bool = False,
 ) -> dict:
     """One page of a select() in one statement: by page number with the list's total, or after a cursor.
 
@@ -289,7 +290,8 @@ def page_of(
     through a list at any depth with it, and rows added meanwhile never show twice nor push others off a page.
     `before` (a page's `prev_cursor`, the place of its first row) goes back the same way; going back past the
     start gives page 1. The total comes with numbered pages, and with cursor pages too when `count` (the pages
-    show it on every page), counted exactly up to EXACT_TOTAL_UP_TO rows and estimated past.
+    show it on every page), counted exactly up to EXACT_TOTAL_UP_TO rows and estimated past. `back_links` adds
+    `prev_cursor` for the pages' 上一页 (the API takes no `before`, so its answers leave it out).
     """
     keys = _order_keys(query)
     query = _ordered(query, keys)
@@ -322,7 +324,7 @@ def page_of(
     if back:
         if not more:
             # Nothing before this page but these rows: it is the first page, numbered and full.
-            return page_of(base, 1, per_page, whole_rows=whole_rows)
+            return page_of(base, 1, per_page, whole_rows=whole_rows, back_links=back_links)
         rows.reverse()
     key_of = lambda row: encode_cursor(list(row[-len(keys) :]))  # noqa: E731
     if back:
@@ -331,7 +333,9 @@ def page_of(
         next_cursor = key_of(rows[-1]) if more and rows else None
         prev_cursor = key_of(rows[0]) if rows and (cursor or page > 1) else None
     items = rows if whole_rows else [row[0] for row in rows]
-    pagination = {"per_page": per_page, "next_cursor": next_cursor, "prev_cursor": prev_cursor}
+    pagination = {"per_page": per_page, "next_cursor": next_cursor}
+    if back_links:
+        pagination["prev_cursor"] = prev_cursor
     out = {"items": items, "pagination": pagination}
     if counted is None:
         return out | {"pagination": pagination | {"page": None, "pages": None, "total": None}}

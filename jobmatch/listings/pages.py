@@ -22,10 +22,10 @@ def keyset_page(query: sa.Select, per_page: int) -> dict:
     cursor = request.args.get("cursor") or None
     before = None if cursor else (request.args.get("before") or None)
     try:
-        page = crud.page_of(query, 1, per_page, cursor, before=before, count=True)
+        page = crud.page_of(query, 1, per_page, cursor, before=before, count=True, back_links=True)
     except ValidationFailed:
         # An address whose cursor was cut or edited: the list from its start, not an error page.
-        page = crud.page_of(query, 1, per_page, count=True)
+        page = crud.page_of(query, 1, per_page, count=True, back_links=True)
     pagination = page["pagination"]
     if pagination["page"] is None:
         number = request.args.get("page", type=int)
