@@ -34,6 +34,8 @@ def when_ready(server):
     from jobmatch.matches.index import index
 
     app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # another app served with these settings (bench/baseline_app.py): no index to build
     started = time.perf_counter()
     with app.app_context():
         try:
