@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from jobmatch.accounts import audit, scope
 from jobmatch.errors import Collector, Conflict, FieldError, Problem, ValidationFailed
 from jobmatch.extensions import db
+from jobmatch.prepared import Shapes
 
 # Personal fields (with the birth date and sex the ID number encodes): the audit trail records that they
 # changed, never their values.
@@ -389,3 +390,64 @@ def page_of_items(items: list, page: int, per_page: int) -> dict:
         "items": items[(page - 1) * per_page : page * per_page],
         "pagination": {"page": page, "per_page": per_page, "pages": -(-len(items) // per_page), "total": len(items)},
     }
+
+
+def prepared_page(
+    statements: Shapes,
+    shape: tuple,
+    params: dict,
+    query: dict,
+    full: Callable[[], sa.Select],
+) -> dict:
+    """`page_of` for a list in id order read by prepared statements (jobmatch.prepared), the same answer.
+
+    `statements` builds `shape + ("after",)` (the rows after the id `:after`) and `shape + ("numbered",)`
+    (the rows at `:offset`, each ending with the list's total counted up to `:cap`); both take `:limit`
+    and start with the id. `full()` is the list as a select(), for what page_of does rarely: an empty
+    numbered page's total, and the planner's estimate past EXACT_TOTAL_UP_TO rows.
+    """
+    page, per_page, cursor = query["page"], query["per_page"], query.get("cursor")
+    values = dict(params, limit=per_page + 1)
+    if cursor:
+        (after,) = decode_cursor(cursor, [(sa.literal_column("id", sa.Integer()), False)])
+        if not isinstance(after, int) or isinstance(after, bool) or not -(2**63) <= after < 2**63:
+            raise _bad_cursor()
+        rows = statements.rows((*shape, "after"), values | {"after": after})
+    else:
+        values |= {"offset": (page - 1) * per_page, "cap": EXACT_TOTAL_UP_TO + 1}
+        rows = statements.rows((*shape, "numbered"), values)
+        if not rows:
+            return page_of(full(), page, per_page, whole_rows=True)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    pagination = {"per_page": per_page, "next_cursor": encode_cursor([rows[-1][0]]) if more and rows else None}
+    if cursor:
+        return {"items": rows, "pagination": pagination | {"page": None, "pages": None, "total": None}}
+    total, estimated = rows[0][-1], False
+    if total > EXACT_TOTAL_UP_TO:
+        guess = _estimate(full().order_by(None))
+        if guess is not None:
+            total, estimated = max(guess, EXACT_TOTAL_UP_TO + 1), True
+        else:
+            whole = full().order_by(None).subquery()
+            total = db.session.execute(sa.select(sa.func.count()).select_from(whole)).scalar()
+    pagination |= {"page": page, "pages": -(-total // per_page), "total": total, "total_is_estimate": estimated}
+    return {"items": rows, "pagination": pagination}
+
+
+def id_ordered(base: sa.Select, id_column: Any, mode: str) -> sa.Select:
+    """The two statements prepared_page reads, from a list's select() without order or scope values."""
+    if mode == "after":
+        return (
+            base.where(id_column > sa.bindparam("after", type_=sa.BigInteger()))
+            .order_by(id_column)
+            .limit(sa.bindparam("limit", type_=sa.Integer()))
+        )
+    capped = base.with_only_columns(id_column).limit(sa.bindparam("cap", type_=sa.Integer())).subquery()
+    total = sa.select(sa.func.count()).select_from(capped).scalar_subquery()
+    return (
+        base.add_columns(total)
+        .order_by(id_column)
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+        .offset(sa.bindparam("offset", type_=sa.Integer()))
+    )

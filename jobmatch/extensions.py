@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
+import psycopg
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -14,7 +16,9 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 from jobmatch.ops.files import make_private
 
@@ -95,6 +99,37 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
             # Durable at every checkpoint; a power cut may lose the last commits, never corrupt the file.
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+# A PostgreSQL connection idle for longer than this is tested before a request uses it; one back in the
+# pool sooner is used as it is. Pinging on every checkout cost each request a round trip. A server that
+# restarted within that time fails the statement instead: the request answers 503 and the pool drops
+# every connection of the old server at once (SQLAlchemy's disconnect handling), so the next one works.
+PING_AFTER_IDLE_S = 10.0
+
+
+@event.listens_for(Pool, "checkin")
+def _returned(dbapi_connection, connection_record) -> None:
+    connection_record.info["returned_at"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_idle_connections(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Test a PostgreSQL connection that sat idle; a dead one is replaced before the request sees it."""
+    if not isinstance(dbapi_connection, psycopg.Connection):
+        return
+    returned = connection_record.info.get("returned_at")
+    if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_S:
+        return  # just opened, or used a moment ago
+    try:
+        autocommit = dbapi_connection.autocommit
+        if not autocommit:
+            dbapi_connection.autocommit = True
+        dbapi_connection.execute("SELECT 1").close()
+        if not autocommit:
+            dbapi_connection.autocommit = False
+    except psycopg.Error as exc:
+        raise DisconnectionError(f"an idle connection no longer answers: {type(exc).__name__}") from exc
 
 
 login_manager = LoginManager()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from jobmatch.accounts import service as accounts
 from jobmatch.extensions import db
@@ -149,7 +151,65 @@ def test_one_query_finds_the_token_and_its_user(client, regions):
         regions_ = [s for s in seen if s.lstrip().startswith("SELECT regions.")]
         return len(tokens_), len(users), len(regions_)
 
-    # The first call: token and user in one query (then the scope's regions, once per worker).
-    assert reads(first)[:2] == (1, 0)
-    # The next: the worker remembers both; only the households are read.
-    assert reads(statements) == (0, 0, 0)
+    # Every call: token, user and scope in one statement, remembered by no worker; then the households.
+    assert reads(first) == (1, 0, 0)
+    assert reads(statements) == (1, 0, 0)
+
+
+def test_an_idle_connection_killed_by_the_server_is_replaced_before_a_request_uses_it(api, monkeypatch):
+    """PostgreSQL only: a connection idle past PING_AFTER_IDLE_S is tested at checkout, not on every request."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from jobmatch import extensions
+
+    factories.household()
+    db.session.commit()
+    with _pool_backends() as backends:
+        assert api.get("/api/v1/households").status_code == 200
+        assert api.get("/api/v1/households").status_code == 200
+    assert backends
+    monkeypatch.setattr(extensions, "PING_AFTER_IDLE_S", 0.0)
+    _terminate(backends)  # the server ends the pool's connections (a restart, an idle timeout)
+    answer = api.get("/api/v1/households")
+    assert answer.status_code == 200 and len(answer.get_json()["items"]) == 1
+
+
+def test_a_connection_lost_within_the_idle_time_answers_503_once_then_works(api, monkeypatch):
+    """PostgreSQL only: a server gone since the connection's last use fails one request cleanly, not with a 500."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from jobmatch import extensions
+
+    factories.household()
+    db.session.commit()
+    with _pool_backends() as backends:
+        assert api.get("/api/v1/households").status_code == 200
+    monkeypatch.setattr(extensions, "PING_AFTER_IDLE_S", 1000.0)
+    _terminate(backends)
+    lost = api.get("/api/v1/households")
+    assert lost.status_code == 503 and lost.get_json()["code"] == "database_unavailable"
+    assert api.get("/api/v1/households").status_code == 200
+
+
+@contextmanager
+def _pool_backends():
+    """The server processes of the connections the app's pool opens meanwhile (the pool emptied first)."""
+    pids: list[int] = []
+
+    def opened(dbapi_connection, record):
+        pids.append(dbapi_connection.info.backend_pid)
+
+    db.engine.dispose()
+    sa.event.listen(db.engine, "connect", opened)
+    try:
+        yield pids
+    finally:
+        sa.event.remove(db.engine, "connect", opened)
+
+
+def _terminate(pids: list[int]) -> None:
+    outside = sa.create_engine(db.engine.url, poolclass=NullPool)
+    with outside.connect() as admin:
+        for pid in pids:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+    outside.dispose()

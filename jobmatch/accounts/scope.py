@@ -23,6 +23,7 @@ from jobmatch.monitoring.models import Alert, Contact
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment, Referral, SubsidyClaim
 from jobmatch.posts.models import Employer, Opening
+from jobmatch.prepared import in_list
 from jobmatch.vocab import RegionLevel, Role
 from workshops.models import (
     Attendance,
@@ -90,8 +91,20 @@ def scope_of(user: User | None) -> Scope:
     if user.role not in (Role.bureau, Role.cadre):
         return NOTHING
     rows = db.session.execute(_assigned_regions(), {"user_id": user.id}).all()
+    return scope_from(user.role, rows, ())
+
+
+def scope_from(role: Role, regions: list, workshop_ids) -> Scope:
+    """A scope from the user's regions (each: id, level, code, then its parent's and grandparent's) and workshops."""
+    if role == Role.admin:
+        return EVERYTHING
+    if role == Role.manager:
+        return Scope(workshop_ids=frozenset(workshop_ids))
+    if role not in (Role.bureau, Role.cadre):
+        return NOTHING
+    rows = regions
     codes = tuple(sorted(row[2] for row in rows))
-    if user.role == Role.bureau:
+    if role == Role.bureau:
         counties = {row[0]: row[2] for row in rows if row[1] == RegionLevel.county}
         return Scope(
             county_ids=frozenset(counties), county_prefixes=tuple(c[:6] for c in counties.values()), region_codes=codes
@@ -118,10 +131,11 @@ def current_scope() -> Scope:
     return EVERYTHING
 
 
-def set_current_user(user: User) -> None:
+def set_current_user(user: User, scope: Scope | None = None) -> None:
+    """The acting user of this request, and their scope (read now unless the caller read it with the user)."""
     g.user = user
     g.actor_id = user.id
-    g.scope = scope_of(user)
+    g.scope = scope_of(user) if scope is None else scope
 
 
 def _regions_in_counties(scope: Scope) -> sa.Select:
@@ -227,6 +241,53 @@ def condition(model: type, scope: Scope | None = None) -> sa.ColumnElement[bool]
         return AttendanceClosure.county_id.in_(scope.county_ids)
     # A model nobody scoped yet is visible to admins only.
     return sa.false()
+
+
+# --- the same conditions with the scope as parameters (jobmatch.prepared) -------------------------
+# A prepared statement is built once per kind of scope; the caller's ids are its values. Kept beside
+# `condition`, which they must agree with (tests/perf/test_prepared.py compares the two for every role).
+
+
+def scope_kind(scope: Scope) -> str:
+    """Which shape of condition a scope takes: all, workshops (manager), villages (cadre) or counties (bureau)."""
+    if scope.everything:
+        return "all"
+    if scope.workshop_ids:
+        return "workshops"
+    if scope.village_ids:
+        return "villages"
+    return "counties"
+
+
+def scope_values(scope: Scope) -> dict[str, list]:
+    """The scope's ids as the values of the conditions below."""
+    return {
+        "scope_villages": sorted(scope.village_ids),
+        "scope_counties": sorted(scope.county_ids),
+        "scope_prefixes": sorted(scope.county_prefixes),
+        "scope_workshops": sorted(scope.workshop_ids),
+    }
+
+
+def bound_condition(model: type, kind: str, dialect, village_code: Any = None) -> sa.ColumnElement[bool] | None:
+    """`condition(model, scope)` for every scope of this kind: Laborer (joined to its household and, as
+    `village_code`, its village's code) and Opening."""
+    if kind == "all":
+        return None
+    if model is Laborer:
+        if kind == "workshops":
+            current = sa.select(Employment.laborer_id).where(
+                in_list(Employment.workshop_id, "scope_workshops", dialect), Employment.end_date.is_(None)
+            )
+            return Laborer.id.in_(current)
+        if kind == "villages":
+            return in_list(Household.village_id, "scope_villages", dialect)
+        return in_list(sa.func.substr(village_code, 1, 6), "scope_prefixes", dialect, sa.String())
+    if model is Opening:
+        if kind == "workshops":
+            return in_list(Opening.workshop_id, "scope_workshops", dialect)
+        return in_list(Opening.county_id, "scope_counties", dialect)
+    raise ValueError(f"no bound scope condition for {model.__name__}")
 
 
 def restrict(query: sa.Select, model: type, scope: Scope | None = None) -> sa.Select:

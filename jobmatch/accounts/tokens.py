@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from datetime import datetime, timedelta
-from itertools import chain
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from jobmatch.accounts import audit
-from jobmatch.accounts.models import ApiToken, User
+from jobmatch.accounts.models import ApiToken, User, user_regions, workshop_managers
+from jobmatch.accounts.scope import Scope, scope_from
 from jobmatch.errors import Problem
-from jobmatch.extensions import Session, db
+from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
+from jobmatch.people.models import Region
+from jobmatch.prepared import Prepared
 from jobmatch.vocab import Role
 
 TOKEN_PREFIX = "jm_"
@@ -64,38 +65,66 @@ def issue_token(user: User, label: str, expires_in_days: int = DEFAULT_TOKEN_DAY
     return create_token(user, label, expires_in_days)[1]
 
 
-# Every API call starts by finding its token's user. A worker remembers the answer for a few
-# seconds instead of asking the database each time: any change to an account or a token made
-# through this worker (revoked, disabled, new password, role or scope) clears its memory at once,
-# and the other workers see such a change within TOKEN_CACHE_TTL_S: a token revoked through one
-# worker (or by a password change there) may still be accepted by another for up to that long.
-# Expiry is checked on every call, remembered or not.
-TOKEN_CACHE_TTL_S = 5.0
-TOKEN_CACHE_SIZE = 4096
+def _caller_statement(dialect) -> sa.Select:
+    """A token's state, its user's columns, the user's regions (with parent and grandparent) and workshops."""
+    region, parent, grand = aliased(Region), aliased(Region), aliased(Region)
+    return (
+        sa.select(ApiToken.revoked_at, ApiToken.expires_at, *_USER_COLUMNS)
+        .add_columns(region.id, region.level, region.code, parent.id, parent.level, parent.code)
+        .add_columns(grand.id, grand.level, grand.code, workshop_managers.c.workshop_id)
+        .select_from(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(user_regions, user_regions.c.user_id == User.id)
+        .outerjoin(region, region.id == user_regions.c.region_id)
+        .outerjoin(parent, parent.id == region.parent_id)
+        .outerjoin(grand, grand.id == parent.parent_id)
+        .outerjoin(workshop_managers, workshop_managers.c.user_id == User.id)
+        .where(ApiToken.token_hash == sa.bindparam("token_hash", type_=sa.String()))
+    )
+
+
+_USER_COLUMNS = tuple(attr.class_attribute for attr in sa.inspect(User).column_attrs)
+_CALLER = Prepared(_caller_statement)
+
+
+def caller(token: str) -> tuple[User, Scope] | None:
+    """The active user a live token belongs to, with their scope: one statement, asked on every call.
+
+    Nothing is remembered between calls, so a token revoked, an account disabled or a scope changed
+    by any worker counts from the next request on.
+    """
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    rows = _CALLER.rows({"token_hash": hash_token(token)})
+    if not rows:
+        return None
+    first = rows[0]
+    revoked_at, expires_at = first[0], first[1]
+    values = dict(zip((c.key for c in _USER_COLUMNS), first[2 : 2 + len(_USER_COLUMNS)], strict=True))
+    if revoked_at is not None or not values["active"] or utcnow() >= expires_at:
+        return None
+    start = 2 + len(_USER_COLUMNS)
+    regions = list({row[start]: row[start : start + 9] for row in rows if row[start] is not None}.values())
+    workshops = {row[start + 9] for row in rows if row[start + 9] is not None}
+    return _as_loaded(values), scope_from(values["role"], regions, workshops)
 
 
 def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, or None."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    digest = hash_token(token)
-    cache = _token_cache()
-    now = time.monotonic()
-    hit = cache.get(digest)
-    if hit is not None and now - hit[0] < TOKEN_CACHE_TTL_S and utcnow() < hit[2]:
-        # The remembered user joins this request's session as if just loaded (no query).
-        return db.session.merge(hit[1], load=False)
-    # Token and user in one query.
-    row = db.session.execute(
-        sa.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or not row.user.active or utcnow() >= row.expires_at:
-        cache.pop(digest, None)
-        return None
-    if len(cache) >= TOKEN_CACHE_SIZE:
-        cache.clear()
-    cache[digest] = (now, _detached_copy(row.user), row.expires_at)
-    return row.user
+    found = caller(token)
+    return None if found is None else found[0]
+
+
+def _as_loaded(values: dict) -> User:
+    """The user in this request's session as if loaded by a query (relationships load when asked)."""
+    session = db.session()
+    known = session.identity_map.get(identity_key(User, values["id"]))
+    if known is not None:
+        return known
+    user = User(**values)
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
 
 
 def refuse(token: str) -> Problem:
@@ -124,25 +153,6 @@ def _iso(moment: datetime) -> str:
 
 def _unauthorized(code: str, title_en: str, title_zh: str) -> Problem:
     return Problem(401, title_en, title_zh, extra={"code": code})
-
-
-def _token_cache() -> dict:
-    return current_app.extensions.setdefault("token_cache", {})
-
-
-def _detached_copy(user: User) -> User:
-    """The user's columns in an object of no session, shared read-only by the worker's threads."""
-    copy = User(**{attr.key: getattr(user, attr.key) for attr in sa.inspect(User).column_attrs})
-    make_transient_to_detached(copy)
-    return copy
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _forget_changed_accounts(session, flush_context) -> None:
-    """A written user or token: this worker asks the database again for every token."""
-    changed = chain(session.new, session.dirty, session.deleted)
-    if has_app_context() and any(isinstance(obj, (User, ApiToken)) for obj in changed):
-        current_app.extensions.pop("token_cache", None)
 
 
 def revoke_labelled(user: User, label: str) -> int:

@@ -9,7 +9,6 @@ from flask_login import current_user
 from jobmatch.accounts import tokens
 from jobmatch.accounts.models import User
 from jobmatch.accounts.scope import set_current_user
-from jobmatch.accounts.tokens import user_for_token
 from jobmatch.extensions import csrf
 
 
@@ -31,11 +30,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 @token_auth.verify_token
 def verify(token: str) -> User | None:
     if token:
-        user = user_for_token(token)
-        if user is None:
+        found = tokens.caller(token)
+        if found is None:
             # Say whether it expired or was revoked, so a machine client's operator knows what to do.
             raise tokens.refuse(token)
-    elif current_user.is_authenticated:
+        set_current_user(*found)
+        return found[0]
+    if current_user.is_authenticated:
         # A page calling the API with its session cookie must prove it is our page.
         if request.method not in SAFE_METHODS:
             csrf.protect()

@@ -8,14 +8,15 @@ from apiflask.validators import Length, Regexp
 from flask import Response, current_app
 from marshmallow import fields as mm
 
-from jobmatch.accounts.scope import get_in_scope
+from jobmatch.accounts.scope import current_scope, get_in_scope, scope_kind, scope_values
 from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, PersonalField, coded, mask_id_number, mask_phone, page_schema
-from jobmatch.crud import page_of
+from jobmatch.crud import page_of, prepared_page
 from jobmatch.idempotency import idempotent
 from jobmatch.monitoring.goal import MONTH, Goal, filtered
 from jobmatch.people import queries, service
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.prepared import Shapes
 from jobmatch.security import limit_reveals
 from jobmatch.vocab import (
     EmploymentStatus,
@@ -320,10 +321,23 @@ def _laborer_item(row, today) -> dict:
     }
 
 
+_LABORER_PAGES = Shapes(lambda dialect, *shape: queries.laborer_page(dialect, *shape, columns=_LIST_COLUMNS))
+
+
 def laborer_list_answer(query: dict) -> Response:
-    """A page of laborers as LaborerPage, in one statement and without a schema object per laborer."""
-    select = queries.laborers(query).with_only_columns(*_LIST_COLUMNS)
-    page = page_of(select, query["page"], query["per_page"], query.get("cursor"), whole_rows=True)
+    """A page of laborers as LaborerPage, in one statement and without a schema object per laborer.
+
+    Without a free-text search the page comes from a statement prepared for its filters and the caller's
+    kind of scope; a search builds the list's select() (queries.laborers) each time.
+    """
+    full = lambda: queries.laborers(query).with_only_columns(*_LIST_COLUMNS)  # noqa: E731
+    filters = queries.laborer_filters(query)
+    if filters is None:
+        page = page_of(full(), query["page"], query["per_page"], query.get("cursor"), whole_rows=True)
+    else:
+        scope = current_scope()
+        names, values = filters
+        page = prepared_page(_LABORER_PAGES, (scope_kind(scope), names), values | scope_values(scope), query, full)
     today = service.date.today()
     page["items"] = [_laborer_item(row, today) for row in page["items"]]
     return current_app.json.response(page)

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch import text
-from jobmatch.accounts.scope import restrict
+from jobmatch.accounts.scope import bound_condition, restrict
+from jobmatch.crud import id_ordered
 from jobmatch.crypto import blind_index
 from jobmatch.extensions import db
 from jobmatch.geo import division_prefix
@@ -100,6 +101,51 @@ def laborers(f: dict) -> sa.Select:
         if q
         else None,
     )
+
+
+# The laborers list read by prepared statements (jobmatch.prepared): the filters of `laborers` but the
+# free-text search, each a parameter, in id order. The API answers from it; `laborers` stays the reference.
+PREPARED_LABORER_FILTERS = ("region", "household_code", "labor_capacity", "willingness", "employment_status")
+
+
+def laborer_filters(f: dict) -> tuple[tuple[str, ...], dict] | None:
+    """The filters given (the statement's shape) and their values; None when the list needs `laborers` (a search)."""
+    if f.get("q"):
+        return None
+    names = tuple(name for name in PREPARED_LABORER_FILTERS if f.get(name))
+    values = {name: f[name] for name in names}
+    if "region" in values:
+        values["region"] = escape_like(division_prefix(text.normalize_digits(values["region"]))) + "%"
+    if "household_code" in values:
+        values["household_code"] = text.normalize_digits(values["household_code"])
+    return names, values
+
+
+def escape_like(value: str) -> str:
+    """A LIKE pattern matching `value` literally (escape character /, as autoescape uses)."""
+    return value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def laborer_page(dialect, kind: str, filters: tuple[str, ...], mode: str, columns: tuple) -> sa.Select:
+    """One page of laborers in id order for a kind of scope and a set of filters, every value a parameter."""
+    village = Region.__table__.c.code
+    households = sa.join(Laborer, Household, Household.id == Laborer.household_id)
+    base = sa.select(*columns).select_from(households.join(Region, Region.id == Household.village_id))
+    columns_of = {
+        "household_code": Household.code,
+        "labor_capacity": Laborer.labor_capacity,
+        "willingness": Laborer.willingness,
+        "employment_status": Laborer.employment_status,
+    }
+    conditions = [
+        village.like(sa.bindparam(name, type_=sa.String()), escape="/")
+        if name == "region"
+        else columns_of[name] == sa.bindparam(name, type_=columns_of[name].type)
+        for name in filters
+    ]
+    scoped = bound_condition(Laborer, kind, dialect, village_code=village)
+    base = where_all(base, scoped, *conditions)
+    return id_ordered(base, Laborer.id, mode)
 
 
 def village_sites() -> list[sa.Row]:

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from enum import Enum
 
-import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, List, String
 from apiflask.validators import Length
 from flask import current_app
 from marshmallow import fields as mm
 
-from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.accounts.scope import current_scope, get_in_scope, scope_kind, scope_values
 from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, PersonalField, coded, mask_phone, page_schema
-from jobmatch.crud import page_of
+from jobmatch.crud import page_of, prepared_page
 from jobmatch.errors import NotFound
-from jobmatch.extensions import db
 from jobmatch.idempotency import idempotent
 from jobmatch.people.models import Region
 from jobmatch.posts import queries, service
 from jobmatch.posts.models import Employer, Opening
+from jobmatch.prepared import Shapes
 from jobmatch.vocab import (
     EmployerKind,
     OpeningKind,
@@ -280,14 +279,15 @@ def _opening_item(row) -> dict:
 @bp.output(OpeningOut)
 def get_opening(opening_id: int):
     """Get an opening / 查看岗位"""
-    select = restrict(
-        sa.select(*_OPENING_COLUMNS).outerjoin(Region, Opening.region_id == Region.id).where(Opening.id == opening_id),
-        Opening,
-    )
-    row = db.session.execute(select).first()
-    if row is None:
+    scope = current_scope()
+    rows = _ONE_OPENING.rows((scope_kind(scope),), scope_values(scope) | {"opening_id": opening_id})
+    if not rows:
         raise NotFound("Opening", "岗位")
-    return current_app.json.response(_opening_item(row))
+    return current_app.json.response(_opening_item(rows[0]))
+
+
+_ONE_OPENING = Shapes(lambda dialect, kind: queries.one_opening(dialect, kind, _OPENING_COLUMNS))
+_OPENING_PAGES = Shapes(lambda dialect, *shape: queries.opening_page(dialect, *shape, columns=_OPENING_COLUMNS))
 
 
 @bp.get("/openings")
@@ -296,8 +296,14 @@ def get_opening(opening_id: int):
 @bp.output(page_schema(OpeningOut, "OpeningPage"))
 def list_openings(query: dict):
     """List openings / 岗位列表"""
-    select = queries.openings(query).with_only_columns(*_OPENING_COLUMNS)
-    page = page_of(select, query["page"], query["per_page"], query.get("cursor"), whole_rows=True)
+    full = lambda: queries.openings(query).with_only_columns(*_OPENING_COLUMNS)  # noqa: E731
+    filters = queries.opening_filters(query)
+    if filters is None:
+        page = page_of(full(), query["page"], query["per_page"], query.get("cursor"), whole_rows=True)
+    else:
+        scope = current_scope()
+        names, values = filters
+        page = prepared_page(_OPENING_PAGES, (scope_kind(scope), names), values | scope_values(scope), query, full)
     page["items"] = [_opening_item(row) for row in page["items"]]
     return current_app.json.response(page)
 

@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from jobmatch import text
-from jobmatch.accounts.scope import restrict
+from jobmatch.accounts.scope import bound_condition, restrict
+from jobmatch.crud import id_ordered
 from jobmatch.extensions import db
+from jobmatch.geo import division_prefix
 from jobmatch.people.models import Region
-from jobmatch.people.queries import contains, in_region, where_all
+from jobmatch.people.queries import contains, escape_like, in_region, where_all
 from jobmatch.placements.models import Referral
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import RegionLevel
@@ -54,6 +56,48 @@ def openings(f: dict) -> sa.Select:
         if q
         else None,
     )
+
+
+# The openings list read by prepared statements (jobmatch.prepared): the filters of `openings` but the
+# free-text search, each a parameter, in id order. The API answers from it; `openings` stays the reference.
+PREPARED_OPENING_FILTERS = ("region", "kind", "status", "employer_id", "workshop_id")
+
+
+def opening_filters(f: dict) -> tuple[tuple[str, ...], dict] | None:
+    """The filters given (the statement's shape) and their values; None when the list needs `openings` (a search)."""
+    if f.get("q"):
+        return None
+    names = tuple(name for name in PREPARED_OPENING_FILTERS if f.get(name))
+    values = {name: f[name] for name in names}
+    if "region" in values:
+        values["region"] = escape_like(division_prefix(text.normalize_digits(values["region"]))) + "%"
+    return names, values
+
+
+def opening_page(dialect, kind: str, filters: tuple[str, ...], mode: str, columns: tuple) -> sa.Select:
+    """One page of openings in id order for a kind of scope and a set of filters, every value a parameter."""
+    base = sa.select(*columns).select_from(sa.outerjoin(Opening, Region, Opening.region_id == Region.id))
+    columns_of = {
+        "kind": Opening.kind,
+        "status": Opening.status,
+        "employer_id": Opening.employer_id,
+        "workshop_id": Opening.workshop_id,
+    }
+    conditions = [
+        Region.code.like(sa.bindparam(name, type_=sa.String()), escape="/")
+        if name == "region"
+        else columns_of[name] == sa.bindparam(name, type_=columns_of[name].type)
+        for name in filters
+    ]
+    return id_ordered(where_all(base, bound_condition(Opening, kind, dialect), *conditions), Opening.id, mode)
+
+
+def one_opening(dialect, kind: str, columns: tuple) -> sa.Select:
+    """An opening by id (`:opening_id`) if the caller's scope holds it."""
+    select = sa.select(*columns).select_from(sa.outerjoin(Opening, Region, Opening.region_id == Region.id))
+    condition = bound_condition(Opening, kind, dialect)
+    select = select.where(Opening.id == sa.bindparam("opening_id", type_=sa.BigInteger()))
+    return select if condition is None else select.where(condition)
 
 
 def posted_by(items: list[Opening]) -> dict[int, str]:

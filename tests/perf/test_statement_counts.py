@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from jobmatch.accounts import tokens
 from jobmatch.extensions import db
 from tests import factories
 from tests.accounts.conftest import as_role, county  # noqa: F401  (fixtures for these tests)
@@ -17,9 +16,9 @@ from tests.placements.conftest import _quick_password_hashes, make_opening  # no
 from tests.sql import statements
 from tests.workshops.conftest import hire, sheet_url, today  # noqa: F401
 
-# Statements per request once the token is known (the first request of a token also looks it up).
-# laborers, openings: the scope, the page with its total; opening: the scope, the opening with its region;
-# me: the scope; sheet: the manager's workshop, the workshop, the day in one statement, the closed-month check.
+# Statements per request, the first being the token with its user and scope (accounts.tokens.caller).
+# laborers, openings: then the page with its total; opening: the opening with its region; me: nothing more;
+# sheet: the workshop, the day in one statement, the closed-month check.
 MOST = {
     "laborers": 2,
     "openings": 2,
@@ -48,8 +47,6 @@ def test_a_hot_read_runs_the_same_few_statements_for_one_row_or_twenty(
     county,  # noqa: F811
     monkeypatch,
 ):
-    # The token stays known however slowly the rows below are made.
-    monkeypatch.setattr(tokens, "TOKEN_CACHE_TTL_S", 3600.0)
     village, county_code = factories.VILLAGE_CODE, factories.COUNTY_CODE
     who = {"laborers": "cadre", "openings": "bureau", "opening": "bureau", "me": "cadre", "sheet": "manager"}
     client = as_role(who[endpoint])

@@ -1,4 +1,4 @@
-"""A worker remembers a token's user for a few seconds; changes made through it count at once."""
+"""Every API call reads its token, the token's user and the user's scope in one statement, remembering nothing."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-from jobmatch.accounts import tokens
-from jobmatch.accounts.models import ApiToken
+from jobmatch.accounts.models import ApiToken, User
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
 
@@ -24,37 +23,49 @@ def _statements(app):
     return seen
 
 
-def test_a_known_token_is_not_looked_up_again(app, as_role, county):
+def test_token_user_and_scope_come_in_one_statement(app, as_role, county):
     cadre = as_role("cadre")
+    village = county["village"].code
     assert cadre.get("/api/v1/me").status_code == 200
     seen = _statements(app)
     me = cadre.get("/api/v1/me")
     assert me.status_code == 200
-    # The remembered user still brings their villages (loaded in this request's session).
     assert me.get_json()["name"] == "cadre"
-    assert me.get_json()["region_codes"] == [county["village"].code]
-    assert not [s for s in seen if "api_tokens" in s]
-    # And the scope still holds: the other village's laborer is not there.
+    assert me.get_json()["region_codes"] == [village]
+    assert len(seen) == 1 and "api_tokens" in seen[0] and "user_regions" in seen[0]
+    # The scope holds: the other village's laborer is not there, this village's is.
     assert cadre.get(f"/api/v1/laborers/{county['west'].id}").status_code == 404
     assert cadre.get(f"/api/v1/laborers/{county['east'][0].id}").status_code == 200
 
 
-def test_a_token_revoked_by_another_worker_stops_within_seconds(as_role, county, monkeypatch):
+def test_the_user_behaves_as_if_loaded(app, as_role, county):
+    """The user made from the statement's row loads its relationships when asked, like a queried one."""
+    from jobmatch.accounts import tokens
+
+    token = tokens.issue_token(county["users"]["cadre"], "relations")
+    with app.test_request_context("/api/v1/me"):
+        user, scope = tokens.caller(token)
+        assert isinstance(user, User) and user in db.session
+        assert [r.code for r in user.regions] == [county["village"].code]
+        assert scope.village_ids == {county["village"].id}
+        assert not db.session.dirty
+
+
+@pytest.mark.parametrize("change", ["revoked", "disabled"])
+def test_a_token_stopped_by_another_worker_is_refused_at_the_next_call(as_role, county, change):
     cadre = as_role("cadre")
     assert cadre.get("/api/v1/me").status_code == 200
-    # Another worker revokes it: the row changes in the database, not through this worker.
-    db.session.execute(
-        sa.update(ApiToken).where(ApiToken.user_id == county["users"]["cadre"].id).values(revoked_at=utcnow())
-    )
+    # Another worker changes the rows in the database, not through this worker.
+    user_id = county["users"]["cadre"].id
+    if change == "revoked":
+        db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id).values(revoked_at=utcnow()))
+    else:
+        db.session.execute(sa.update(User).where(User.id == user_id).values(active=False))
     db.session.commit()
-    # This worker still remembers the token for at most TOKEN_CACHE_TTL_S seconds…
-    assert cadre.get("/api/v1/me").status_code == 200
-    # …then asks the database again and refuses it.
-    monkeypatch.setattr(tokens, "TOKEN_CACHE_TTL_S", 0.0)
     assert cadre.get("/api/v1/me").status_code == 401
 
 
-def test_a_scope_change_through_this_worker_counts_at_once(as_role, county):
+def test_a_scope_change_counts_at_once(as_role, county):
     cadre = as_role("cadre")
     assert cadre.get(f"/api/v1/laborers/{county['west'].id}").status_code == 404
     admin = as_role("admin")

@@ -1,0 +1,127 @@
+"""Statements of the hot reads: built and compiled once per database, run as plain rows.
+
+The API's busiest reads (a caller's token and scope, a village's laborers, a county's openings, one
+opening) run on every request of every phone. Built with select() on each request, each of them paid
+more for building, compiling, caching and wrapping its result than the database paid to answer it.
+Here a statement is built once per shape and per database from the same tables and columns, compiled
+once, and then run on the request's connection with only the values changing; each row comes back as
+a tuple with the columns' own conversions (decryption, enums, dates on SQLite) applied, nothing else.
+
+A list of ids (a cadre's villages, a bureau's counties) is one parameter: an array on PostgreSQL, a
+JSON list read by json_each on SQLite. So a cadre with three villages and one with thirty share a plan.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+from jobmatch.extensions import db
+
+Builder = Callable[[Dialect], sa.Select]
+
+
+class _Compiled:
+    """A statement compiled for one database: its SQL, how to pass its values, how to read its rows."""
+
+    __slots__ = ("sql", "names", "binds", "fixed", "types", "dialect", "results")
+
+    def __init__(self, statement: sa.Select, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        # qmark (SQLite): the values in the order of their places; pyformat (psycopg): by name.
+        self.names = tuple(compiled.positiontup) if compiled.positional else None
+        self.binds = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type._cached_bind_processor(dialect)) is not None
+        }
+        # Values written into the statement itself (substr(code, 1, 6)): the same on every run.
+        self.fixed = {
+            name: bind.value
+            for name, bind in compiled.binds.items()
+            if bind.value is not None and not bind.required and bind.callable is None
+        }
+        self.types = tuple(column.type for column in statement.selected_columns)
+        self.dialect = dialect
+        # How each column's values are read, once the first answer tells the database's type of each.
+        self.results: tuple | None = None
+
+    def read(self, description: Any) -> tuple:
+        if self.results is None:
+            self.results = tuple(
+                kind._cached_result_processor(self.dialect, column[1])
+                for kind, column in zip(self.types, description, strict=True)
+            )
+        return self.results
+
+
+class Prepared:
+    """One statement, built by `build(dialect)` at its first use on each database."""
+
+    def __init__(self, build: Builder) -> None:
+        self._build = build
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(dialect.name) or _Compiled(self._build(dialect), dialect)
+                self._compiled[dialect.name] = compiled
+        return compiled
+
+    def rows(self, params: dict[str, Any]) -> list[tuple]:
+        """The statement's rows for these values, on the request's connection (its transaction, if any)."""
+        connection = db.session.connection()
+        compiled = self._for(connection.dialect)
+        if compiled.fixed:
+            params = compiled.fixed | params
+        for name, process in compiled.binds.items():
+            if name in params:
+                params[name] = process(params[name])
+        values = tuple(params[name] for name in compiled.names) if compiled.names is not None else params
+        events = connection.dispatch
+        if events.before_cursor_execute or events.after_cursor_execute:
+            # A listener on the engine (the tests' statement counters) sees the statement as any other.
+            cursor = connection.exec_driver_sql(compiled.sql, values).cursor
+        else:
+            try:
+                cursor = connection.connection.driver_connection.execute(compiled.sql, values)
+            except connection.dialect.loaded_dbapi.Error:
+                # Once more through SQLAlchemy, so the failure is handled as any statement's: a lost server
+                # drops the pool's connections and the request answers 503 (these statements only read).
+                cursor = connection.exec_driver_sql(compiled.sql, values).cursor
+        results = compiled.read(cursor.description)
+        raw = cursor.fetchall()
+        cursor.close()
+        return [tuple(p(v) if p is not None else v for p, v in zip(results, row, strict=True)) for row in raw]
+
+
+class Shapes:
+    """Prepared statements by shape (the filters a request uses, the caller's kind of scope), made at first use."""
+
+    def __init__(self, build: Callable[..., sa.Select]) -> None:
+        self._build = build
+        self._shapes: dict[Hashable, Prepared] = {}
+
+    def rows(self, shape: tuple, params: dict[str, Any]) -> list[tuple]:
+        prepared = self._shapes.get(shape)
+        if prepared is None:
+            prepared = self._shapes.setdefault(shape, Prepared(lambda dialect: self._build(dialect, *shape)))
+        return prepared.rows(params)
+
+
+def in_list(column: Any, name: str, dialect: Dialect, item: sa.types.TypeEngine | None = None) -> sa.ColumnElement:
+    """`column IN (the list passed as parameter `name`)`, one parameter whatever the list's length."""
+    item = item or sa.Integer()
+    if dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(item)))
+    values = sa.func.json_each(sa.bindparam(name, type_=sa.JSON())).table_valued("value")
+    return column.in_(sa.select(values.c.value))

@@ -1,0 +1,157 @@
+"""The prepared hot reads (jobmatch.prepared) answer exactly what the lists' select()s answer, for every role.
+
+Each request is asked twice: as served (token, user and scope in one statement; the page from a statement
+prepared for its filters and the caller's kind of scope) and with the list built by queries.laborers /
+queries.openings and scope.condition, the reference. A second county, a cadre of two villages and a
+manager with a current worker make each scope's edge show.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from jobmatch.accounts import service as accounts
+from jobmatch.accounts import tokens
+from jobmatch.accounts.models import User
+from jobmatch.accounts.scope import restrict, set_current_user
+from jobmatch.extensions import db
+from jobmatch.people import queries as people_queries
+from jobmatch.people import service as people
+from jobmatch.people.models import Region
+from jobmatch.posts import api as posts_api
+from jobmatch.posts import queries as posts_queries
+from jobmatch.posts.models import Opening
+from tests import factories
+from tests.accounts.conftest import PASSWORD, as_role, county  # noqa: F401
+from tests.conftest import ApiClient
+from tests.placements.conftest import _quick_password_hashes, make_opening  # noqa: F401
+
+OTHER_COUNTY = "362325000000"
+
+
+@pytest.fixture
+def world(client, county):  # noqa: F811
+    """Openings of every kind and status in two counties; laborers in three villages; one more cadre."""
+    place = {"latitude": 28.5, "longitude": 117.9}
+    people.save_region({"code": OTHER_COUNTY, "name": "邻县", "level": "county"} | place)
+    people.save_region(
+        {"code": "362325100000", "name": "邻镇", "level": "township", "parent_code": OTHER_COUNTY} | place
+    )
+    people.save_region(
+        {"code": "362325100201", "name": "邻村", "level": "village", "parent_code": "362325100000"} | place
+    )
+    factories.household(code="H-FAR-1", village_code="362325100201")
+    for i in range(7):
+        factories.laborer(household_code="H-EAST-1", name=f"东{i}", sequence=101 + 2 * i, age=20 + 5 * i)
+        factories.laborer(household_code="H-FAR-1", name=f"邻{i}", sequence=201 + 2 * i)
+    for i in range(6):
+        make_opening(kind=["enterprise", "public_welfare"][i % 2])
+        make_opening(region_code="362325100201", county_code=OTHER_COUNTY)
+    make_opening(kind="workshop", workshop_id=county["workshop"].id, region_code=factories.OTHER_VILLAGE_CODE)
+    two = accounts.save_user(
+        {
+            "name": "two-villages",
+            "role": "cadre",
+            "password": PASSWORD,
+            "region_codes": [factories.VILLAGE_CODE, factories.OTHER_VILLAGE_CODE],
+        }
+    )
+    far = accounts.save_user(
+        {"name": "far-bureau", "role": "bureau", "password": PASSWORD, "region_codes": [OTHER_COUNTY]}
+    )
+    db.session.commit()
+    users = county["users"] | {"two-villages": two, "far-bureau": far}
+    clients = {name: ApiClient(client, tokens.issue_token(user, "test")) for name, user in users.items()}
+    return clients | {"users": users}
+
+
+LABORER_QUERIES = [
+    "",
+    f"region={factories.VILLAGE_CODE}",
+    f"region={factories.COUNTY_CODE}",
+    f"region={factories.TOWNSHIP_CODE}",
+    "region=362325100201",
+    "labor_capacity=normal",
+    "willingness=county",
+    "employment_status=unemployed",
+    "household_code=H-EAST-1",
+    f"region={factories.COUNTY_CODE}&labor_capacity=normal&employment_status=unemployed",
+]
+OPENING_QUERIES = [
+    "",
+    "status=open",
+    f"region={factories.COUNTY_CODE}&status=open",
+    f"region={factories.VILLAGE_CODE}",
+    "kind=public_welfare",
+    "kind=workshop",
+    "status=closed",
+]
+ROLES = ["admin", "bureau", "cadre", "manager", "two-villages", "far-bureau"]
+
+
+def _walk(api, path: str) -> list[dict]:
+    """Page 1, page 2 by number, and every page after page 1 by its cursor."""
+    answers = []
+    first = api.get(f"{path}&per_page=3")
+    assert first.status_code == 200, first.get_json()
+    answers.append(first.get_json())
+    answers.append(api.get(f"{path}&per_page=3&page=2").get_json())
+    cursor = first.get_json()["pagination"]["next_cursor"]
+    while cursor:
+        page = api.get(f"{path}&per_page=3&cursor={cursor}").get_json()
+        answers.append(page)
+        cursor = page["pagination"]["next_cursor"]
+    return answers
+
+
+def _reference(monkeypatch) -> None:
+    """From here on the lists are built by their select()s (as a free-text search is)."""
+    monkeypatch.setattr(people_queries, "laborer_filters", lambda f: None)
+    monkeypatch.setattr(posts_queries, "opening_filters", lambda f: None)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_laborer_and_opening_lists_answer_as_their_selects(world, role, monkeypatch):
+    api = world[role]
+    paths = [f"/api/v1/laborers?{q}" for q in LABORER_QUERIES] + [f"/api/v1/openings?{q}" for q in OPENING_QUERIES]
+    served = {path: _walk(api, path) for path in paths}
+    _reference(monkeypatch)
+    for path in paths:
+        assert served[path] == _walk(api, path), path
+    seen = sum(len(a["items"]) for answers in served.values() for a in answers)
+    assert seen
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_one_opening_answers_as_the_scoped_select(app, world, role):
+    api, user = world[role], world["users"][role]
+    ids = list(db.session.scalars(sa.select(Opening.id).order_by(Opening.id)))
+    ids.append(max(ids) + 1)
+    with app.test_request_context("/api/v1/openings"):
+        set_current_user(db.session.get(User, user.id))
+        by_select = {
+            row[0]: json.loads(json.dumps(posts_api._opening_item(row), default=str))
+            for row in db.session.execute(
+                restrict(
+                    sa.select(*posts_api._OPENING_COLUMNS).outerjoin(Region, Opening.region_id == Region.id), Opening
+                )
+            )
+        }
+    for opening_id in ids:
+        response = api.get(f"/api/v1/openings/{opening_id}")
+        if opening_id in by_select:
+            assert response.status_code == 200 and response.get_json() == by_select[opening_id], opening_id
+        else:
+            assert response.status_code == 404, opening_id
+    assert by_select
+
+
+@pytest.mark.parametrize("cursor", ["WyJ4Il0", "W3RydWVd", "Wzk5OTk5OTk5OTk5OTk5OTk5OTk5XQ", "bm90IGpzb24"])
+def test_a_bad_cursor_is_a_clear_422(world, cursor):
+    response = world["cadre"].get(f"/api/v1/laborers?cursor={cursor}")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert "翻页标记" in str(body) and "cursor" in str(body)
