@@ -51,12 +51,12 @@ class Session(FlaskSession):
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
-        if bind is None and isinstance(engine, Engine) and _reading_request() and engine.dialect.name == "postgresql":
+        if bind is None and isinstance(engine, Engine) and reading_request() and engine.dialect.name == "postgresql":
             return _autocommit(engine)
         return engine
 
 
-def _reading_request() -> bool:
+def reading_request() -> bool:
     return has_request_context() and request.method in READ_METHODS
 
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
-from jobmatch.extensions import db
+from jobmatch.extensions import db, reading_request
 
 Builder = Callable[[Dialect], sa.Select]
 
@@ -78,15 +78,34 @@ class Prepared:
         return compiled
 
     def rows(self, params: dict[str, Any]) -> list[tuple]:
-        """The statement's rows for these values, on the request's connection (its transaction, if any)."""
-        connection = db.session.connection()
-        compiled = self._for(connection.dialect)
+        """The statement's rows for these values.
+
+        A reading request on PostgreSQL that has no connection yet borrows one from the pool for this
+        statement alone (each statement is its own transaction there anyway): the session's connection,
+        transaction and closing cost more than the statement. Otherwise the session's connection runs
+        it, inside its transaction if it has one.
+        """
+        session = db.session()
+        engine = db.engine
+        dialect = engine.dialect
+        compiled = self._for(dialect)
         if compiled.fixed:
             params = compiled.fixed | params
         for name, process in compiled.binds.items():
             if name in params:
                 params[name] = process(params[name])
         values = tuple(params[name] for name in compiled.names) if compiled.names is not None else params
+        events = engine.dispatch
+        if (
+            dialect.name == "postgresql"
+            and reading_request()
+            and not session.in_transaction()
+            and not (events.before_cursor_execute or events.after_cursor_execute)
+        ):
+            raw = self._borrowed(engine, compiled, values)
+            if raw is not None:
+                return self._read(compiled, *raw)
+        connection = session.connection()
         events = connection.dispatch
         if events.before_cursor_execute or events.after_cursor_execute:
             # A listener on the engine (the tests' statement counters) sees the statement as any other.
@@ -98,10 +117,40 @@ class Prepared:
                 # Once more through SQLAlchemy, so the failure is handled as any statement's: a lost server
                 # drops the pool's connections and the request answers 503 (these statements only read).
                 cursor = connection.exec_driver_sql(compiled.sql, values).cursor
-        results = compiled.read(cursor.description)
-        raw = cursor.fetchall()
+        description = cursor.description
+        rows = cursor.fetchall()
         cursor.close()
-        return [tuple(p(v) if p is not None else v for p, v in zip(results, row, strict=True)) for row in raw]
+        return self._read(compiled, description, rows)
+
+    @staticmethod
+    def _borrowed(engine: sa.Engine, compiled: _Compiled, values: Any) -> tuple | None:
+        """Run on a connection borrowed from the pool, in autocommit; None if the connection failed."""
+        borrowed = engine.raw_connection()
+        connection = borrowed.driver_connection
+        try:
+            autocommit = connection.autocommit
+            connection.autocommit = True
+            try:
+                cursor = connection.execute(compiled.sql, values)
+                description = cursor.description
+                rows = cursor.fetchall()
+                cursor.close()
+            finally:
+                if not connection.closed:
+                    connection.autocommit = autocommit
+        except engine.dialect.loaded_dbapi.Error:
+            # Not returned to the pool; the statement runs again through the session, where SQLAlchemy
+            # handles the failure (a lost server answers 503).
+            borrowed.invalidate()
+            return None
+        finally:
+            borrowed.close()
+        return description, rows
+
+    @staticmethod
+    def _read(compiled: _Compiled, description: Any, rows: list) -> list[tuple]:
+        results = compiled.read(description)
+        return [tuple(p(v) if p is not None else v for p, v in zip(results, row, strict=True)) for row in rows]
 
 
 class Shapes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, DateTime, List, String
 from apiflask.validators import Length, Range
-from flask import g
+from flask import current_app, g
 from marshmallow import fields as mm
 
 from jobmatch.accounts import audit, service, tokens
@@ -51,18 +51,25 @@ def me():
     user, scope = g.user, g.scope
     if user.role not in (Role.bureau, Role.cadre, Role.manager):
         return user
-    # The scope read for this request already holds the user's regions or workshop: no query again.
-    return {
-        "id": user.id,
-        "name": user.name,
-        "display_name": user.display_name,
-        "role": user.role,
-        "active": user.active,
-        "region_codes": list(scope.region_codes),
-        "workshop_ids": sorted(scope.workshop_ids),
-        "last_login_at": user.last_login_at,
-        "created_at": user.created_at,
-    }
+    # The scope read with the token already holds the user's regions or workshop: no query again, and the
+    # answer written as UserOut writes it (tests/accounts/test_me.py compares the two).
+    return current_app.json.response(
+        {
+            "id": user.id,
+            "name": user.name,
+            "display_name": user.display_name,
+            "role": user.role.value,
+            "active": user.active,
+            "region_codes": list(scope.region_codes),
+            "workshop_ids": sorted(scope.workshop_ids),
+            "last_login_at": _iso(user.last_login_at),
+            "created_at": _iso(user.created_at),
+        }
+    )
+
+
+def _iso(moment) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 @bp.post("/users")
