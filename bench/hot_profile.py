@@ -25,6 +25,16 @@ from baseline import endpoints  # noqa: E402
 from harness import DEFAULT_POSTGRES, OUTPUT, app_env  # noqa: E402
 
 
+def more_endpoints(fixture: dict) -> dict[str, tuple[str, str]]:
+    """The mix's other reads (bench/wrk_mix.py), which the baseline does not serve."""
+    cadre, bureau, manager = fixture["cadres"][0], fixture["bureau"], fixture["managers"][0]
+    return {
+        "GET /laborers/{id}/matches": (f"/api/v1/laborers/{cadre['laborer_ids'][0]}/matches?limit=10", cadre["token"]),
+        "GET /openings/{id}/matches": (f"/api/v1/openings/{bureau['opening_ids'][0]}/matches?limit=10", cadre["token"]),
+        "GET /workshops/{id}/attendance": (f"/api/v1/workshops/{manager['workshop_id']}/attendance", manager["token"]),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_POSTGRES)
@@ -51,7 +61,7 @@ def main() -> int:
 
         app = create_app({"RATELIMIT_ENABLED": False})
     client = app.test_client()
-    for name, (path, token) in endpoints(fixture).items():
+    for name, (path, token) in (endpoints(fixture) | more_endpoints(fixture)).items():
         if args.only and name not in args.only:
             continue
         headers = {"Authorization": f"Bearer {token}"}

@@ -139,7 +139,7 @@ def run(
                 "-c",
                 str(connections),
                 "-d",
-                f"{seconds:g}s",
+                f"{max(1, round(seconds))}s",  # wrk takes whole seconds
                 "--timeout",
                 "30s",
                 "-s",

@@ -222,6 +222,7 @@ class MatchIndex:
                     Opening.wage_unit,
                     Opening.employer_id,
                     Opening.workshop_id,
+                    Opening.county_id,
                     Opening.title,
                     _as_text(Opening.required_skill_codes).label("codes"),
                     # Rows written around the services (bulk loads) may lack their codes: parsed only then.
@@ -271,6 +272,8 @@ class MatchIndex:
                         "open_referrals": open_referrals,
                         "recent_referrals": recent_referrals,
                         "group": duplicate_group(r.employer_id, r.workshop_id, r.title),
+                        "owner": r.county_id or 0,
+                        "workshop": r.workshop_id or 0,
                         "skills": cat.opening_skill_row(required, dictionary),
                     }
                 )

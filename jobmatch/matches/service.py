@@ -67,13 +67,20 @@ def serving_model() -> ranker.Model:
 
 
 def visible_openings(catalogue: cat.Catalogue) -> engine.Visible | None:
-    """The catalogue's opening rows the current user may see (None: every row)."""
-    clause = condition(Opening)
-    if clause is None:
+    """The catalogue's opening rows the current user may see (None: every row).
+
+    scope.condition(Opening) read from the index's own columns (the post's county bureau, its workshop),
+    no query: a manager sees their workshop's posts, anyone else their counties' (tests/matches compare).
+    """
+    scope = current_scope()
+    if scope.everything:
         return None
-    ids = np.fromiter(db.session.scalars(sa.select(Opening.id).where(clause)), dtype=np.int64)
     t = catalogue.openings.table
-    return lambda rows: np.isin(t.id[rows], ids)
+    if scope.workshop_ids:
+        workshops = np.fromiter(scope.workshop_ids, dtype=np.int64)
+        return lambda rows: np.isin(t.workshop[rows], workshops)
+    counties = np.fromiter(scope.county_ids, dtype=np.int64)
+    return lambda rows: np.isin(t.owner[rows], counties)
 
 
 def visible_laborers(catalogue: cat.Catalogue) -> engine.Visible | None:

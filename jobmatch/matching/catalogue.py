@@ -122,7 +122,7 @@ class Columns:
 
 
 # Columns a caller may leave out (tables built before they existed): they are zero.
-OPTIONAL_COLUMNS = frozenset({"group", "recent_referrals", "shown"})
+OPTIONAL_COLUMNS = frozenset({"group", "recent_referrals", "shown", "owner", "workshop"})
 
 
 def _zero(name: str) -> int:
@@ -155,6 +155,9 @@ OPENING_COLUMNS = {
     # Posts with the same employer or workshop and the same title share a group (0: none); near each
     # other they are one entry in a list.
     "group": (np.int64, ()),
+    # Who may see the post (accounts.scope): the county bureau it belongs to, and its workshop (0: none).
+    "owner": (np.int64, ()),
+    "workshop": (np.int64, ()),
     # How often the post was in a list lately (decaying; kept per process, not in the database).
     "shown": (np.float32, ()),
     "skills": (np.intp, (MAX_REQUIRED_SKILLS,)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -155,3 +156,22 @@ def test_a_bad_cursor_is_a_clear_422(world, cursor):
     assert response.status_code == 422
     body = response.get_json()
     assert "翻页标记" in str(body) and "cursor" in str(body)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matches_keep_to_the_openings_the_scope_holds(app, world, role):
+    """The matches' scope mask over the index (matches.service.visible_openings) equals scope.condition."""
+    from jobmatch.matches.index import index
+    from jobmatch.matches.service import visible_openings
+
+    user = world["users"][role]
+    with app.test_request_context("/api/v1/laborers/1/matches"):
+        set_current_user(db.session.get(User, user.id))
+        catalogue = index().current()
+        table = catalogue.openings.table
+        rows = np.arange(len(table.id))
+        visible = visible_openings(catalogue)
+        shown = set(table.id[rows if visible is None else rows[visible(rows)]].tolist())
+        expected = set(db.session.scalars(restrict(sa.select(Opening.id), Opening)))
+    assert shown == expected
+    assert expected or role == "manager"
