@@ -7,21 +7,24 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, List, Nested, String
 from apiflask.validators import Length, Range, Regexp
 
-from jobmatch.accounts.scope import get_in_scope, restrict
+from jobmatch.accounts.scope import current_scope, get_in_scope, restrict, scope_kind, scope_values
 from jobmatch.admin import ranker as ranker_page
 from jobmatch.api.auth import ADMINS, PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
+from jobmatch.errors import NotFound
 from jobmatch.idempotency import idempotent
 from jobmatch.jobs.api import STARTED, JobOut, started
 from jobmatch.matches import assignment, service, settings, synonyms, training
 from jobmatch.matches.index import index
 from jobmatch.matching import rules
 from jobmatch.matching import skills as skill_engine
+from jobmatch.people import queries as people_queries
 from jobmatch.people.api import LaborerOut
 from jobmatch.people.models import Laborer, Region
 from jobmatch.posts.api import OpeningOut
 from jobmatch.posts.models import Opening
+from jobmatch.prepared import Shapes
 from jobmatch.vocab import OpeningKind
 
 bp = APIBlueprint("matches_api", __name__, url_prefix="/api/v1", tag="Matching · 岗位匹配")
@@ -109,8 +112,15 @@ class OpeningMatches(Schema):
 @bp.output(LaborerMatches)
 def laborer_matches(laborer_id: int, query: dict):
     """The openings that suit this laborer, with reasons / 为劳动力匹配岗位"""
-    laborer = get_in_scope(Laborer, laborer_id, "Laborer", "劳动力")
-    return service.matches_for_laborer(laborer, query["limit"], query.get("kind"))
+    scope = current_scope()
+    rows = _LABORER.rows((scope_kind(scope),), scope_values(scope) | {"laborer_id": laborer_id})
+    if not rows:
+        raise NotFound("Laborer", "劳动力")
+    return service.matches_for_laborer(service.Asking(*rows[0]), query["limit"], query.get("kind"))
+
+
+# What a laborer's matches need of them (service.Asking), read in one prepared statement within the scope.
+_LABORER = Shapes(lambda dialect, kind: people_queries.one_laborer(dialect, kind, service.Asking.columns()))
 
 
 @bp.get("/openings/<int:opening_id>/matches")

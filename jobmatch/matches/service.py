@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
-from jobmatch.accounts.scope import condition, current_scope, restrict
+from jobmatch.accounts.scope import current_scope, restrict
 from jobmatch.extensions import db
 from jobmatch.matches.index import OPEN_REFERRAL_STATES, index, wage_per_month
 from jobmatch.matching import catalogue as cat
@@ -22,6 +23,7 @@ from jobmatch.ops import metrics
 from jobmatch.people.models import Laborer
 from jobmatch.placements.models import Employment, Referral
 from jobmatch.posts.models import Opening
+from jobmatch.prepared import Prepared
 
 MAX_LIMIT = 50
 # How a post the laborer already holds or is referred to is marked (not offered again as a new match).
@@ -100,7 +102,7 @@ def visible_laborers(catalogue: cat.Catalogue) -> engine.Visible | None:
 # --- laborer → openings ------------------------------------------------------------------------------
 
 
-def laborer_query(laborer: Laborer, catalogue: cat.Catalogue) -> engine.LaborerQuery:
+def laborer_query(laborer: Laborer | Asking, catalogue: cat.Catalogue) -> engine.LaborerQuery:
     """The engine's view of a laborer, from the index row (kept current) and their written skills."""
     t = catalogue.laborers.table
     row = t.row_of[laborer.id]
@@ -136,7 +138,19 @@ def _profile(skills: str | tuple[str, ...], dictionary: skill_engine.SkillDictio
     return skill_engine.profile_skills(skills, dictionary)
 
 
-def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -> dict:
+class Asking(NamedTuple):
+    """What a laborer's matches read of them: an ORM Laborer serves as well."""
+
+    id: int
+    skills_raw: str | None
+    skills: list[str] | None
+
+    @staticmethod
+    def columns() -> tuple:
+        return (Laborer.id, Laborer.skills_raw, Laborer.skills)
+
+
+def matches_for_laborer(laborer: Laborer | Asking, limit: int, kind: str | None = None) -> dict:
     """The openings where this laborer is most likely to be hired and still working 90 days later."""
     catalogue = index().current()
     if laborer.id not in catalogue.laborers.table.row_of:
@@ -192,16 +206,24 @@ def matches_for_laborer(laborer: Laborer, limit: int, kind: str | None = None) -
     }
 
 
-def laborer_marks(laborer_id: int) -> dict[int, str]:
-    """Posts the laborer holds now ("held") or has an open referral for ("referred"), by opening id."""
+def _marks_statement(dialect) -> sa.Select:
+    laborer = sa.bindparam("laborer_id", type_=sa.BigInteger())
     held = sa.select(Employment.opening_id, sa.literal("held").label("mark")).where(
-        Employment.laborer_id == laborer_id, Employment.end_date.is_(None), Employment.opening_id.is_not(None)
+        Employment.laborer_id == laborer, Employment.end_date.is_(None), Employment.opening_id.is_not(None)
     )
     referred = sa.select(Referral.opening_id, sa.literal("referred").label("mark")).where(
-        Referral.laborer_id == laborer_id, Referral.state.in_(OPEN_REFERRAL_STATES)
+        Referral.laborer_id == laborer, sa.or_(*(Referral.state == state for state in OPEN_REFERRAL_STATES))
     )
+    return sa.union_all(held, referred)
+
+
+_MARKS = Prepared(_marks_statement)
+
+
+def laborer_marks(laborer_id: int) -> dict[int, str]:
+    """Posts the laborer holds now ("held") or has an open referral for ("referred"), by opening id."""
     marks: dict[int, str] = {}
-    for opening_id, mark in db.session.execute(sa.union_all(held, referred)):
+    for opening_id, mark in _MARKS.rows({"laborer_id": laborer_id}):
         if marks.get(opening_id) != "held":  # holding the post says more than being referred to it
             marks[opening_id] = mark
     return marks

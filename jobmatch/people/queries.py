@@ -148,6 +148,15 @@ def laborer_page(dialect, kind: str, filters: tuple[str, ...], mode: str, column
     return id_ordered(base, Laborer.id, mode)
 
 
+def one_laborer(dialect, kind: str, columns: tuple) -> sa.Select:
+    """A laborer by id (`:laborer_id`) if the caller's scope holds them, with their household and village."""
+    households = sa.join(Laborer, Household, Household.id == Laborer.household_id)
+    select = sa.select(*columns).select_from(households.join(Region, Region.id == Household.village_id))
+    select = select.where(Laborer.id == sa.bindparam("laborer_id", type_=sa.BigInteger()))
+    condition = bound_condition(Laborer, kind, dialect, village_code=Region.__table__.c.code)
+    return select if condition is None else select.where(condition)
+
+
 def village_sites() -> list[sa.Row]:
     """The villages in the caller's scope, in code order, with their township and county (the site pickers)."""
     township, county = aliased(Region), aliased(Region)

@@ -175,3 +175,20 @@ def test_matches_keep_to_the_openings_the_scope_holds(app, world, role):
         expected = set(db.session.scalars(restrict(sa.select(Opening.id), Opening)))
     assert shown == expected
     assert expected or role == "manager"
+
+
+@pytest.mark.parametrize("role", ["admin", "bureau", "cadre", "two-villages", "far-bureau"])
+def test_a_laborers_matches_answer_for_the_laborers_the_scope_holds(app, world, role):
+    from jobmatch.people.models import Laborer
+
+    api, user = world[role], world["users"][role]
+    with app.test_request_context("/api/v1/laborers"):
+        set_current_user(db.session.get(User, user.id))
+        visible = set(db.session.scalars(restrict(sa.select(Laborer.id), Laborer)))
+    everyone = list(db.session.scalars(sa.select(Laborer.id)))
+    for laborer_id in [*everyone, max(everyone) + 1]:
+        answer = api.get(f"/api/v1/laborers/{laborer_id}/matches?limit=3")
+        assert answer.status_code == (200 if laborer_id in visible else 404), laborer_id
+        if answer.status_code == 200:
+            assert answer.get_json()["laborer_id"] == laborer_id
+    assert visible
