@@ -29,7 +29,11 @@ def more_endpoints(fixture: dict) -> dict[str, tuple[str, str]]:
     """The mix's other reads (bench/wrk_mix.py), which the baseline does not serve."""
     cadre, bureau, manager = fixture["cadres"][0], fixture["bureau"], fixture["managers"][0]
     return {
-        "GET /laborers/{id}/matches": (f"/api/v1/laborers/{cadre['laborer_ids'][0]}/matches?limit=10", cadre["token"]),
+        # A laborer in the middle of the list: most have a full list of ten.
+        "GET /laborers/{id}/matches": (
+            f"/api/v1/laborers/{cadre['laborer_ids'][len(cadre['laborer_ids']) // 2]}/matches?limit=10",
+            cadre["token"],
+        ),
         "GET /openings/{id}/matches": (f"/api/v1/openings/{bureau['opening_ids'][0]}/matches?limit=10", cadre["token"]),
         "GET /workshops/{id}/attendance": (f"/api/v1/workshops/{manager['workshop_id']}/attendance", manager["token"]),
     }

@@ -103,6 +103,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cadres", type=int, default=30, help="cadre accounts of the fixture")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument(
+        "--each",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="also run each endpoint of the mix alone for so many seconds: its own CPU per request",
+    )
+    parser.add_argument(
         "--before",
         type=Path,
         help="another checkout of the service (e.g. `git worktree add /tmp/before main`): its mix runs in the "
@@ -148,6 +155,14 @@ def main() -> int:
                 before.url, mix(fixture), args.seconds, args.connections, before.worker_pids(), database
             )
         results["mix"] = wrkrun.run(service.url, mix(fixture), args.seconds, args.connections, workers, database)
+        if args.each:
+            by_name: dict[str, list[dict]] = {}
+            for request in mix(fixture, count=400, seed=7):
+                by_name.setdefault(request["name"], []).append(request)
+            for name, requests in by_name.items():
+                results[f"{name} alone"] = wrkrun.run(
+                    service.url, requests, args.each, args.connections, workers, database
+                )
         short = max(5.0, args.seconds / 3)
         results["service /healthz"] = wrkrun.run(service.url, healthz(), short, args.connections, workers, database)
         results["bare Flask /healthz"] = wrkrun.run(bare.url, healthz(), short, args.connections, bare.worker_pids())
