@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, List, Nested, String
 from apiflask.validators import Length, Range, Regexp
+from flask import current_app
 
 from jobmatch.accounts.scope import current_scope, get_in_scope, restrict, scope_kind, scope_values
 from jobmatch.admin import ranker as ranker_page
@@ -116,7 +117,11 @@ def laborer_matches(laborer_id: int, query: dict):
     rows = _LABORER.rows((scope_kind(scope),), scope_values(scope) | {"laborer_id": laborer_id})
     if not rows:
         raise NotFound("Laborer", "劳动力")
-    return service.matches_for_laborer(service.Asking(*rows[0]), query["limit"], query.get("kind"))
+    found = service.matches_for_laborer(service.Asking(*rows[0]), query["limit"], query.get("kind"), as_rows=True)
+    # Written as LaborerMatches would write it (tests/matches compare the two), without a schema per opening.
+    for entry in (*found["items"], *found["marked"]):
+        entry["opening"] = service.opening_answer(entry["opening"])
+    return current_app.json.response(found | {"candidates": int(found["candidates"])})
 
 
 # What a laborer's matches need of them (service.Asking), read in one prepared statement within the scope.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
@@ -20,10 +21,10 @@ from jobmatch.matching import engine, ranker, rules
 from jobmatch.matching import skills as skill_engine
 from jobmatch.matching.features import FEATURE_NAMES
 from jobmatch.ops import metrics
-from jobmatch.people.models import Laborer
+from jobmatch.people.models import Laborer, Region
 from jobmatch.placements.models import Employment, Referral
 from jobmatch.posts.models import Opening
-from jobmatch.prepared import Prepared
+from jobmatch.prepared import Prepared, in_list
 
 MAX_LIMIT = 50
 # How a post the laborer already holds or is referred to is marked (not offered again as a new match).
@@ -150,8 +151,14 @@ class Asking(NamedTuple):
         return (Laborer.id, Laborer.skills_raw, Laborer.skills)
 
 
-def matches_for_laborer(laborer: Laborer | Asking, limit: int, kind: str | None = None) -> dict:
-    """The openings where this laborer is most likely to be hired and still working 90 days later."""
+def matches_for_laborer(
+    laborer: Laborer | Asking, limit: int, kind: str | None = None, *, as_rows: bool = False
+) -> dict:
+    """The openings where this laborer is most likely to be hired and still working 90 days later.
+
+    Each opening is the ORM object (the pages), or with `as_rows` the API's answer for it already made
+    (OpeningOut's fields, read in one prepared statement; `opening_answer` gives it).
+    """
     catalogue = index().current()
     if laborer.id not in catalogue.laborers.table.row_of:
         catalogue = index().current(force=True)  # registered a moment ago
@@ -174,8 +181,11 @@ def matches_for_laborer(laborer: Laborer | Asking, limit: int, kind: str | None 
     catalogue.note_shown(found.rows)
     ids = [int(t.id[r]) for r in found.rows]
     similar = [[int(t.id[r]) for r in rows] for rows in found.similar] or [[] for _ in ids]
-    found_openings = sa.select(Opening).options(joinedload(Opening.region)).where(Opening.id.in_([*ids, *marks]))
-    openings = {o.id: o for o in db.session.scalars(found_openings)}
+    if as_rows:
+        openings = _opening_rows([*ids, *marks])
+    else:
+        found_openings = sa.select(Opening).options(joinedload(Opening.region)).where(Opening.id.in_([*ids, *marks]))
+        openings = {o.id: o for o in db.session.scalars(found_openings)}
     items = []
     for rank, (opening_id, chance, features, distance, like) in enumerate(
         zip(ids, found.chance, found.features, found.distance_km, similar, strict=True), start=1
@@ -218,6 +228,37 @@ def _marks_statement(dialect) -> sa.Select:
 
 
 _MARKS = Prepared(_marks_statement)
+
+
+class OpeningRow(SimpleNamespace):
+    """An opening read as a row: the attributes the reasons read, and `answer`, what OpeningOut makes of it."""
+
+
+def _opening_rows_statement(dialect) -> sa.Select:
+    from jobmatch.posts.api import _OPENING_COLUMNS
+
+    return (
+        sa.select(*_OPENING_COLUMNS, Opening.required_skill_codes)
+        .outerjoin(Region, Opening.region_id == Region.id)
+        .where(in_list(Opening.id, "ids", dialect))
+    )
+
+
+_OPENING_ROWS = Prepared(_opening_rows_statement)
+
+
+def _opening_rows(ids: list[int]) -> dict[int, OpeningRow]:
+    from jobmatch.posts.api import OPENING_FIELDS, _opening_item
+
+    out = {}
+    for row in _OPENING_ROWS.rows({"ids": ids}):
+        out[row[0]] = OpeningRow(**dict(zip(OPENING_FIELDS, row, strict=False)), required_skill_codes=row[-1])
+        out[row[0]].answer = _opening_item(row)
+    return out
+
+
+def opening_answer(opening: Opening | OpeningRow) -> Any:
+    return opening.answer if isinstance(opening, OpeningRow) else opening
 
 
 def laborer_marks(laborer_id: int) -> dict[int, str]:

@@ -225,6 +225,16 @@ _OPENING_COLUMNS = (
 )
 
 
+# The names of _OPENING_COLUMNS, as an opening's attributes (a row read as an object by the matches).
+OPENING_FIELDS = (
+    "id", "code", "kind", "title", "employer_id", "workshop_id", "region_code", "county_id", "site_name",
+    "latitude", "longitude", "required_skills", "required_skills_raw", "age_min", "age_max", "headcount",
+    "remaining_headcount", "wage_min", "wage_max", "wage_unit", "working_pattern", "physical_intensity",
+    "shuttle", "organised_transfer", "accommodation", "deadline", "status", "description", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
 def _text(value) -> str | None:
     return value.value if isinstance(value, Enum) else (None if value is None else str(value))
 

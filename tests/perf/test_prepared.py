@@ -28,7 +28,7 @@ from jobmatch.posts.models import Opening
 from tests import factories
 from tests.accounts.conftest import PASSWORD, as_role, county  # noqa: F401
 from tests.conftest import ApiClient
-from tests.placements.conftest import _quick_password_hashes, make_opening  # noqa: F401
+from tests.placements.conftest import _quick_password_hashes, make_opening, refer  # noqa: F401
 
 OTHER_COUNTY = "362325000000"
 
@@ -192,3 +192,35 @@ def test_a_laborers_matches_answer_for_the_laborers_the_scope_holds(app, world, 
         if answer.status_code == 200:
             assert answer.get_json()["laborer_id"] == laborer_id
     assert visible
+
+
+@pytest.mark.parametrize("kind", [None, "enterprise"])
+def test_a_laborers_matches_answer_as_the_schema_writes_them(app, world, kind, monkeypatch):
+    """The API writes a laborer's matches from rows; LaborerMatches writing the ORM objects says the same."""
+    from jobmatch.matches import service
+    from jobmatch.matches.api import LaborerMatches
+    from jobmatch.matching import catalogue as cat
+    from jobmatch.people.models import Laborer
+
+    monkeypatch.setattr(cat.Catalogue, "note_shown", lambda self, rows: None)  # both asked alike
+    api, user = world["cadre"], world["users"]["cadre"]
+    first = api.get("/api/v1/laborers?per_page=1").get_json()["items"][0]["id"]
+    offered = api.get(f"/api/v1/laborers/{first}/matches?limit=1&kind=enterprise").get_json()["items"][0]["opening"][
+        "id"
+    ]
+    refer(api, first, offered)  # a post marked "referred" in that laborer's answer
+    with app.test_request_context("/api/v1/laborers"):
+        set_current_user(db.session.get(User, user.id))
+        laborers = list(db.session.scalars(restrict(sa.select(Laborer), Laborer)))
+        written = {
+            laborer.id: json.loads(
+                json.dumps(LaborerMatches().dump(service.matches_for_laborer(laborer, 5, kind)), default=str)
+            )
+            for laborer in laborers
+        }
+    assert any(answer["items"] for answer in written.values())
+    assert written[first]["marked"] and written[first]["marked"][0]["opening"]["id"] == offered
+    for laborer_id, expected in written.items():
+        answer = api.get(f"/api/v1/laborers/{laborer_id}/matches?limit=5" + (f"&kind={kind}" if kind else ""))
+        assert answer.status_code == 200
+        assert answer.get_json() == expected, laborer_id
