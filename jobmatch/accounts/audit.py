@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.dialects import postgresql
 
+from jobmatch import bulk
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
 from jobmatch.modelbase import current_actor_id, utcnow
@@ -37,23 +40,54 @@ def record_many(entity_type: str, events: list[tuple[str, int, dict]]) -> None:
         return
     actor = current_actor_id()
     remote_addr = request.remote_addr if has_request_context() else None
-    db.session.execute(
-        sa.insert(AuditEvent.__table__),
-        [
-            {
-                "occurred_at": utcnow(),
-                "actor_id": actor,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "changes": changes,
-                "remote_addr": remote_addr,
-            }
-            for action, entity_id, changes in events
-        ],
-    )
+    if bulk.is_postgresql():
+        rows = [{"action": a, "entity_id": i, "changes": c} for a, i, c in events]
+        db.session.execute(
+            _events_insert(),
+            {"occurred_at": utcnow(), "actor_id": actor, "entity_type": entity_type, "remote_addr": remote_addr}
+            | {"events": bulk.document(rows)},
+        )
+    else:
+        db.session.execute(
+            sa.insert(AuditEvent.__table__),
+            [
+                {
+                    "occurred_at": utcnow(),
+                    "actor_id": actor,
+                    "action": action,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "changes": changes,
+                    "remote_addr": remote_addr,
+                }
+                for action, entity_id, changes in events
+            ],
+        )
     for action, entity_id, _ in events:
         logger.info("audit %s %s#%s by user %s", action, entity_type, entity_id, actor)
+
+
+# What differs from one event to the next of a `record_many` (jobmatch.bulk).
+_EVENT_COLUMNS = {"action": sa.String(), "entity_id": sa.Integer(), "changes": postgresql.JSON()}
+
+
+@functools.cache
+def _events_insert() -> sa.Insert:
+    """PostgreSQL: the events of a `record_many` bound as one document (jobmatch.bulk); built once."""
+    table = AuditEvent.__table__
+    events = bulk.rows_of("events", _EVENT_COLUMNS)
+    return sa.insert(table).from_select(
+        ["occurred_at", "actor_id", "action", "entity_type", "entity_id", "changes", "remote_addr"],
+        sa.select(
+            sa.bindparam("occurred_at", type_=table.c.occurred_at.type),
+            sa.bindparam("actor_id", type_=table.c.actor_id.type),
+            events.c.action,
+            sa.bindparam("entity_type", type_=table.c.entity_type.type),
+            events.c.entity_id,
+            sa.func.coalesce(events.c.changes, bulk.JSON_NULL),
+            sa.bindparam("remote_addr", type_=table.c.remote_addr.type),
+        ),
+    )
 
 
 def search(

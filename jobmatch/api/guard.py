@@ -77,6 +77,9 @@ def date_error(field: str, value: str) -> FieldError | None:
 
 def printable(name: str) -> str:
     """A field name fit to show back: NUL and lone surrogates replaced by U+FFFD."""
+    if "\x00" not in name and not text.has_lone_surrogate(name):
+        # Every field name of a sane body: checked whole, not character by character.
+        return name
     return "".join("\ufffd" if c == "\x00" or text.has_lone_surrogate(c) else c for c in name)
 
 

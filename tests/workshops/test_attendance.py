@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -10,6 +11,8 @@ import sqlalchemy as sa
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
 from tests.workshops.conftest import TODAY, count, employ, entries, hire, sheet_url, snapshot
+from workshops import attendance
+from workshops.api import WorkshopSheetSaved
 from workshops.models import Attendance, AttendanceChange, AttendanceFlag, FlagKind
 
 
@@ -305,3 +308,30 @@ def test_a_code_checks_in_only_where_the_worker_is_employed(as_role, admin_api, 
     code = admin_api.get(f"/api/v1/laborers/{county['west'].id}/employment-code").json["code"]
     response = admin_api.post(f"/api/v1/workshops/{other_shop.id}/check-in", json={"code": code})
     assert response.status_code == 409 and count(Attendance) == 0
+
+
+def test_a_saved_days_answer_is_what_its_schema_would_send(as_role, county, shop, monkeypatch):
+    """The save sends its answer without dumping it through the schema that documents it: the two agree, field
+    for field and in the same order."""
+    workers = hire(shop, 3) + [county["west"]]
+    manager = as_role("manager")
+    results = []
+    save = attendance.save_workshop_sheet
+    monkeypatch.setattr(attendance, "save_workshop_sheet", lambda *a, **k: results.append(save(*a, **k)) or results[-1])
+    body = {
+        "entries": [
+            {"laborer_id": workers[0].id, "status": "half_day", "hours": 4.5, "pieces": 12, "note": "上午"},
+            {"laborer_id": workers[1].id, "status": "absent"},
+        ]
+    }
+
+    response = manager.post(sheet_url(shop), json=body)
+
+    assert response.status_code == 200, response.get_json()
+    (result,) = results
+    dumped = WorkshopSheetSaved().dump(
+        {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "sheet": result.sheet}
+    )
+    in_order = {"object_pairs_hook": lambda pairs: pairs}
+    assert json.loads(response.get_data(as_text=True), **in_order) == json.loads(json.dumps(dumped), **in_order)
+    assert [e["saved"] for e in response.json["sheet"]["entries"]].count(True) == 2
