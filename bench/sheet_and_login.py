@@ -75,9 +75,12 @@ def _body(laborer_ids: list[int], turn: int) -> dict:
     }
 
 
-def _print_profile(profile: cProfile.Profile, sort: str, top: int) -> None:
+def _print_profile(profile: cProfile.Profile, sort: str, top: int, callees: list[str]) -> None:
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats(sort).print_stats(top)
+    stats = pstats.Stats(profile, stream=out).sort_stats(sort)
+    stats.print_stats(top)
+    for name in callees:
+        stats.print_callees(name)
     print("\n".join(out.getvalue().splitlines()[6:]))
 
 
@@ -89,6 +92,8 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top functions of the saves")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="tottime", help="tottime or cumulative")
+    parser.add_argument("--callees", action="append", help="with --profile: what these functions call (a regex)")
+    parser.add_argument("--statements", action="store_true", help="also print the statements of the last save")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
     env = prepare(args.database_url, args.output / f"instance-{args.database_url.rsplit('/', 1)[-1]}")
@@ -113,9 +118,11 @@ def main() -> int:
 
     counted = {"request": 0, "save": 0}
     inside_save = [False]
+    last_request: list[str] = []
 
-    def count(*_args) -> None:
+    def count(_conn, _cursor, statement, *_args) -> None:
         counted["request"] += 1
+        last_request.append(("  in the save: " if inside_save[0] else "  ") + " ".join(statement.split())[:150])
         if inside_save[0]:
             counted["save"] += 1
 
@@ -144,6 +151,7 @@ def main() -> int:
     for turn in range(WARM_UP_SAVES, WARM_UP_SAVES + args.saves):
         body = _body(laborer_ids, turn)
         counted["request"] = counted["save"] = 0
+        last_request.clear()
         if profile:
             profile.enable()
         started = time.process_time()
@@ -180,8 +188,10 @@ def main() -> int:
         f"login: password check median {statistics.median(verify_ms):.2f} ms CPU; "
         f"POST /login median {statistics.median(login_ms):.2f} ms CPU"
     )
+    if args.statements:
+        print("statements of the last save's request:", *last_request, sep="\n")
     if profile:
-        _print_profile(profile, args.sort, args.top)
+        _print_profile(profile, args.sort, args.top, args.callees or [])
     return 0
 
 

@@ -482,16 +482,17 @@ def _clean_entries(raw: list[dict], errors: Collector) -> list[dict]:
     return out
 
 
-def _values(row: Attendance | dict) -> dict[str, Any]:
+def _values(row: Attendance | Day | dict) -> dict[str, Any]:
     """The recorded values of a day, as the history keeps them."""
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    hours = get("hours")
-    status = get("status")
+    if isinstance(row, dict):
+        status, hours, pieces, note = row.get("status"), row.get("hours"), row.get("pieces"), row.get("note")
+    else:
+        status, hours, pieces, note = row.status, row.hours, row.pieces, row.note
     return {
         "status": status.value if isinstance(status, AttendanceStatus) else status,
         "hours": str(hours) if hours is not None else None,
-        "pieces": get("pieces"),
-        "note": get("note"),
+        "pieces": pieces,
+        "note": note,
     }
 
 
@@ -810,7 +811,7 @@ def _write(
     """
     late = day < settings.today()
     result = SaveResult(day)
-    changes: list[tuple[Day | None, dict, dict | None, str | None]] = []
+    changes: list[tuple[Day | None, dict, dict | None, dict, str | None]] = []
     missing_reason = Collector()
     for i, entry in enumerate(entries):
         row = saved.get(entry["laborer_id"])
@@ -827,7 +828,7 @@ def _write(
                 "补记或修改往日考勤须填写原因",
                 "a reason is required to record or change a past day",
             )
-        changes.append((row, entry, before, entry_reason))
+        changes.append((row, entry, before, after, entry_reason))
     if missing_reason.errors:
         missing_reason.errors.insert(
             0, FieldError("reason", "reason_required", "补记或修改往日考勤须填写原因", "a reason is required")
@@ -844,7 +845,7 @@ def _write(
             "employment_id": row.employment_id if row is not None else workers[entry["laborer_id"]].employment_id,
         }
         | {k: entry[k] for k in fields}
-        for row, entry, _, _ in changes
+        for row, entry, _, _, _ in changes
     ]
     postgres = bulk.is_postgresql()
     save = {"save_workshop_id": workshop_id, "save_kind": kind, "save_day": day, "save_now": now, "save_actor": actor}
@@ -862,7 +863,7 @@ def _write(
         # The same laborer and day written meanwhile by another sheet (another workshop): refused whole.
         db.session.rollback()
         raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")])
-    result.created = sum(1 for row, _, _, _ in changes if row is None)
+    result.created = sum(1 for row, _, _, _, _ in changes if row is None)
     result.updated = len(changes) - result.created
     history = [
         {
@@ -870,9 +871,9 @@ def _write(
             "laborer_id": entry["laborer_id"],
             "reason": entry_reason,
             "before": before,
-            "after": _values(entry),
+            "after": after,
         }
-        for _, entry, before, entry_reason in changes
+        for _, entry, before, after, entry_reason in changes
     ]
     if postgres:
         db.session.execute(_history_rows(), save | {"save_late": late, "changes": bulk.document(history)})
@@ -895,11 +896,11 @@ def _write(
                 {"day": day.isoformat(), "from": change["before"], "to": change["after"]}
                 | ({"reason": change["reason"]} if change["reason"] else {}),
             )
-            for (_, _, before, _), change in zip(changes, history, strict=True)
+            for (_, _, before, _, _), change in zip(changes, history, strict=True)
         ],
     )
     # What the answer shows: the rows as written.
-    for (_, entry, _, _), written in zip(changes, rows, strict=True):
+    for (_, entry, _, _, _), written in zip(changes, rows, strict=True):
         lid = entry["laborer_id"]
         saved[lid] = Day(ids[lid], written["employment_id"], *(entry[k] for k in fields))
     return result
