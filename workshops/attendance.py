@@ -609,7 +609,8 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
 
     Statements: the hold (with the closed-month check), the day as it stands (workers, saved days, other
     workshops, open long-absence alerts), one upsert of the changed days, their history, their audit events
-    and, when someone is absent or on leave, the long-absence check: six at most, whatever the number of workers.
+    and, when someone is absent or on leave, the long-absence check: six at most, whatever the number of workers
+    (four on PostgreSQL, where the upsert, history and events are one statement).
     """
     errors = Collector()
     check_day(day, errors)
@@ -737,12 +738,15 @@ _DAY_COLUMNS = {
     "pieces": sa.Integer(),
     "note": sa.String(),
 }
+# A change's history and audit event, and its place among the save's (history and events keep entry order).
 _CHANGE_COLUMNS = {
-    "attendance_id": sa.Integer(),
+    "n": sa.Integer(),
     "laborer_id": sa.Integer(),
     "reason": sa.String(),
     "before": postgresql.JSON(),
     "after": postgresql.JSON(),
+    "action": sa.String(),
+    "audit": postgresql.JSON(),
 }
 
 
@@ -775,12 +779,16 @@ def _upsert_rows() -> sa.Insert:
 
 
 @functools.cache
-def _history_rows() -> sa.Insert:
-    """PostgreSQL: the history of the changed days bound as one document; built once."""
+def _write_rows() -> sa.Select:
+    """PostgreSQL: the changed days upserted (`_upsert_rows`) with their history and audit events, in one
+    statement (the history and events as data-modifying CTEs over the upsert's RETURNING); answers each
+    (laborer, attendance id) written. Built once."""
     table = AttendanceChange.__table__
+    written = _upsert_rows().cte("written")
     changes = bulk.rows_of("changes", _CHANGE_COLUMNS)
+    of_written = changes.join(written, written.c.laborer_id == changes.c.laborer_id)
     columns = {
-        "attendance_id": changes.c.attendance_id,
+        "attendance_id": written.c.id,
         "laborer_id": changes.c.laborer_id,
         "workshop_id": _save_param("save_workshop_id", table.c.workshop_id),
         "day": _save_param("save_day", table.c.day),
@@ -791,7 +799,13 @@ def _history_rows() -> sa.Insert:
         "before": sa.func.coalesce(changes.c.before, bulk.JSON_NULL),
         "after": changes.c.after,
     }
-    return sa.insert(table).from_select(list(columns), sa.select(*columns.values()))
+    history = sa.insert(table).from_select(
+        list(columns), sa.select(*columns.values()).select_from(of_written).order_by(changes.c.n)
+    )
+    events = audit.events_insert(
+        sa.select(changes.c.action, written.c.id, changes.c.audit).select_from(of_written).order_by(changes.c.n)
+    )
+    return sa.select(written.c.laborer_id, written.c.id).add_cte(history.cte("history"), events.cte("events"))
 
 
 def _write(
@@ -807,7 +821,7 @@ def _write(
 
     `saved` holds the day's rows as read under the sheet's hold; it is updated to what was written, so the
     caller can answer from it. The changed days (new or not), their history and their audit events are one
-    statement each.
+    statement on PostgreSQL (`_write_rows`), one statement each on SQLite.
     """
     late = day < settings.today()
     result = SaveResult(day)
@@ -847,11 +861,26 @@ def _write(
         | {k: entry[k] for k in fields}
         for row, entry, _, _, _ in changes
     ]
+    changed = [
+        {
+            "n": n,
+            "laborer_id": entry["laborer_id"],
+            "reason": entry_reason,
+            "before": before,
+            "after": after,
+            "action": "create" if before is None else "update",
+            "audit": {"day": day.isoformat(), "from": before, "to": after}
+            | ({"reason": entry_reason} if entry_reason else {}),
+        }
+        for n, (_, entry, before, after, entry_reason) in enumerate(changes)
+    ]
     postgres = bulk.is_postgresql()
-    save = {"save_workshop_id": workshop_id, "save_kind": kind, "save_day": day, "save_now": now, "save_actor": actor}
     try:
         if postgres:
-            ids = dict(db.session.execute(_upsert_rows(), save | {"days": bulk.document(rows)}).all())
+            params = {"save_workshop_id": workshop_id, "save_kind": kind, "save_day": day, "save_now": now}
+            params |= {"save_actor": actor, "save_late": late} | audit.events_params("attendance")
+            params |= {"days": bulk.document(rows), "changes": bulk.document(changed)}
+            ids = dict(db.session.execute(_write_rows(), params).all())
         else:
             stamps = {"workshop_id": workshop_id, "kind": kind, "day": day, "created_at": now, "updated_at": now}
             stamps |= {"created_by_id": actor, "updated_by_id": actor}
@@ -860,45 +889,29 @@ def _write(
     except IntegrityError:
         ids = {}
     if len(ids) < len(rows):
-        # The same laborer and day written meanwhile by another sheet (another workshop): refused whole.
+        # The same laborer and day written meanwhile by another sheet (another workshop): refused whole (on
+        # PostgreSQL with the history and events written beside the rows that were).
         db.session.rollback()
         raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")])
     result.created = sum(1 for row, _, _, _, _ in changes if row is None)
     result.updated = len(changes) - result.created
-    history = [
-        {
-            "attendance_id": ids[entry["laborer_id"]],
-            "laborer_id": entry["laborer_id"],
-            "reason": entry_reason,
-            "before": before,
-            "after": after,
-        }
-        for _, entry, before, after, entry_reason in changes
-    ]
+    events = [(c["action"], ids[c["laborer_id"]]) for c in changed]
     if postgres:
-        db.session.execute(_history_rows(), save | {"save_late": late, "changes": bulk.document(history)})
+        audit.log_many("attendance", events)
     else:
+        stamps = {"workshop_id": workshop_id, "day": day, "changed_at": now, "changed_by_id": actor, "late": late}
         db.session.execute(
             sa.insert(AttendanceChange.__table__),
             [
-                change
-                | {"workshop_id": workshop_id, "day": day, "changed_at": now, "changed_by_id": actor}
-                | {"late": late}
-                for change in history
+                {"attendance_id": ids[c["laborer_id"]]}
+                | {k: c[k] for k in ("laborer_id", "reason", "before", "after")}
+                | stamps
+                for c in changed
             ],
         )
-    audit.record_many(
-        "attendance",
-        [
-            (
-                "create" if before is None else "update",
-                change["attendance_id"],
-                {"day": day.isoformat(), "from": change["before"], "to": change["after"]}
-                | ({"reason": change["reason"]} if change["reason"] else {}),
-            )
-            for (_, _, before, _, _), change in zip(changes, history, strict=True)
-        ],
-    )
+        audit.record_many(
+            "attendance", [(action, id_, c["audit"]) for (action, id_), c in zip(events, changed, strict=True)]
+        )
     # What the answer shows: the rows as written.
     for (_, entry, _, _, _), written in zip(changes, rows, strict=True):
         lid = entry["laborer_id"]

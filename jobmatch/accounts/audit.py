@@ -38,16 +38,12 @@ def record_many(entity_type: str, events: list[tuple[str, int, dict]]) -> None:
     """Write many events (action, entity id, changes) in one statement, in the caller's transaction."""
     if not events:
         return
-    actor = current_actor_id()
-    remote_addr = request.remote_addr if has_request_context() else None
     if bulk.is_postgresql():
         rows = [{"action": a, "entity_id": i, "changes": c} for a, i, c in events]
-        db.session.execute(
-            _events_insert(),
-            {"occurred_at": utcnow(), "actor_id": actor, "entity_type": entity_type, "remote_addr": remote_addr}
-            | {"events": bulk.document(rows)},
-        )
+        db.session.execute(_events_insert(), events_params(entity_type) | {"events": bulk.document(rows)})
     else:
+        actor = current_actor_id()
+        remote_addr = request.remote_addr if has_request_context() else None
         db.session.execute(
             sa.insert(AuditEvent.__table__),
             [
@@ -63,8 +59,44 @@ def record_many(entity_type: str, events: list[tuple[str, int, dict]]) -> None:
                 for action, entity_id, changes in events
             ],
         )
-    for action, entity_id, _ in events:
+    log_many(entity_type, [(action, entity_id) for action, entity_id, _ in events])
+
+
+def log_many(entity_type: str, events: list[tuple[str, int]]) -> None:
+    """The log lines of events written (action, entity id): never their values."""
+    actor = current_actor_id()
+    for action, entity_id in events:
         logger.info("audit %s %s#%s by user %s", action, entity_type, entity_id, actor)
+
+
+def events_insert(rows: sa.Select) -> sa.Insert:
+    """PostgreSQL: an INSERT of the events `rows` selects (action, entity id, changes as JSON), of the entity type,
+    actor and address `events_params` gives, to build once into a statement (jobmatch.bulk)."""
+    table = AuditEvent.__table__
+    action, entity_id, changes = rows.selected_columns
+    return sa.insert(table).from_select(
+        ["occurred_at", "actor_id", "action", "entity_type", "entity_id", "changes", "remote_addr"],
+        rows.with_only_columns(
+            sa.bindparam("audit_occurred_at", type_=table.c.occurred_at.type),
+            sa.bindparam("audit_actor_id", type_=table.c.actor_id.type),
+            action,
+            sa.bindparam("audit_entity_type", type_=table.c.entity_type.type),
+            entity_id,
+            sa.func.coalesce(changes, bulk.JSON_NULL),
+            sa.bindparam("audit_remote_addr", type_=table.c.remote_addr.type),
+            maintain_column_froms=True,
+        ),
+    )
+
+
+def events_params(entity_type: str) -> dict:
+    """The parameters of an `events_insert`: the request's actor and address, now."""
+    return {
+        "audit_occurred_at": utcnow(),
+        "audit_actor_id": current_actor_id(),
+        "audit_entity_type": entity_type,
+        "audit_remote_addr": request.remote_addr if has_request_context() else None,
+    }
 
 
 # What differs from one event to the next of a `record_many` (jobmatch.bulk).
@@ -74,20 +106,8 @@ _EVENT_COLUMNS = {"action": sa.String(), "entity_id": sa.Integer(), "changes": p
 @functools.cache
 def _events_insert() -> sa.Insert:
     """PostgreSQL: the events of a `record_many` bound as one document (jobmatch.bulk); built once."""
-    table = AuditEvent.__table__
     events = bulk.rows_of("events", _EVENT_COLUMNS)
-    return sa.insert(table).from_select(
-        ["occurred_at", "actor_id", "action", "entity_type", "entity_id", "changes", "remote_addr"],
-        sa.select(
-            sa.bindparam("occurred_at", type_=table.c.occurred_at.type),
-            sa.bindparam("actor_id", type_=table.c.actor_id.type),
-            events.c.action,
-            sa.bindparam("entity_type", type_=table.c.entity_type.type),
-            events.c.entity_id,
-            sa.func.coalesce(events.c.changes, bulk.JSON_NULL),
-            sa.bindparam("remote_addr", type_=table.c.remote_addr.type),
-        ),
-    )
+    return events_insert(sa.select(events.c.action, events.c.entity_id, events.c.changes))
 
 
 def search(
