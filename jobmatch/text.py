@@ -80,6 +80,11 @@ def normalize_skills(raw: list[str]) -> list[str]:
     return list(seen)
 
 
+# Names and skills met again and again (every sheet sorts its workers by name): a few MB at most.
+PINYIN_KEYS_CACHED = 50_000
+
+
+@lru_cache(maxsize=PINYIN_KEYS_CACHED)
 def pinyin_key(value: str) -> str:
     """Toneless pinyin of the text, so homophone typos (电汗 / 电焊) share a key."""
     from pypinyin import lazy_pinyin

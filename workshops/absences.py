@@ -11,6 +11,7 @@ the cadre resolves the alert.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -40,6 +41,22 @@ def _runs(days: list[date], statuses: dict[date, AttendanceStatus], around: date
     return days[first], days[last], last - first + 1
 
 
+@functools.cache
+def _statuses_query() -> sa.Select:
+    """The workshop's working days between `:since` and `:until`, with the statuses of `:laborer_ids` on them:
+    built once."""
+    mine = Attendance.laborer_id.in_(sa.bindparam("laborer_ids", expanding=True))
+    return (
+        sa.select(Attendance.day, sa.case((mine, Attendance.laborer_id)), sa.case((mine, Attendance.status)))
+        .where(
+            Attendance.kind == AttendanceKind.workshop,
+            Attendance.workshop_id == sa.bindparam("workshop_id", type_=sa.Integer()),
+            Attendance.day.between(sa.bindparam("since", type_=sa.Date()), sa.bindparam("until", type_=sa.Date())),
+        )
+        .distinct()
+    )
+
+
 def detect(
     workshop_id: int, day: date, laborer_ids: list[int], villages: dict[int, int], employments: dict[int, int]
 ) -> list[EmploymentInterruption]:
@@ -51,21 +68,13 @@ def detect(
     threshold = int(settings.setting("LONG_ABSENCE_WORKING_DAYS") or 0)
     if threshold <= 0 or not laborer_ids:
         return []
-    window = (day - timedelta(days=RUN_WINDOW_DAYS), day + timedelta(days=RUN_WINDOW_DAYS))
-    mine = Attendance.laborer_id.in_(laborer_ids)
-    rows = db.session.execute(
-        sa.select(
-            Attendance.day,
-            sa.case((mine, Attendance.laborer_id)),
-            sa.case((mine, Attendance.status)),
-        )
-        .where(
-            Attendance.kind == AttendanceKind.workshop,
-            Attendance.workshop_id == workshop_id,
-            Attendance.day.between(*window),
-        )
-        .distinct()
-    ).all()
+    params = {
+        "workshop_id": workshop_id,
+        "since": day - timedelta(days=RUN_WINDOW_DAYS),
+        "until": day + timedelta(days=RUN_WINDOW_DAYS),
+        "laborer_ids": laborer_ids,
+    }
+    rows = db.session.execute(_statuses_query(), params).all()
     days = sorted({when for when, _, _ in rows})
     statuses: dict[int, dict[date, AttendanceStatus]] = {}
     for when, laborer_id, status in rows:

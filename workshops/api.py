@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from urllib.parse import quote
 
@@ -9,13 +10,13 @@ import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, List, Nested, String
 from apiflask.validators import Length, Regexp
-from flask import Response, url_for
+from flask import Response, jsonify, url_for
 from marshmallow import fields as mm
 
 from jobmatch import dates
 from jobmatch.accounts.scope import county_of, get_in_scope, restrict
 from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
-from jobmatch.api.common import Integer, PageQuery, coded, page_schema
+from jobmatch.api.common import INT32_MAX, INT32_MIN, Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
 from jobmatch.errors import FieldError, ValidationFailed
 from jobmatch.extensions import db
@@ -167,8 +168,63 @@ class AttendanceEntryIn(Schema):
     reason = String(allow_none=True, metadata={"description": "why a past day is recorded or changed / 补记修改原因"})
 
 
+_ENTRY_KEYS = frozenset(AttendanceEntryIn().fields)
+_STATUSES = frozenset(s.value for s in AttendanceStatus)
+# Integers a float holds exactly: hours given as 8 load as 8.0.
+_EXACT_FLOAT_INT = 2**53
+
+
+def _int32(value) -> bool:
+    return type(value) is int and INT32_MIN <= value <= INT32_MAX
+
+
+def plain_entries(value) -> list[dict] | None:
+    """A sheet's entries as `AttendanceEntryIn` loads them, when each is plainly valid (JSON's own types, known
+    keys, values in range); None otherwise, and the schema loads them and names what is wrong."""
+    if type(value) is not list:
+        return None
+    out = []
+    for entry in value:
+        if type(entry) is not dict or not entry.keys() <= _ENTRY_KEYS:
+            return None
+        laborer_id, status = entry.get("laborer_id"), entry.get("status", AttendanceStatus.present.value)
+        if not _int32(laborer_id) or type(status) is not str or status not in _STATUSES:
+            return None
+        loaded = {"laborer_id": laborer_id, "status": status}
+        if "hours" in entry:
+            hours = entry["hours"]
+            if type(hours) is int and -_EXACT_FLOAT_INT <= hours <= _EXACT_FLOAT_INT:
+                hours = float(hours)
+            elif hours is not None and not (type(hours) is float and math.isfinite(hours)):
+                return None
+            loaded["hours"] = hours
+        if "pieces" in entry:
+            if entry["pieces"] is not None and not _int32(entry["pieces"]):
+                return None
+            loaded["pieces"] = entry["pieces"]
+        for key in ("note", "reason"):
+            if key in entry:
+                if entry[key] is not None and type(entry[key]) is not str:
+                    return None
+                loaded[key] = entry[key]
+        out.append(loaded)
+    return out
+
+
+class AttendanceEntries(List):
+    """A sheet's entries, documented by `AttendanceEntryIn`; plainly valid ones are loaded by `plain_entries`
+    (through the schema a day of hundreds of workers cost more than its save), others by the schema."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Nested(AttendanceEntryIn), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        plain = plain_entries(value)
+        return plain if plain is not None else super()._deserialize(value, attr, data, **kwargs)
+
+
 class AttendanceSheetIn(Schema):
-    entries = List(Nested(AttendanceEntryIn), required=True)
+    entries = AttendanceEntries(required=True)
     reason = String(allow_none=True, metadata={"description": "for every entry of a past day / 补记修改原因"})
 
 
@@ -438,7 +494,10 @@ def save_attendance_sheet(workshop_id: int, query: dict, data: dict):
     day = query.get("date") or settings.today()
 
     result = attendance.save_workshop_sheet(workshop, day, data["entries"], data.get("reason"))
-    return _save_answer(result, result.sheet)
+    # The answer is built from plain values in WorkshopSheetSaved's shape and order, so it is sent as it is:
+    # dumping a day of hundreds of workers through the schema cost more than the save. The schema still
+    # documents the answer, and a test checks that it would send the same.
+    return jsonify(_save_answer(result, result.sheet))
 
 
 @bp.post("/workshops/<int:workshop_id>/check-in")

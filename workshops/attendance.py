@@ -19,6 +19,7 @@ statements, and the answer is built from what was written, not read again.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from jobmatch import text
+from jobmatch import bulk, text
 from jobmatch.accounts import audit
 from jobmatch.accounts.scope import county_of, restrict
 from jobmatch.crud import flush_or_conflict
@@ -178,12 +179,15 @@ def closed_months(county_ids: set[int], workshop_id: int | None, months: set[dat
     return {(county, month) for county, month in db.session.execute(query)}
 
 
-def _closed_expr(workshop_id: int, village_id: int, day: date) -> sa.ColumnElement[bool]:
-    """Whether the bureau closed the month of `day` for the workshop (its county, or the workshop alone).
+def _closed_expr() -> sa.ColumnElement[bool]:
+    """Whether the bureau closed month `:closed_month` for workshop `:closed_workshop_id` of village
+    `:closed_village_id` (its county, or the workshop alone).
 
     A closure names a county: the workshop's village, its township or its county is matched by id, which
-    needs no walk up the regions in Python.
+    needs no walk up the regions in Python. Bound parameters, so the statements that use it are built once.
     """
+    workshop_id = sa.bindparam("closed_workshop_id", type_=sa.Integer())
+    village_id = sa.bindparam("closed_village_id", type_=sa.Integer())
     village, up, closure = aliased(Region), aliased(Region), aliased(AttendanceClosure)
     parent = sa.select(village.parent_id).where(village.id == village_id).scalar_subquery()
     grandparent = (
@@ -193,14 +197,27 @@ def _closed_expr(workshop_id: int, village_id: int, day: date) -> sa.ColumnEleme
         .where(village.id == village_id)
     ).scalar_subquery()
     return sa.exists().where(
-        closure.month == month_start(day),
+        closure.month == sa.bindparam("closed_month", type_=sa.Date()),
         sa.or_(closure.workshop_id.is_(None), closure.workshop_id == workshop_id),
-        closure.county_id.in_([sa.literal(village_id), parent, grandparent]),
+        closure.county_id.in_([village_id, parent, grandparent]),
     )
 
 
+def _closed_params(workshop: Workshop, day: date) -> dict[str, Any]:
+    return {
+        "closed_workshop_id": workshop.id,
+        "closed_village_id": workshop.village_id,
+        "closed_month": month_start(day),
+    }
+
+
+@functools.cache
+def _is_closed_query() -> sa.Select:
+    return sa.select(_closed_expr())
+
+
 def is_closed(workshop: Workshop, day: date) -> bool:
-    return bool(db.session.execute(sa.select(_closed_expr(workshop.id, workshop.village_id, day))).scalar())
+    return bool(db.session.execute(_is_closed_query(), _closed_params(workshop, day)).scalar())
 
 
 def check_day(day: date, errors: Collector) -> None:
@@ -212,7 +229,7 @@ def check_day(day: date, errors: Collector) -> None:
 # --- who is on a sheet -------------------------------------------------------------
 
 
-def _current(day: date) -> sa.ColumnElement[bool]:
+def _current(day: date | sa.BindParameter) -> sa.ColumnElement[bool]:
     return sa.and_(Employment.start_date <= day, sa.or_(Employment.end_date.is_(None), Employment.end_date >= day))
 
 
@@ -271,12 +288,14 @@ class WorkshopDay:
     absent_alerts: set[int]
 
 
-def _workshop_day(workshop_id: int, day: date) -> WorkshopDay:
-    """The workers employed at the workshop on the day (the latest employment if several) with their day as saved
-    here or at another workshop, and the days saved here for laborers no longer employed: one statement."""
+@functools.cache
+def _workshop_day_query() -> sa.CompoundSelect:
+    """The statement of `_workshop_day`, for `:workshop_id` and `:day`: built once."""
     # Alerts are read here, not imported at the top: monitoring imports this module.
     from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
 
+    workshop_id = sa.bindparam("workshop_id", type_=sa.Integer())
+    day = sa.bindparam("day", type_=sa.Date())
     open_alert = (
         sa.exists()
         .where(
@@ -335,7 +354,13 @@ def _workshop_day(workshop_id: int, day: date) -> WorkshopDay:
         .join(Household, Household.id == Laborer.household_id)
         .where(Attendance.workshop_id == workshop_id, on_day, ~still_here)
     )
-    rows = db.session.execute(sa.union_all(employed, left)).all()
+    return sa.union_all(employed, left)
+
+
+def _workshop_day(workshop_id: int, day: date) -> WorkshopDay:
+    """The workers employed at the workshop on the day (the latest employment if several) with their day as saved
+    here or at another workshop, and the days saved here for laborers no longer employed: one statement."""
+    rows = db.session.execute(_workshop_day_query(), {"workshop_id": workshop_id, "day": day}).all()
     out = WorkshopDay({}, {}, {}, set())
     # The latest employment wins: rows in (start date, id) order, those of laborers no longer employed last.
     for row in sorted(rows, key=lambda r: (r[0] is None, r[1] or date.min, r[0] or 0)):
@@ -457,16 +482,17 @@ def _clean_entries(raw: list[dict], errors: Collector) -> list[dict]:
     return out
 
 
-def _values(row: Attendance | dict) -> dict[str, Any]:
+def _values(row: Attendance | Day | dict) -> dict[str, Any]:
     """The recorded values of a day, as the history keeps them."""
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    hours = get("hours")
-    status = get("status")
+    if isinstance(row, dict):
+        status, hours, pieces, note = row.get("status"), row.get("hours"), row.get("pieces"), row.get("note")
+    else:
+        status, hours, pieces, note = row.status, row.hours, row.pieces, row.note
     return {
         "status": status.value if isinstance(status, AttendanceStatus) else status,
         "hours": str(hours) if hours is not None else None,
-        "pieces": get("pieces"),
-        "note": get("note"),
+        "pieces": pieces,
+        "note": note,
     }
 
 
@@ -560,16 +586,22 @@ def _hold(model: type, ids: set[int]) -> None:
 
 def _hold_workshop(workshop: Workshop, day: date) -> bool:
     """Hold the workshop's row until commit (as `_hold`) and tell whether the day's month is closed: one statement."""
-    closed = _closed_expr(workshop.id, workshop.village_id, day)
+    postgres = bulk.is_postgresql()
+    found = db.session.execute(_hold_workshop_query(postgres), _closed_params(workshop, day))
+    if postgres:
+        return bool(found.scalar())
+    return found.rowcount == 0
+
+
+@functools.cache
+def _hold_workshop_query(postgres: bool) -> sa.Executable:
+    """The statement of `_hold_workshop`, for the parameters of `_closed_expr`: built once per backend."""
     table = Workshop.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = sa.select(closed).select_from(table).where(table.c.id == workshop.id).with_for_update(of=table)
-        return bool(db.session.execute(query).scalar())
+    held = table.c.id == sa.bindparam("closed_workshop_id", type_=sa.Integer())
+    if postgres:
+        return sa.select(_closed_expr()).select_from(table).where(held).with_for_update(of=table)
     # SQLite: the UPDATE takes the one writer's lock whether or not it matches; it matches only an open month.
-    held = db.session.execute(
-        sa.update(table).where(table.c.id == workshop.id, ~closed).values(updated_at=table.c.updated_at)
-    )
-    return held.rowcount == 0
+    return sa.update(table).where(held, ~_closed_expr()).values(updated_at=table.c.updated_at)
 
 
 def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reason: str | None = None) -> SaveResult:
@@ -577,7 +609,8 @@ def save_workshop_sheet(workshop: Workshop, day: date, entries: list[dict], reas
 
     Statements: the hold (with the closed-month check), the day as it stands (workers, saved days, other
     workshops, open long-absence alerts), one upsert of the changed days, their history, their audit events
-    and, when someone is absent or on leave, the long-absence check: six at most, whatever the number of workers.
+    and, when someone is absent or on leave, the long-absence check: six at most, whatever the number of workers
+    (four on PostgreSQL, where the upsert, history and events are one statement).
     """
     errors = Collector()
     check_day(day, errors)
@@ -681,17 +714,98 @@ def _clean_reason(reason: str | None, errors: Collector) -> str | None:
     return reason
 
 
-def _upsert(table: sa.Table, rows: list[dict]) -> sa.Insert:
-    """INSERT … ON CONFLICT (laborer, day, kind) DO UPDATE the day's values, only over a row of the same sheet
-    (the same workshop, or both public-welfare): a row of another workshop is left alone and not returned."""
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
-    insert = insert.values(rows)
-    updated = ("status", "hours", "pieces", "note", "updated_at", "updated_by_id")
+# The day's values an upsert writes over a row of the same sheet.
+_UPDATED = ("status", "hours", "pieces", "note", "updated_at", "updated_by_id")
+
+
+def _on_conflict(insert: sa.Insert) -> sa.Insert:
+    """ON CONFLICT (laborer, day, kind) DO UPDATE the day's values, only over a row of the same sheet (the same
+    workshop, or both public-welfare): a row of another workshop is left alone and not returned."""
+    table = Attendance.__table__
     return insert.on_conflict_do_update(
         index_elements=[table.c.laborer_id, table.c.day, table.c.kind],
-        set_={k: insert.excluded[k] for k in updated},
+        set_={k: insert.excluded[k] for k in _UPDATED},
         where=sa.func.coalesce(table.c.workshop_id, 0) == sa.func.coalesce(insert.excluded.workshop_id, 0),
     ).returning(table.c.laborer_id, table.c.id)
+
+
+# What differs from one row to the next of a save (jobmatch.bulk); the rest is the save's own.
+_DAY_COLUMNS = {
+    "laborer_id": sa.Integer(),
+    "employment_id": sa.Integer(),
+    "status": sa.String(),
+    "hours": sa.Numeric(),
+    "pieces": sa.Integer(),
+    "note": sa.String(),
+}
+# A change's history and audit event, and its place among the save's (history and events keep entry order).
+_CHANGE_COLUMNS = {
+    "n": sa.Integer(),
+    "laborer_id": sa.Integer(),
+    "reason": sa.String(),
+    "before": postgresql.JSON(),
+    "after": postgresql.JSON(),
+    "action": sa.String(),
+    "audit": postgresql.JSON(),
+}
+
+
+def _save_param(name: str, column: sa.Column) -> sa.BindParameter:
+    return sa.bindparam(name, type_=column.type)
+
+
+@functools.cache
+def _upsert_rows() -> sa.Insert:
+    """PostgreSQL: the changed days bound as one document (jobmatch.bulk), upserted (`_on_conflict`); built once."""
+    table = Attendance.__table__
+    days = bulk.rows_of("days", _DAY_COLUMNS)
+    now, actor = _save_param("save_now", table.c.updated_at), _save_param("save_actor", table.c.updated_by_id)
+    columns = {
+        "laborer_id": days.c.laborer_id,
+        "employment_id": days.c.employment_id,
+        "workshop_id": _save_param("save_workshop_id", table.c.workshop_id),
+        "kind": _save_param("save_kind", table.c.kind),
+        "day": _save_param("save_day", table.c.day),
+        "status": days.c.status,
+        "hours": days.c.hours,
+        "pieces": days.c.pieces,
+        "note": days.c.note,
+        "created_at": now,
+        "updated_at": now,
+        "created_by_id": actor,
+        "updated_by_id": actor,
+    }
+    return _on_conflict(postgresql.insert(table).from_select(list(columns), sa.select(*columns.values())))
+
+
+@functools.cache
+def _write_rows() -> sa.Select:
+    """PostgreSQL: the changed days upserted (`_upsert_rows`) with their history and audit events, in one
+    statement (the history and events as data-modifying CTEs over the upsert's RETURNING); answers each
+    (laborer, attendance id) written. Built once."""
+    table = AttendanceChange.__table__
+    written = _upsert_rows().cte("written")
+    changes = bulk.rows_of("changes", _CHANGE_COLUMNS)
+    of_written = changes.join(written, written.c.laborer_id == changes.c.laborer_id)
+    columns = {
+        "attendance_id": written.c.id,
+        "laborer_id": changes.c.laborer_id,
+        "workshop_id": _save_param("save_workshop_id", table.c.workshop_id),
+        "day": _save_param("save_day", table.c.day),
+        "changed_at": _save_param("save_now", table.c.changed_at),
+        "changed_by_id": _save_param("save_actor", table.c.changed_by_id),
+        "late": _save_param("save_late", table.c.late),
+        "reason": changes.c.reason,
+        "before": sa.func.coalesce(changes.c.before, bulk.JSON_NULL),
+        "after": changes.c.after,
+    }
+    history = sa.insert(table).from_select(
+        list(columns), sa.select(*columns.values()).select_from(of_written).order_by(changes.c.n)
+    )
+    events = audit.events_insert(
+        sa.select(changes.c.action, written.c.id, changes.c.audit).select_from(of_written).order_by(changes.c.n)
+    )
+    return sa.select(written.c.laborer_id, written.c.id).add_cte(history.cte("history"), events.cte("events"))
 
 
 def _write(
@@ -707,11 +821,11 @@ def _write(
 
     `saved` holds the day's rows as read under the sheet's hold; it is updated to what was written, so the
     caller can answer from it. The changed days (new or not), their history and their audit events are one
-    statement each.
+    statement on PostgreSQL (`_write_rows`), one statement each on SQLite.
     """
     late = day < settings.today()
     result = SaveResult(day)
-    changes: list[tuple[Day | None, dict, dict | None, str | None]] = []
+    changes: list[tuple[Day | None, dict, dict | None, dict, str | None]] = []
     missing_reason = Collector()
     for i, entry in enumerate(entries):
         row = saved.get(entry["laborer_id"])
@@ -728,7 +842,7 @@ def _write(
                 "补记或修改往日考勤须填写原因",
                 "a reason is required to record or change a past day",
             )
-        changes.append((row, entry, before, entry_reason))
+        changes.append((row, entry, before, after, entry_reason))
     if missing_reason.errors:
         missing_reason.errors.insert(
             0, FieldError("reason", "reason_required", "补记或修改往日考勤须填写原因", "a reason is required")
@@ -743,59 +857,63 @@ def _write(
         {
             "laborer_id": entry["laborer_id"],
             "employment_id": row.employment_id if row is not None else workers[entry["laborer_id"]].employment_id,
-            "workshop_id": workshop_id,
-            "kind": kind,
-            "day": day,
-            "created_at": now,
-            "updated_at": now,
-            "created_by_id": actor,
-            "updated_by_id": actor,
         }
         | {k: entry[k] for k in fields}
-        for row, entry, _, _ in changes
+        for row, entry, _, _, _ in changes
     ]
+    changed = [
+        {
+            "n": n,
+            "laborer_id": entry["laborer_id"],
+            "reason": entry_reason,
+            "before": before,
+            "after": after,
+            "action": "create" if before is None else "update",
+            "audit": {"day": day.isoformat(), "from": before, "to": after}
+            | ({"reason": entry_reason} if entry_reason else {}),
+        }
+        for n, (_, entry, before, after, entry_reason) in enumerate(changes)
+    ]
+    postgres = bulk.is_postgresql()
     try:
-        ids = dict(db.session.execute(_upsert(Attendance.__table__, rows)).all())
+        if postgres:
+            params = {"save_workshop_id": workshop_id, "save_kind": kind, "save_day": day, "save_now": now}
+            params |= {"save_actor": actor, "save_late": late} | audit.events_params("attendance")
+            params |= {"days": bulk.document(rows), "changes": bulk.document(changed)}
+            ids = dict(db.session.execute(_write_rows(), params).all())
+        else:
+            stamps = {"workshop_id": workshop_id, "kind": kind, "day": day, "created_at": now, "updated_at": now}
+            stamps |= {"created_by_id": actor, "updated_by_id": actor}
+            insert = sqlite.insert(Attendance.__table__).values([row | stamps for row in rows])
+            ids = dict(db.session.execute(_on_conflict(insert)).all())
     except IntegrityError:
         ids = {}
     if len(ids) < len(rows):
-        # The same laborer and day written meanwhile by another sheet (another workshop): refused whole.
+        # The same laborer and day written meanwhile by another sheet (another workshop): refused whole (on
+        # PostgreSQL with the history and events written beside the rows that were).
         db.session.rollback()
         raise Conflict([FieldError("", "duplicate", "与已有记录重复", "duplicates an existing record")])
-    result.created = sum(1 for row, _, _, _ in changes if row is None)
+    result.created = sum(1 for row, _, _, _, _ in changes if row is None)
     result.updated = len(changes) - result.created
-    db.session.execute(
-        sa.insert(AttendanceChange.__table__),
-        [
-            {
-                "attendance_id": ids[entry["laborer_id"]],
-                "laborer_id": entry["laborer_id"],
-                "workshop_id": workshop_id,
-                "day": day,
-                "changed_at": now,
-                "changed_by_id": actor,
-                "late": late,
-                "reason": entry_reason,
-                "before": before,
-                "after": _values(entry),
-            }
-            for _, entry, before, entry_reason in changes
-        ],
-    )
-    audit.record_many(
-        "attendance",
-        [
-            (
-                "create" if before is None else "update",
-                ids[entry["laborer_id"]],
-                {"day": day.isoformat(), "from": before, "to": _values(entry)}
-                | ({"reason": entry_reason} if entry_reason else {}),
-            )
-            for _, entry, before, entry_reason in changes
-        ],
-    )
+    events = [(c["action"], ids[c["laborer_id"]]) for c in changed]
+    if postgres:
+        audit.log_many("attendance", events)
+    else:
+        stamps = {"workshop_id": workshop_id, "day": day, "changed_at": now, "changed_by_id": actor, "late": late}
+        db.session.execute(
+            sa.insert(AttendanceChange.__table__),
+            [
+                {"attendance_id": ids[c["laborer_id"]]}
+                | {k: c[k] for k in ("laborer_id", "reason", "before", "after")}
+                | stamps
+                for c in changed
+            ],
+        )
+        audit.record_many(
+            "attendance", [(action, id_, c["audit"]) for (action, id_), c in zip(events, changed, strict=True)]
+        )
     # What the answer shows: the rows as written.
-    for (_, entry, _, _), written in zip(changes, rows, strict=True):
+    for (_, entry, _, _, _), written in zip(changes, rows, strict=True):
         lid = entry["laborer_id"]
         saved[lid] = Day(ids[lid], written["employment_id"], *(entry[k] for k in fields))
     return result

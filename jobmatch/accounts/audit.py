@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.dialects import postgresql
 
+from jobmatch import bulk
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
 from jobmatch.modelbase import current_actor_id, utcnow
@@ -35,25 +38,76 @@ def record_many(entity_type: str, events: list[tuple[str, int, dict]]) -> None:
     """Write many events (action, entity id, changes) in one statement, in the caller's transaction."""
     if not events:
         return
+    if bulk.is_postgresql():
+        rows = [{"action": a, "entity_id": i, "changes": c} for a, i, c in events]
+        db.session.execute(_events_insert(), events_params(entity_type) | {"events": bulk.document(rows)})
+    else:
+        actor = current_actor_id()
+        remote_addr = request.remote_addr if has_request_context() else None
+        db.session.execute(
+            sa.insert(AuditEvent.__table__),
+            [
+                {
+                    "occurred_at": utcnow(),
+                    "actor_id": actor,
+                    "action": action,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "changes": changes,
+                    "remote_addr": remote_addr,
+                }
+                for action, entity_id, changes in events
+            ],
+        )
+    log_many(entity_type, [(action, entity_id) for action, entity_id, _ in events])
+
+
+def log_many(entity_type: str, events: list[tuple[str, int]]) -> None:
+    """The log lines of events written (action, entity id): never their values."""
     actor = current_actor_id()
-    remote_addr = request.remote_addr if has_request_context() else None
-    db.session.execute(
-        sa.insert(AuditEvent.__table__),
-        [
-            {
-                "occurred_at": utcnow(),
-                "actor_id": actor,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "changes": changes,
-                "remote_addr": remote_addr,
-            }
-            for action, entity_id, changes in events
-        ],
-    )
-    for action, entity_id, _ in events:
+    for action, entity_id in events:
         logger.info("audit %s %s#%s by user %s", action, entity_type, entity_id, actor)
+
+
+def events_insert(rows: sa.Select) -> sa.Insert:
+    """PostgreSQL: an INSERT of the events `rows` selects (action, entity id, changes as JSON), of the entity type,
+    actor and address `events_params` gives, to build once into a statement (jobmatch.bulk)."""
+    table = AuditEvent.__table__
+    action, entity_id, changes = rows.selected_columns
+    return sa.insert(table).from_select(
+        ["occurred_at", "actor_id", "action", "entity_type", "entity_id", "changes", "remote_addr"],
+        rows.with_only_columns(
+            sa.bindparam("audit_occurred_at", type_=table.c.occurred_at.type),
+            sa.bindparam("audit_actor_id", type_=table.c.actor_id.type),
+            action,
+            sa.bindparam("audit_entity_type", type_=table.c.entity_type.type),
+            entity_id,
+            sa.func.coalesce(changes, bulk.JSON_NULL),
+            sa.bindparam("audit_remote_addr", type_=table.c.remote_addr.type),
+            maintain_column_froms=True,
+        ),
+    )
+
+
+def events_params(entity_type: str) -> dict:
+    """The parameters of an `events_insert`: the request's actor and address, now."""
+    return {
+        "audit_occurred_at": utcnow(),
+        "audit_actor_id": current_actor_id(),
+        "audit_entity_type": entity_type,
+        "audit_remote_addr": request.remote_addr if has_request_context() else None,
+    }
+
+
+# What differs from one event to the next of a `record_many` (jobmatch.bulk).
+_EVENT_COLUMNS = {"action": sa.String(), "entity_id": sa.Integer(), "changes": postgresql.JSON()}
+
+
+@functools.cache
+def _events_insert() -> sa.Insert:
+    """PostgreSQL: the events of a `record_many` bound as one document (jobmatch.bulk); built once."""
+    events = bulk.rows_of("events", _EVENT_COLUMNS)
+    return events_insert(sa.select(events.c.action, events.c.entity_id, events.c.changes))
 
 
 def search(

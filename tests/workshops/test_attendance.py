@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from apiflask.fields import List, Nested
 
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
 from tests.workshops.conftest import TODAY, count, employ, entries, hire, sheet_url, snapshot
+from workshops import attendance
+from workshops.api import AttendanceEntryIn, WorkshopSheetSaved, plain_entries
 from workshops.models import Attendance, AttendanceChange, AttendanceFlag, FlagKind
 
 
@@ -305,3 +309,72 @@ def test_a_code_checks_in_only_where_the_worker_is_employed(as_role, admin_api, 
     code = admin_api.get(f"/api/v1/laborers/{county['west'].id}/employment-code").json["code"]
     response = admin_api.post(f"/api/v1/workshops/{other_shop.id}/check-in", json={"code": code})
     assert response.status_code == 409 and count(Attendance) == 0
+
+
+def test_a_saved_days_answer_is_what_its_schema_would_send(as_role, county, shop, monkeypatch):
+    """The save sends its answer without dumping it through the schema that documents it: the two agree, field
+    for field and in the same order."""
+    workers = hire(shop, 3) + [county["west"]]
+    manager = as_role("manager")
+    results = []
+    save = attendance.save_workshop_sheet
+    monkeypatch.setattr(attendance, "save_workshop_sheet", lambda *a, **k: results.append(save(*a, **k)) or results[-1])
+    body = {
+        "entries": [
+            {"laborer_id": workers[0].id, "status": "half_day", "hours": 4.5, "pieces": 12, "note": "上午"},
+            {"laborer_id": workers[1].id, "status": "absent"},
+        ]
+    }
+
+    response = manager.post(sheet_url(shop), json=body)
+
+    assert response.status_code == 200, response.get_json()
+    (result,) = results
+    dumped = WorkshopSheetSaved().dump(
+        {"created": result.created, "updated": result.updated, "unchanged": result.unchanged, "sheet": result.sheet}
+    )
+    in_order = {"object_pairs_hook": lambda pairs: pairs}
+    assert json.loads(response.get_data(as_text=True), **in_order) == json.loads(json.dumps(dumped), **in_order)
+    assert [e["saved"] for e in response.json["sheet"]["entries"]].count(True) == 2
+
+
+SCHEMA_ENTRIES = List(Nested(AttendanceEntryIn))
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [],
+        [{"laborer_id": 7}],
+        [{"laborer_id": 7, "status": "leave", "hours": 8, "pieces": 0, "note": "病假", "reason": None}],
+        [{"laborer_id": 2**31 - 1, "hours": 7.5, "pieces": None, "note": None}, {"laborer_id": 8, "status": "absent"}],
+        [{"reason": "补记", "note": "", "pieces": 12, "hours": None, "status": "home_piecework", "laborer_id": 1}],
+    ],
+)
+def test_plainly_valid_entries_load_as_the_schema_loads_them(entries):
+    assert plain_entries(entries) == SCHEMA_ENTRIES.deserialize(entries)
+    assert [list(e) for e in plain_entries(entries)] == [list(e) for e in SCHEMA_ENTRIES.deserialize(entries)]
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        None,
+        {"laborer_id": 7},
+        [7],
+        [{"laborer_id": "7"}],
+        [{"laborer_id": True}],
+        [{"laborer_id": 2**31}],
+        [{"laborer_id": 7.0}],
+        [{}],
+        [{"laborer_id": 7, "status": "sick"}],
+        [{"laborer_id": 7, "status": None}],
+        [{"laborer_id": 7, "hours": "8"}],
+        [{"laborer_id": 7, "hours": float("nan")}],
+        [{"laborer_id": 7, "pieces": 1.5}],
+        [{"laborer_id": 7, "note": 5}],
+        [{"laborer_id": 7, "extra": 1}],
+    ],
+)
+def test_entries_that_are_not_plainly_valid_are_left_to_the_schema(entries):
+    assert plain_entries(entries) is None
