@@ -174,8 +174,8 @@ def test_an_idle_connection_killed_by_the_server_is_replaced_before_a_request_us
     assert answer.status_code == 200 and len(answer.get_json()["items"]) == 1
 
 
-def test_a_connection_lost_within_the_idle_time_answers_503_once_then_works(api, monkeypatch):
-    """PostgreSQL only: a server gone since the connection's last use fails one request cleanly, not with a 500."""
+def test_a_connection_lost_within_the_idle_time_fails_no_request_with_a_500(api, monkeypatch):
+    """PostgreSQL only: a server gone since the connection's last use fails at most one request, cleanly."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     from jobmatch import extensions
@@ -187,7 +187,11 @@ def test_a_connection_lost_within_the_idle_time_answers_503_once_then_works(api,
     monkeypatch.setattr(extensions, "PING_AFTER_IDLE_S", 1000.0)
     _terminate(backends)
     lost = api.get("/api/v1/households")
-    assert lost.status_code == 503 and lost.get_json()["code"] == "database_unavailable"
+    # A clean 503 if the request met a dead connection after its first statement; 200 if the first (read
+    # on a borrowed connection, retried on a fresh one) was the only one to meet one. Never a 500.
+    assert lost.status_code in (200, 503)
+    if lost.status_code == 503:
+        assert lost.get_json()["code"] == "database_unavailable"
     assert api.get("/api/v1/households").status_code == 200
 
 
