@@ -14,7 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
@@ -66,6 +66,27 @@ def _autocommit(engine: Engine) -> Engine:
     if twin is None:
         twin = engine.__dict__["_autocommit_twin"] = engine.execution_options(isolation_level="AUTOCOMMIT")
     return twin
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """A pool of autocommit connections beside the engine's, for the prepared reads (jobmatch.prepared).
+
+    Its connections stay in autocommit, so borrowing one costs no switch there and back. Disposed with
+    the engine (gunicorn disposes the master's before it forks).
+    """
+    reading = engine.__dict__.get("_reading_engine")
+    if reading is None:
+        reading = engine.__dict__["_reading_engine"] = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", hide_parameters=True
+        )
+    return reading
+
+
+@event.listens_for(Engine, "engine_disposed")
+def _dispose_reading_engine(engine: Engine) -> None:
+    reading = engine.__dict__.get("_reading_engine")
+    if reading is not None:
+        reading.dispose()
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
-from jobmatch.extensions import db, reading_request
+from jobmatch.extensions import db, reading_engine, reading_request
 
 Builder = Callable[[Dialect], sa.Select]
 
@@ -80,10 +80,10 @@ class Prepared:
     def rows(self, params: dict[str, Any]) -> list[tuple]:
         """The statement's rows for these values.
 
-        A reading request on PostgreSQL that has no connection yet borrows one from the pool for this
-        statement alone (each statement is its own transaction there anyway): the session's connection,
-        transaction and closing cost more than the statement. Otherwise the session's connection runs
-        it, inside its transaction if it has one.
+        A reading request on PostgreSQL that has no connection yet borrows one from a pool of autocommit
+        connections for this statement alone (each statement is its own transaction there anyway): the
+        session's connection, transaction and closing cost more than the statement. Otherwise the session's
+        connection runs it, inside its transaction if it has one.
         """
         session = db.session()
         engine = db.engine
@@ -124,20 +124,13 @@ class Prepared:
 
     @staticmethod
     def _borrowed(engine: sa.Engine, compiled: _Compiled, values: Any) -> tuple | None:
-        """Run on a connection borrowed from the pool, in autocommit; None if the connection failed."""
-        borrowed = engine.raw_connection()
-        connection = borrowed.driver_connection
+        """Run on a connection borrowed from the reading pool (autocommit); None if the connection failed."""
+        borrowed = reading_engine(engine).raw_connection()
         try:
-            autocommit = connection.autocommit
-            connection.autocommit = True
-            try:
-                cursor = connection.execute(compiled.sql, values)
-                description = cursor.description
-                rows = cursor.fetchall()
-                cursor.close()
-            finally:
-                if not connection.closed:
-                    connection.autocommit = autocommit
+            cursor = borrowed.driver_connection.execute(compiled.sql, values)
+            description = cursor.description
+            rows = cursor.fetchall()
+            cursor.close()
         except engine.dialect.loaded_dbapi.Error:
             # Not returned to the pool; the statement runs again through the session, where SQLAlchemy
             # handles the failure (a lost server answers 503).

@@ -203,12 +203,17 @@ def _pool_backends():
     def opened(dbapi_connection, record):
         pids.append(dbapi_connection.info.backend_pid)
 
-    db.engine.dispose()
-    sa.event.listen(db.engine, "connect", opened)
+    from jobmatch.extensions import reading_engine
+
+    engines = [db.engine, reading_engine(db.engine)]
+    db.engine.dispose()  # the reading pool's too
+    for engine in engines:
+        sa.event.listen(engine, "connect", opened)
     try:
         yield pids
     finally:
-        sa.event.remove(db.engine, "connect", opened)
+        for engine in engines:
+            sa.event.remove(engine, "connect", opened)
 
 
 def _terminate(pids: list[int]) -> None:
@@ -217,3 +222,16 @@ def _terminate(pids: list[int]) -> None:
         for pid in pids:
             admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
     outside.dispose()
+
+
+def test_disposing_the_engine_closes_the_reading_pool_too(api):
+    """gunicorn disposes the master's engine before forking: no connection of the reading pool may survive it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from jobmatch.extensions import reading_engine
+
+    assert api.get("/api/v1/me").status_code == 200  # its token read on a borrowed connection
+    reading = reading_engine(db.engine)
+    assert reading.pool.checkedin() >= 1
+    db.engine.dispose()
+    assert reading.pool.checkedin() == 0
