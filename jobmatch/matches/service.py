@@ -432,7 +432,10 @@ def matches_for_opening(opening: Opening, limit: int, visible: sa.Select | None 
         exclude=exclude,
     )
     ids = [int(t.id[r]) for r in found.rows]
-    allowed = {lab.id: lab for lab in db.session.scalars(visible.where(Laborer.id.in_(ids)))}
+    # The first `limit` are read; the rest only if some of those left the caller's scope meanwhile.
+    allowed = {lab.id: lab for lab in db.session.scalars(visible.where(Laborer.id.in_(ids[:limit])))}
+    if len(allowed) < limit and len(ids) > limit:
+        allowed |= {lab.id: lab for lab in db.session.scalars(visible.where(Laborer.id.in_(ids[limit:])))}
     items = []
     for laborer_id, chance, features, distance in zip(
         ids, found.chance, found.features, found.distance_km, strict=True
