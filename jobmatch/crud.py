@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from jobmatch.accounts import audit, scope
 from jobmatch.errors import Collector, Conflict, FieldError, Problem, ValidationFailed
 from jobmatch.extensions import db
+from jobmatch.modelbase import UTCDateTime
 
 # Personal fields (with the birth date and sex the ID number encodes): the audit trail records that they
 # changed, never their values.
@@ -194,14 +195,20 @@ def _cursor_value(value: Any) -> Any:
 
 
 def _from_cursor(expression: Any, value: Any) -> Any:
+    type_ = getattr(expression, "type", None)
+    # A decorated type (UTCDateTime) says `object`: the type it stores as tells what the cursor holds.
+    type_ = getattr(type_, "impl_instance", type_)
     try:
-        kind = expression.type.python_type
+        kind = type_.python_type
     except (AttributeError, NotImplementedError):
         return value
     if value is None:
         return None
     if kind is datetime:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+        if isinstance(expression.type, UTCDateTime) and moment.tzinfo is None:
+            raise ValueError(value)
+        return moment
     if kind is date:
         return date.fromisoformat(value)
     if kind is Decimal:
@@ -237,9 +244,11 @@ def _after(keys: list[tuple[Any, bool]], values: list[Any]) -> sa.ColumnElement[
         raise _bad_cursor()
     columns = [expression for expression, _ in keys]
     if len({descending for _, descending in keys}) == 1:
+        # The values bound as their columns' types (a timestamp as a timestamp, not as the cursor's text).
+        place = sa.tuple_(*values, types=[column.type for column in columns])
         if keys[0][1]:
-            return sa.tuple_(*columns) < sa.tuple_(*values)
-        return sa.tuple_(*columns) > sa.tuple_(*values)
+            return sa.tuple_(*columns) < place
+        return sa.tuple_(*columns) > place
     return sa.or_(
         *[
             sa.and_(
