@@ -82,15 +82,28 @@ def _backend_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND
 
 
-def _backend_pids(url: str) -> list[int]:
-    """The server processes of the database's other connections: this app's pool (nothing else reads it)."""
-    import psycopg
+class Backends:
+    """The CPU of the database's other server processes (this app's pool: nothing else uses the database)."""
 
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        rows = conn.execute(
+    def __init__(self, url: str | None) -> None:
+        import psycopg
+
+        self.conn = (
+            psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) if url else None
+        )
+
+    def cpu(self) -> dict[int, float]:
+        if self.conn is None:
+            return {}
+        rows = self.conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
-    return [pid for (pid,) in rows if Path(f"/proc/{pid}").exists()]
+        return {pid: _backend_cpu_seconds(pid) for (pid,) in rows}
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        """CPU seconds between two readings; a connection opened meanwhile counts whole, one closed is lost."""
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 # --- the accounts ----------------------------------------------------------------------------------------
@@ -165,16 +178,16 @@ def end_cursor(get) -> str | None:
 # --- timing ------------------------------------------------------------------------------------------------
 
 
-def timed(get, repeat: int, pids: list[int]) -> dict:
+def timed(get, repeat: int, backends: Backends) -> dict:
     response = get()
     walls, cpus, server = [], [], 0.0
     for _ in range(repeat):
-        before = sum(_backend_cpu_seconds(pid) for pid in pids)
+        before = backends.cpu()
         started, started_cpu = time.perf_counter(), time.process_time()
         response = get()
         walls.append((time.perf_counter() - started) * 1000)
         cpus.append((time.process_time() - started_cpu) * 1000)
-        server += sum(_backend_cpu_seconds(pid) for pid in pids) - before
+        server += backends.spent(before, backends.cpu())
     return {
         "status": response.status_code,
         "wall": statistics.median(walls),
@@ -184,14 +197,14 @@ def timed(get, repeat: int, pids: list[int]) -> dict:
     }
 
 
-def api_runs(client, token: str, name: str, repeat: int, pids) -> list[tuple[str, dict]]:
+def api_runs(client, token: str, name: str, repeat: int, backends: Backends) -> list[tuple[str, dict]]:
     headers = {"Authorization": f"Bearer {token}"}
     path = f"/api/v1/{name}"
 
     def get(query: str = ""):
         return lambda: client.get(path + query, headers=headers)
 
-    first = timed(get(), repeat, pids)
+    first = timed(get(), repeat, backends)
     if first["status"] != 200:
         return [("p1", first)]
     body = first["response"].get_json()
@@ -199,18 +212,24 @@ def api_runs(client, token: str, name: str, repeat: int, pids) -> list[tuple[str
     out = [("p1", first)]
     cursor, depth = body["pagination"].get("next_cursor"), 0
     while cursor and depth < FOLLOW - 1:
-        cursor = client.get(f"{path}?cursor={cursor}", headers=headers).get_json()["pagination"]["next_cursor"]
+        response = client.get(f"{path}?cursor={cursor}", headers=headers)
+        if response.status_code != 200:
+            print(
+                f"  {path}: page {depth + 2} answered {response.status_code}: {response.get_data(as_text=True)[:300]}"
+            )
+            return out
+        cursor = response.get_json()["pagination"]["next_cursor"]
         depth += 1
     if cursor:
-        out.append(("c50", timed(get(f"?cursor={cursor}"), repeat, pids)))
+        out.append(("c50", timed(get(f"?cursor={cursor}"), repeat, backends)))
     cursor = end_cursor(get())
     if cursor:
-        out.append(("end", timed(get(f"?cursor={cursor}"), repeat, pids)))
-    out.append(("n500", timed(get("?page=500"), repeat, pids)))
+        out.append(("end", timed(get(f"?cursor={cursor}"), repeat, backends)))
+    out.append(("n500", timed(get("?page=500"), repeat, backends)))
     return out
 
 
-def page_runs(client, path: str, repeat: int, pids) -> list[tuple[str, dict]]:
+def page_runs(client, path: str, repeat: int, backends: Backends) -> list[tuple[str, dict]]:
     joiner = "&" if "?" in path else "?"
 
     def get(query: str = ""):
@@ -224,7 +243,7 @@ def page_runs(client, path: str, repeat: int, pids) -> list[tuple[str, dict]]:
         args = [a for a in html.unescape(found.group(1)).split("&") if a.split("=")[0] in ("cursor", "page")]
         return "&".join(args)
 
-    first = timed(get(), repeat, pids)
+    first = timed(get(), repeat, backends)
     if first["status"] != 200:
         return [("p1", first)]
     out = [("p1", first)]
@@ -233,10 +252,10 @@ def page_runs(client, path: str, repeat: int, pids) -> list[tuple[str, dict]]:
         query = next_query(client.get(path + joiner + query))
         depth += 1
     if query:
-        out.append(("c50", timed(get(query), repeat, pids)))
+        out.append(("c50", timed(get(query), repeat, backends)))
     cursor = end_cursor(get())
     if cursor:
-        out.append(("end", timed(get(f"cursor={cursor}"), repeat, pids)))
+        out.append(("end", timed(get(f"cursor={cursor}"), repeat, backends)))
     return out
 
 
@@ -261,6 +280,7 @@ def main() -> None:
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"{'role':7s} {'list':38s} {'depth':5s} {'status':>6s} {'wall ms':>8s} {'app CPU':>8s} {'PG CPU':>7s}")
     figures = []
+    backends = Backends(url if postgres else None)
     for role in args.roles:
         account = users[role]
         client = app.test_client()
@@ -271,8 +291,7 @@ def main() -> None:
         runs = [(f"GET /api/v1/{name}", api_runs, (account["token"], name)) for name in API if wanted(name)]
         runs += [(f"page {path}", page_runs, (path,)) for path in PAGES if wanted(path)]
         for label, run, run_args in runs:
-            pids = _backend_pids(url) if postgres else []
-            for depth, figure in run(client, *run_args, args.repeat, pids):
+            for depth, figure in run(client, *run_args, args.repeat, backends):
                 total = f"  ({figure['total']} rows)" if figure.get("total") is not None else ""
                 print(
                     f"{role:7s} {label:38s} {depth:5s} {figure['status']:6d} {figure['wall']:8.1f} "
