@@ -132,13 +132,13 @@ def _cadre_villages(county: str) -> list[str]:
     return [code for code, _ in db.session.execute(counts)]
 
 
-def accounts(county: str) -> dict[str, dict]:
+def accounts(county: str, prefix: str = "depth") -> dict[str, dict]:
     g.actor_id = None
     villages = _cadre_villages(county)
     out = {
-        "bureau": _account("depth-bureau", {"role": "bureau", "region_codes": [county]}),
-        "cadre": _account("depth-cadre", {"role": "cadre", "region_codes": villages}),
-        "admin": _account("depth-admin", {"role": "admin", "region_codes": []}),
+        "bureau": _account(f"{prefix}-bureau", {"role": "bureau", "region_codes": [county]}),
+        "cadre": _account(f"{prefix}-cadre", {"role": "cadre", "region_codes": villages}),
+        "admin": _account(f"{prefix}-admin", {"role": "admin", "region_codes": []}),
     }
     db.session.commit()
     return out
