@@ -54,6 +54,13 @@ def test_villages_add_up_to_the_township_and_the_county(town):
     assert west["by_type"]["workshop"] == 2 and west["openings"] == 0
 
 
+def test_several_divisions_read_together_equal_each_read_alone(town):
+    codes = [factories.VILLAGE_CODE, factories.OTHER_VILLAGE_CODE, factories.TOWNSHIP_CODE, factories.COUNTY_CODE]
+    together = indicators.compute_many(codes, TODAY)
+    assert together == {code: indicators.compute(code, TODAY) for code in codes}
+    assert indicators.compute_many([], TODAY) == {}
+
+
 def test_an_employment_that_ended_yesterday_no_longer_counts(town):
     before = indicators.compute(factories.COUNTY_CODE, TODAY.replace(month=5, day=15))
     assert before["by_type"]["migrant"] == 1  # m1 was away then
