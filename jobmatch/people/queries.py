@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch import text
-from jobmatch.accounts.scope import restrict
+from jobmatch.accounts.scope import current_scope, restrict
 from jobmatch.crypto import blind_index
 from jobmatch.extensions import db
 from jobmatch.geo import division_prefix
@@ -49,6 +49,24 @@ def where_all(query: sa.Select, *conditions) -> sa.Select:
     return query
 
 
+def list_order(column, narrowed: bool):
+    """A list's sort key; for a list narrowed to a county or less, one PostgreSQL cannot take from an index.
+
+    Ids and household codes run county by county. Walking a whole province's index in order until the
+    county's rows come up reads every county before it (a county's first page of laborers: a quarter of a
+    second); reading the county's rows by the indexes that find them and sorting them costs what the county
+    has. The order is the same (`id + 0` sorts as `id`, `code || ''` as `code`).
+    """
+    if not narrowed:
+        return column
+    return column + 0 if isinstance(column.type, sa.Integer) else column.concat("")
+
+
+def narrowed(f: dict) -> bool:
+    """Whether a list is narrowed to a county or less: by the user's scope, or by a region's code."""
+    return not current_scope().everything or bool(f.get("region"))
+
+
 def regions(f: dict) -> sa.Select:
     query = restrict(sa.select(Region).options(joinedload(Region.parent)).order_by(Region.code), Region)
     return where_all(
@@ -61,7 +79,10 @@ def regions(f: dict) -> sa.Select:
 
 def households(f: dict) -> sa.Select:
     query = restrict(
-        sa.select(Household).join(Household.village).options(joinedload(Household.village)).order_by(Household.code),
+        sa.select(Household)
+        .join(Household.village)
+        .options(joinedload(Household.village))
+        .order_by(list_order(Household.code, narrowed(f))),
         Household,
     )
     q = f.get("q")
@@ -82,7 +103,7 @@ def laborers(f: dict) -> sa.Select:
         .join(Laborer.household)
         .join(Household.village)
         .options(joinedload(Laborer.household).joinedload(Household.village))
-        .order_by(Laborer.id),
+        .order_by(list_order(Laborer.id, narrowed(f))),
         Laborer,
     )
     q = f.get("q")
