@@ -144,3 +144,30 @@ def village_sites() -> list[sa.Row]:
             Region,
         )
     ).all()
+
+
+def township_sites() -> list[sa.Row]:
+    """The townships in the caller's scope, in code order, with their county's name."""
+    county = aliased(Region)
+    return db.session.execute(
+        restrict(
+            sa.select(county.name.label("county"), Region.code, Region.name)
+            .outerjoin(county, county.id == Region.parent_id)
+            .where(Region.level == RegionLevel.township)
+            .order_by(Region.code),
+            Region,
+        )
+    ).all()
+
+
+def count_villages(up_to: int) -> int:
+    """How many villages the caller may see, counted no further than up_to + 1."""
+    query = restrict(sa.select(Region.id).where(Region.level == RegionLevel.village), Region)
+    capped = query.limit(up_to + 1).subquery()
+    return db.session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
+
+
+def region_named(code: str) -> sa.Row | None:
+    """A region in the caller's scope by its code: (code, name), or None."""
+    query = restrict(sa.select(Region.code, Region.name).where(Region.code == code), Region)
+    return db.session.execute(query).first()
