@@ -276,6 +276,21 @@ def _ordered(query: sa.Select, keys: list[tuple[Any, bool]]) -> sa.Select:
     return query.order_by(None).order_by(*[e.desc() if d else e for e, d in keys])
 
 
+def _keys_at(query: sa.Select, keys: list[tuple[Any, bool]], offset: int) -> list[Any] | None:
+    """The sort keys of the row `offset` rows into an ordered select() (None past its end).
+
+    A numbered page starts after them: OFFSET then skips the keys alone (an index, often), not whole rows with
+    their joined ones (page 500 of a province's referrals: ten thousand rows joined and dropped).
+    """
+    narrow = query.with_only_columns(*[e for e, _ in keys])
+    entity = query.column_descriptions[0].get("entity")
+    if entity is not None:
+        # The joins start from the listed entity, as in the whole select (a key may be an expression).
+        narrow = narrow.select_from(entity)
+    row = db.session.execute(narrow.offset(offset).limit(1)).first()
+    return None if row is None else list(row)
+
+
 def _capped_count(base: sa.Select) -> tuple[sa.Subquery, sa.Label]:
     """The rows of `base` counted up to one past EXACT_TOTAL_UP_TO, as a column the page's statement carries."""
     capped = base.order_by(None).limit(EXACT_TOTAL_UP_TO + 1).correlate(None).subquery()
@@ -323,7 +338,9 @@ def page_of(
         capped, counted = _capped_count(base)
         query = query.add_columns(counted)
         if page > 1:
-            query = query.offset((page - 1) * per_page)
+            before_page = _keys_at(base, keys, (page - 1) * per_page - 1)
+            # Past the list's end the page is empty (its statement still counts the list).
+            query = query.where(sa.false() if before_page is None else _after(keys, before_page))
     query = query.add_columns(*[e.label(f"_key{i}") for i, (e, _) in enumerate(keys)]).limit(per_page + 1)
     result = db.session.execute(query)
     # whole_rows: a select of columns whose rows are the items (the page's own columns come after theirs).

@@ -67,6 +67,9 @@ def test_the_cursor_goes_through_the_openings_newest_first_with_page_numbers_sti
         by_number += [i["id"] for i in bureau.get(f"{url}&page={page}").get_json()["items"]]
 
     assert ids == sorted(made) == by_number
+    past_the_end = bureau.get(f"{url}&page=4").get_json()
+    assert past_the_end["items"] == []
+    assert past_the_end["pagination"]["total"] == 7
 
 
 def test_a_list_in_mixed_order_is_walked_in_that_order(app, county):  # noqa: F811
