@@ -12,12 +12,14 @@ for, through the app's test client (no network, no browser):
 
 Each request is timed `--repeat` times after one warm-up: the median wall time, the median CPU of this process
 (process_time: the app in Python) and PostgreSQL's CPU per request (the backend's utime + stime from /proc, in
-clock ticks, so averaged over the repeats). The machine is shared: CPU is the figure to trust, wall time shows the
+clock ticks, so averaged over the repeats; a parallel query's workers are not in it, so such a request shows a
+wall time well above the two CPU figures). The machine is shared: CPU is the figure to trust, wall time shows the
 load. The accounts `depth-bureau`, `depth-cadre` and `depth-admin` are created (or updated) with a fresh token.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/jm_province \\
         PYTHONPATH=. .venv/bin/python bench/list_depth.py [--repeat 5] [--only laborers] [--roles bureau]
         [--county 361125000000] [--json bench/output/list_depth.json]
+    PYTHONPATH=. .venv/bin/python bench/list_depth.py --compare BEFORE.json AFTER.json   (two runs side by side)
 
 Build the database first with bench/province.py (and ANALYZE it).
 """
@@ -259,6 +261,19 @@ def page_runs(client, path: str, repeat: int, backends: Backends) -> list[tuple[
     return out
 
 
+def compare(before_path: Path, after_path: Path) -> None:
+    """Two runs' figures side by side (their --json files): wall, app CPU and PostgreSQL CPU in ms."""
+    before = {(f["role"], f["list"], f["depth"]): f for f in json.loads(before_path.read_text())}
+    print(f"{'role':7s} {'list':38s} {'depth':5s} {'before: wall / app / PG':>25s}   {'after: wall / app / PG':>24s}")
+    for figure in json.loads(after_path.read_text()):
+        if figure["status"] != 200:
+            continue
+        old = before.get((figure["role"], figure["list"], figure["depth"]))
+        was = f"{old['wall']:7.0f} / {old['cpu']:4.0f} / {old['pg']:4.0f}" if old and old["status"] == 200 else "—"
+        now = f"{figure['wall']:7.0f} / {figure['cpu']:4.0f} / {figure['pg']:4.0f}"
+        print(f"{figure['role']:7s} {figure['list']:38s} {figure['depth']:5s} {was:>25s}   {now:>24s}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -266,7 +281,11 @@ def main() -> None:
     parser.add_argument("--roles", nargs="*", default=["bureau", "cadre", "admin"])
     parser.add_argument("--only", nargs="*", help="these lists only (API names or page paths, e.g. laborers)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="print two --json runs")
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return
 
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
