@@ -26,6 +26,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 from jobmatch.accounts import audit, scope
 from jobmatch.errors import Collector, Conflict, FieldError, Problem, ValidationFailed
 from jobmatch.extensions import db
+from jobmatch.modelbase import UTCDateTime
 from jobmatch.prepared import Shapes
 
 # Personal fields (with the birth date and sex the ID number encodes): the audit trail records that they
@@ -195,14 +196,20 @@ def _cursor_value(value: Any) -> Any:
 
 
 def _from_cursor(expression: Any, value: Any) -> Any:
+    type_ = getattr(expression, "type", None)
+    # A decorated type (UTCDateTime) says `object`: the type it stores as tells what the cursor holds.
+    type_ = getattr(type_, "impl_instance", type_)
     try:
-        kind = expression.type.python_type
+        kind = type_.python_type
     except (AttributeError, NotImplementedError):
         return value
     if value is None:
         return None
     if kind is datetime:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+        if isinstance(expression.type, UTCDateTime) and moment.tzinfo is None:
+            raise ValueError(value)
+        return moment
     if kind is date:
         return date.fromisoformat(value)
     if kind is Decimal:
@@ -238,9 +245,11 @@ def _after(keys: list[tuple[Any, bool]], values: list[Any]) -> sa.ColumnElement[
         raise _bad_cursor()
     columns = [expression for expression, _ in keys]
     if len({descending for _, descending in keys}) == 1:
+        # The values bound as their columns' types (a timestamp as a timestamp, not as the cursor's text).
+        place = sa.tuple_(*values, types=[column.type for column in columns])
         if keys[0][1]:
-            return sa.tuple_(*columns) < sa.tuple_(*values)
-        return sa.tuple_(*columns) > sa.tuple_(*values)
+            return sa.tuple_(*columns) < place
+        return sa.tuple_(*columns) > place
     return sa.or_(
         *[
             sa.and_(
@@ -266,6 +275,21 @@ def _estimate(query: sa.Select) -> int | None:
 
 def _ordered(query: sa.Select, keys: list[tuple[Any, bool]]) -> sa.Select:
     return query.order_by(None).order_by(*[e.desc() if d else e for e, d in keys])
+
+
+def _keys_at(query: sa.Select, keys: list[tuple[Any, bool]], offset: int) -> list[Any] | None:
+    """The sort keys of the row `offset` rows into an ordered select() (None past its end).
+
+    A numbered page starts after them: OFFSET then skips the keys alone (an index, often), not whole rows with
+    their joined ones (page 500 of a province's referrals: ten thousand rows joined and dropped).
+    """
+    narrow = query.with_only_columns(*[e for e, _ in keys])
+    entity = query.column_descriptions[0].get("entity")
+    if entity is not None:
+        # The joins start from the listed entity, as in the whole select (a key may be an expression).
+        narrow = narrow.select_from(entity)
+    row = db.session.execute(narrow.offset(offset).limit(1)).first()
+    return None if row is None else list(row)
 
 
 def _capped_count(base: sa.Select) -> tuple[sa.Subquery, sa.Label]:
@@ -315,7 +339,9 @@ def page_of(
         capped, counted = _capped_count(base)
         query = query.add_columns(counted)
         if page > 1:
-            query = query.offset((page - 1) * per_page)
+            before_page = _keys_at(base, keys, (page - 1) * per_page - 1)
+            # Past the list's end the page is empty (its statement still counts the list).
+            query = query.where(sa.false() if before_page is None else _after(keys, before_page))
     query = query.add_columns(*[e.label(f"_key{i}") for i, (e, _) in enumerate(keys)]).limit(per_page + 1)
     result = db.session.execute(query)
     # whole_rows: a select of columns whose rows are the items (the page's own columns come after theirs).

@@ -57,6 +57,32 @@ def village_groups() -> list[dict]:
     return list(groups.values())
 
 
+# Past this many villages in scope (an administrator's province) a list's place filter offers townships by county:
+# every village would put some ten thousand choices (1.6 MB) on every page of the list.
+FILTER_VILLAGES_UP_TO = 3000
+
+
+def filter_groups(chosen: str | None = None) -> list[dict]:
+    """A list's place filter: the villages in scope by township, or past FILTER_VILLAGES_UP_TO of them the
+    townships by county, with the chosen place (a village from a link) offered first when it is not among them."""
+    if people_queries.count_villages(FILTER_VILLAGES_UP_TO) <= FILTER_VILLAGES_UP_TO:
+        return village_groups()
+    groups: dict[str, dict] = {}
+    for row in people_queries.township_sites():
+        label = row.county or ""
+        group = groups.get(label)
+        if group is None:
+            group = groups[label] = {"label": label, "search": search_keys(label), "options": []}
+        group["options"].append({"value": row.code, "name": row.name, "search": search_keys(row.name)})
+    out = list(groups.values())
+    if chosen and not any(option["value"] == chosen for group in out for option in group["options"]):
+        found = people_queries.region_named(chosen)
+        if found is not None:
+            option = {"value": found.code, "name": found.name, "search": search_keys(found.name)}
+            out.insert(0, {"label": found.name, "search": option["search"], "options": [option]})
+    return out
+
+
 def village_choices(blank: str) -> list[SelectChoice]:
     """The villages for a WTForms select: grouped by township, with keys and coordinates on each option."""
     return [SelectChoice("", blank)] + [

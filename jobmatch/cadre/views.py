@@ -80,9 +80,10 @@ def _coded(name: str, enum: type) -> str | None:
     return value if value in enum.__members__ else None
 
 
-def _villages() -> list[dict]:
-    """The villages this user may see, by township with their search keys, for the filters."""
-    return pickers.village_groups()
+def _villages(chosen: str | None = None) -> list[dict]:
+    """The villages this user may see, by township with their search keys, for the filters (past a few thousand,
+    an administrator's, the townships by county)."""
+    return pickers.filter_groups(chosen)
 
 
 # --- villages ----------------------------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def households():
         "cadre/households.html",
         page=page,
         filters=filters,
-        villages=_villages(),
+        villages=_villages(filters["region"]),
         **lists.household_context(page["items"], filters),
     )
 
@@ -151,7 +152,9 @@ def laborers():
         kept |= {"employment_status": filters["employment_status"], "willingness": filters["willingness"]}
         return redirect(url_for("cadre_pages.laborers", **{k: v for k, v in kept.items() if v}), 303)
     page = keyset_page(lists.laborers_query(filters), PAGE_SIZE)
-    return render_template("cadre/laborers.html", page=page, filters=filters, by_number=by_number, villages=_villages())
+    return render_template(
+        "cadre/laborers.html", page=page, filters=filters, by_number=by_number, villages=_villages(filters["region"])
+    )
 
 
 def _profile(laborer_id: int, step_forms: dict[int, StepForm] | None = None, status: int = 200):

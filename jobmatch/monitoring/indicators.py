@@ -110,7 +110,20 @@ CONTACT_DUE_DAYS = 30
 def read(code: str, today: date) -> Records:
     """The laborers, their work and the open openings of the division `code` (within the caller's scope)."""
     prefix = division_prefix(code)
-    in_division = Region.code.startswith(prefix, autoescape=True)
+    return _read(Region.code.startswith(prefix, autoescape=True), today, below_county=len(prefix) > COUNTY_DIGITS)
+
+
+# A county's code prefix (its code is these digits and six zeros).
+COUNTY_DIGITS = 6
+
+
+def _read(in_division: sa.ColumnElement[bool], today: date, below_county: bool = False) -> Records:
+    """The records of the regions `in_division` selects (one division, or several read together).
+
+    `below_county`: the divisions are townships or villages. An opening's site is then its own region: one
+    posted for a far site (no region) is sited at its county, whose code no township or village prefix starts,
+    so the openings come by their region's index instead of a pass over every open opening.
+    """
 
     laborers = db.session.execute(
         restrict(
@@ -150,7 +163,7 @@ def read(code: str, today: date) -> Records:
     }
 
     # Openings whose site lies in the division (or, for sites far away, posted by the division's county).
-    site = sa.func.coalesce(Opening.region_id, Opening.county_id)
+    site = Opening.region_id if below_county else sa.func.coalesce(Opening.region_id, Opening.county_id)
     openings = db.session.execute(
         restrict(
             sa.select(
@@ -255,16 +268,23 @@ def compute(code: str, today: date | None = None) -> dict:
     return summarise(code, today, read(code, today))
 
 
-# Up to this many divisions are read one by one; past it, one read of each county serves them all (a village
-# costs about a thirtieth of its county to read).
+# Up to this many divisions are read together, by their own codes; past it, one read of each county serves
+# them all (a village costs about a thirtieth of its county to read).
 SEPARATE_READS_UP_TO = 30
 
 
 def compute_many(codes: list[str], today: date | None = None) -> dict[str, dict]:
     """The indicators of several divisions on `today`, each equal to `compute(code)` (a list of villages)."""
     today = today or china_today()
+    if not codes:
+        return {}
     if len(codes) <= SEPARATE_READS_UP_TO:
-        return {code: summarise(code, today, read(code, today)) for code in codes}
+        # One read of the divisions together (a page of villages: four statements, not four per village).
+        prefixes = [division_prefix(code) for code in codes]
+        below_county = all(len(p) > COUNTY_DIGITS for p in prefixes)
+        records = _read(sa.or_(*(Region.code.startswith(p, autoescape=True) for p in prefixes)), today, below_county)
+        parts = _split(records, prefixes)
+        return {code: summarise(code, today, parts[prefix]) for code, prefix in zip(codes, prefixes, strict=True)}
     by_county: dict[str, list[str]] = {}
     for code in codes:
         by_county.setdefault(code[:6], []).append(code)

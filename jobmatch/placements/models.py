@@ -55,6 +55,8 @@ class Referral(Stamped, db.Model):
             sqlite_where=_OPEN_REFERRAL,
         ),
         sa.Index("ix_referrals_updated_at", "updated_at"),
+        # The list's order (latest change first), read backwards.
+        sa.Index("ix_referrals_state_since_id", "state_since", "id"),
     )
 
 
@@ -106,6 +108,8 @@ class Employment(Stamped, db.Model):
     __table_args__ = (
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
         sa.Index("ix_employments_updated_at", "updated_at"),
+        # The list's order (latest start first), read backwards.
+        sa.Index("ix_employments_start_date_id", "start_date", "id"),
         sa.Index(
             "uq_employments_open_full_time",
             "laborer_id",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch.accounts.scope import restrict
 from jobmatch.people.models import Household, Laborer, Region
-from jobmatch.people.queries import in_region, where_all
+from jobmatch.people.queries import in_region, list_order, narrowed, where_all
 from jobmatch.placements.models import Employment, Referral, SubsidyClaim
 from jobmatch.placements.subsidies import SubsidyRule, claimable_starts
 from jobmatch.posts.models import Employer, Opening
@@ -28,7 +28,7 @@ def referrals(f: dict) -> sa.Select:
     query = restrict(
         sa.select(Referral)
         .options(joinedload(Referral.laborer), joinedload(Referral.opening))
-        .order_by(Referral.state_since.desc(), Referral.id.desc()),
+        .order_by(list_order(Referral.state_since, narrowed(f)).desc(), Referral.id.desc()),
         Referral,
     )
     return where_all(
@@ -49,7 +49,7 @@ def employments(f: dict) -> sa.Select:
             joinedload(Employment.workshop),
             joinedload(Employment.opening),
         )
-        .order_by(Employment.start_date.desc(), Employment.id.desc()),
+        .order_by(list_order(Employment.start_date, narrowed(f)).desc(), Employment.id.desc()),
         Employment,
     )
     current = f.get("current")

@@ -89,7 +89,7 @@ def test_filters_stay_on_the_links_and_an_edited_cursor_gives_the_first_page(cli
     first = client.get(f"/laborers?village={factories.VILLAGE_CODE}").get_data(as_text=True)
     assert f"village={factories.VILLAGE_CODE}" in html.unescape(NEXT_LINK.search(first).group(1))
     assert f'/laborers/export.xlsx?village={factories.VILLAGE_CODE}"' in first  # the export: the filters, no place
-    for cursor in ("nonsense", "WzEsMl0", "e30"):
+    for cursor in ("nonsense", "WzEsMiwzXQ", "e30"):
         response = client.get(f"/laborers?cursor={cursor}&page=7")
         assert response.status_code == 200
         assert re.findall(NAMES, response.get_data(as_text=True)) == re.findall(NAMES, first)
@@ -120,3 +120,22 @@ def test_past_the_exact_count_the_page_says_about_how_many(client, lists_county,
         assert "共约" in page
     else:  # SQLite has no estimate: the total is counted
         assert "共 5 条" in page
+
+
+def test_past_a_few_thousand_villages_the_place_filter_offers_townships(client, lists_county, monkeypatch):
+    """An administrator's province: the filter lists townships by county, a village chosen by a link stays."""
+    from jobmatch import pickers
+
+    login(client, "admin")
+    many = client.get("/laborers").get_data(as_text=True)
+    assert f'<option value="{factories.VILLAGE_CODE}"' in many
+    monkeypatch.setattr(pickers, "FILTER_VILLAGES_UP_TO", 1)
+    for path in ("/laborers", "/households"):
+        page = client.get(path).get_data(as_text=True)
+        assert f'<option value="{factories.TOWNSHIP_CODE}"' in page, path
+        assert f'<option value="{factories.VILLAGE_CODE}"' not in page, path
+    chosen = client.get(f"/laborers?village={factories.VILLAGE_CODE}").get_data(as_text=True)
+    assert f'<option value="{factories.VILLAGE_CODE}" data-keys' in chosen
+    assert re.search(rf'<option value="{factories.VILLAGE_CODE}"[^>]* selected>', chosen)
+    by_township = client.get(f"/laborers?village={factories.TOWNSHIP_CODE}").get_data(as_text=True)
+    assert re.search(rf'<option value="{factories.TOWNSHIP_CODE}"[^>]* selected>', by_township)

@@ -7,6 +7,7 @@ import time
 from jobmatch.monitoring import indicators
 from tests import factories
 from tests.monitoring.conftest import TODAY
+from tests.placements.conftest import make_opening
 
 
 def test_county_indicators(town):
@@ -52,6 +53,19 @@ def test_villages_add_up_to_the_township_and_the_county(town):
     assert east["laborers"] == 5
     assert east["by_type"]["local_enterprise"] == 1 and east["by_type"]["unemployed_willing"] == 3
     assert west["by_type"]["workshop"] == 2 and west["openings"] == 0
+
+
+def test_several_divisions_read_together_equal_each_read_alone(town):
+    # A post at a far site is sited at its county: the county counts it, its townships and villages do not.
+    make_opening(
+        region_code=None, county_code=factories.COUNTY_CODE, site_name="广东省东莞市", latitude=23.02, longitude=113.75
+    )
+    assert indicators.compute(factories.COUNTY_CODE, TODAY)["openings"] == 3
+    assert indicators.compute(factories.TOWNSHIP_CODE, TODAY)["openings"] == 2
+    codes = [factories.VILLAGE_CODE, factories.OTHER_VILLAGE_CODE, factories.TOWNSHIP_CODE, factories.COUNTY_CODE]
+    together = indicators.compute_many(codes, TODAY)
+    assert together == {code: indicators.compute(code, TODAY) for code in codes}
+    assert indicators.compute_many([], TODAY) == {}
 
 
 def test_an_employment_that_ended_yesterday_no_longer_counts(town):

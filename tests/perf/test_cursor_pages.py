@@ -28,7 +28,7 @@ def _walk(client, url: str, during=None) -> tuple[list[int], list[dict]]:
     ids, pages = [i["id"] for i in body["items"]], [body["pagination"]]
     if during:
         during()
-    while body["pagination"]["next_cursor"]:
+    while body["pagination"]["next_cursor"] and len(pages) < 100:  # a cursor that goes nowhere fails, not hangs
         body = client.get(f"{url}&cursor={body['pagination']['next_cursor']}").get_json()
         ids += [i["id"] for i in body["items"]]
         pages.append(body["pagination"])
@@ -67,6 +67,9 @@ def test_the_cursor_goes_through_the_openings_newest_first_with_page_numbers_sti
         by_number += [i["id"] for i in bureau.get(f"{url}&page={page}").get_json()["items"]]
 
     assert ids == sorted(made) == by_number
+    past_the_end = bureau.get(f"{url}&page=4").get_json()
+    assert past_the_end["items"] == []
+    assert past_the_end["pagination"]["total"] == 7
 
 
 def test_a_list_in_mixed_order_is_walked_in_that_order(app, county):  # noqa: F811
@@ -83,7 +86,41 @@ def test_a_list_in_mixed_order_is_walked_in_that_order(app, county):  # noqa: F8
     assert [p.id for p in seen] == [p.id for p in expected]
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "WzEsMl0", "e30", "W251bGxd"])
+def test_a_list_newest_first_by_a_timestamp_is_walked_in_that_order(app, county):  # noqa: F811
+    _laborers(5)
+    query = sa.select(Laborer).order_by(Laborer.created_at.desc(), Laborer.id.desc())
+    expected = list(db.session.scalars(query))
+    seen, cursor = [], None
+    for _ in range(len(expected)):
+        page = crud.page_of(query, 1, 2, cursor)
+        seen += page["items"]
+        cursor = page["pagination"]["next_cursor"]
+        if cursor is None:
+            break
+    assert [p.id for p in seen] == [p.id for p in expected]
+
+
+def test_the_cursor_goes_through_the_referrals_latest_change_first(as_role, county):  # noqa: F811
+    cadre = as_role("cadre")
+    opening = make_opening(headcount=20)
+    laborers = _laborers(5)
+    made = [cadre.post("/api/v1/referrals", json={"laborer_id": i, "opening_id": opening.id}) for i in laborers]
+    assert [r.status_code for r in made] == [201] * 5
+
+    ids, pages = _walk(cadre, "/api/v1/referrals?per_page=2")
+
+    assert ids == sorted((r.get_json()["id"] for r in made), reverse=True)
+    assert len(pages) == 3
+
+
+def test_a_timestamp_cursor_without_its_time_zone_is_refused(as_role, county):  # noqa: F811
+    naive = crud.encode_cursor(["2026-01-01T08:00:00", 1])
+    response = as_role("cadre").get(f"/api/v1/referrals?per_page=2&cursor={naive}")
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["query.cursor"]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "WzEsMiwzXQ", "e30", "W251bGxd"])
 def test_a_cursor_not_made_by_the_list_is_refused_naming_it(as_role, county, cursor):  # noqa: F811
     response = as_role("cadre").get(f"/api/v1/laborers?per_page=2&cursor={cursor}")
     assert response.status_code == 422
