@@ -424,21 +424,23 @@ def prepared_page(
     params: dict,
     query: dict,
     full: Callable[[], sa.Select],
+    keys: int = 1,
 ) -> dict:
     """`page_of` for a list in id order read by prepared statements (jobmatch.prepared), the same answer.
 
     `statements` builds `shape + ("after",)` (the rows after the id `:after`) and `shape + ("numbered",)`
     (the rows at `:offset`, each ending with the list's total counted up to `:cap`); both take `:limit`
     and start with the id. `full()` is the list as a select(), for what page_of does rarely: an empty
-    numbered page's total, and the planner's estimate past EXACT_TOTAL_UP_TO rows.
+    numbered page's total, and the planner's estimate past EXACT_TOTAL_UP_TO rows. `keys` is 2 for a list
+    sorted by `people.queries.list_order` (its cursor holds the id twice, as page_of writes it).
     """
     page, per_page, cursor = query["page"], query["per_page"], query.get("cursor")
     values = dict(params, limit=per_page + 1)
     if cursor:
-        (after,) = decode_cursor(cursor, [(sa.literal_column("id", sa.Integer()), False)])
-        if not isinstance(after, int) or isinstance(after, bool) or not -(2**63) <= after < 2**63:
+        place = decode_cursor(cursor, [(sa.literal_column("id", sa.Integer()), False)] * keys)
+        if any(not isinstance(v, int) or isinstance(v, bool) or not -(2**63) <= v < 2**63 for v in place):
             raise _bad_cursor()
-        rows = statements.rows((*shape, "after"), values | {"after": after})
+        rows = statements.rows((*shape, "after"), values | {"after_key": place[0], "after": place[-1]})
     else:
         values |= {"offset": (page - 1) * per_page, "cap": EXACT_TOTAL_UP_TO + 1}
         rows = statements.rows((*shape, "numbered"), values)
@@ -446,7 +448,7 @@ def prepared_page(
             return page_of(full(), page, per_page, whole_rows=True)
     more = len(rows) > per_page
     rows = rows[:per_page]
-    pagination = {"per_page": per_page, "next_cursor": encode_cursor([rows[-1][0]]) if more and rows else None}
+    pagination = {"per_page": per_page, "next_cursor": encode_cursor([rows[-1][0]] * keys) if more and rows else None}
     if cursor:
         return {"items": rows, "pagination": pagination | {"page": None, "pages": None, "total": None}}
     total, estimated = rows[0][-1], False
@@ -461,19 +463,24 @@ def prepared_page(
     return {"items": rows, "pagination": pagination}
 
 
-def id_ordered(base: sa.Select, id_column: Any, mode: str) -> sa.Select:
-    """The two statements prepared_page reads, from a list's select() without order or scope values."""
+def id_ordered(base: sa.Select, id_column: Any, mode: str, key: Any = None) -> sa.Select:
+    """The two statements prepared_page reads, from a list's select() without order or scope values.
+
+    `key`: the list's sort key when it is not the id itself (people.queries.list_order), then the id.
+    """
+    order = [id_column] if key is None else [key, id_column]
     if mode == "after":
-        return (
-            base.where(id_column > sa.bindparam("after", type_=sa.BigInteger()))
-            .order_by(id_column)
-            .limit(sa.bindparam("limit", type_=sa.Integer()))
-        )
+        after = sa.bindparam("after", type_=sa.BigInteger())
+        if key is None:
+            later = id_column > after
+        else:
+            later = sa.tuple_(key, id_column) > sa.tuple_(sa.bindparam("after_key", type_=sa.BigInteger()), after)
+        return base.where(later).order_by(*order).limit(sa.bindparam("limit", type_=sa.Integer()))
     capped = base.with_only_columns(id_column).limit(sa.bindparam("cap", type_=sa.Integer())).subquery()
     total = sa.select(sa.func.count()).select_from(capped).scalar_subquery()
     return (
         base.add_columns(total)
-        .order_by(id_column)
+        .order_by(*order)
         .limit(sa.bindparam("limit", type_=sa.Integer()))
         .offset(sa.bindparam("offset", type_=sa.Integer()))
     )

@@ -335,9 +335,9 @@ def laborer_list_answer(query: dict) -> Response:
     if filters is None:
         page = page_of(full(), query["page"], query["per_page"], query.get("cursor"), whole_rows=True)
     else:
-        scope = current_scope()
-        names, values = filters
-        page = prepared_page(_LABORER_PAGES, (scope_kind(scope), names), values | scope_values(scope), query, full)
+        scope, (names, values), narrow = current_scope(), filters, queries.narrowed(query)
+        shape = (scope_kind(scope), names, narrow)
+        page = prepared_page(_LABORER_PAGES, shape, values | scope_values(scope), query, full, keys=2 if narrow else 1)
     today = service.date.today()
     page["items"] = [_laborer_item(row, today) for row in page["items"]]
     return current_app.json.response(page)

@@ -146,8 +146,8 @@ def escape_like(value: str) -> str:
     return value.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-def laborer_page(dialect, kind: str, filters: tuple[str, ...], mode: str, columns: tuple) -> sa.Select:
-    """One page of laborers in id order for a kind of scope and a set of filters, every value a parameter."""
+def laborer_page(dialect, kind: str, filters: tuple[str, ...], narrow: bool, mode: str, columns: tuple) -> sa.Select:
+    """One page of laborers in `laborers`' order for a kind of scope and a set of filters, every value a parameter."""
     village = Region.__table__.c.code
     households = sa.join(Laborer, Household, Household.id == Laborer.household_id)
     base = sa.select(*columns).select_from(households.join(Region, Region.id == Household.village_id))
@@ -165,7 +165,7 @@ def laborer_page(dialect, kind: str, filters: tuple[str, ...], mode: str, column
     ]
     scoped = bound_condition(Laborer, kind, dialect, village_code=village)
     base = where_all(base, scoped, *conditions)
-    return id_ordered(base, Laborer.id, mode)
+    return id_ordered(base, Laborer.id, mode, list_order(Laborer.id, True) if narrow else None)
 
 
 def one_laborer(dialect, kind: str, columns: tuple) -> sa.Select:
