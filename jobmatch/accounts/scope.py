@@ -282,7 +282,12 @@ def bound_condition(model: type, kind: str, dialect, village_code: Any = None) -
             return Laborer.id.in_(current)
         if kind == "villages":
             return in_list(Household.village_id, "scope_villages", dialect)
-        return in_list(sa.func.substr(village_code, 1, 6), "scope_prefixes", dialect, sa.String())
+        # The county's villages found first (the regions are few), then their households by index.
+        region = aliased(Region)
+        villages = sa.select(region.id).where(
+            in_list(sa.func.substr(region.code, 1, 6), "scope_prefixes", dialect, sa.String())
+        )
+        return Household.village_id.in_(villages)
     if model is Opening:
         if kind == "workshops":
             return in_list(Opening.workshop_id, "scope_workshops", dialect)
