@@ -103,6 +103,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cadres", type=int, default=30, help="cadre accounts of the fixture")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="also run the mix paced at this many requests a second in all (the p95 target: 150)",
+    )
+    parser.add_argument(
         "--each",
         type=float,
         default=0,
@@ -155,6 +161,10 @@ def main() -> int:
                 before.url, mix(fixture), args.seconds, args.connections, before.worker_pids(), database
             )
         results["mix"] = wrkrun.run(service.url, mix(fixture), args.seconds, args.connections, workers, database)
+        if args.rate:
+            results[f"mix paced at {args.rate:g} req/s"] = wrkrun.run(
+                service.url, mix(fixture, seed=3), args.seconds, args.connections, workers, database, rate=args.rate
+            )
         if args.each:
             by_name: dict[str, list[dict]] = {}
             for request in mix(fixture, count=400, seed=7):

@@ -45,10 +45,30 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local index, started, current, out
+local interval_us = INTERVAL_HERE
+local index, started, current, out, next_at
 function init(args)
   index = (id * 7919) % #requests
   out = io.open(OUT_DIR .. "/thread-" .. id .. ".tsv", "w")
+end
+
+-- Paced (interval_us > 0): each connection starts its requests on a grid, so the whole run asks for
+-- connections / interval requests a second, whatever the answers' times (a request late on its slot
+-- goes at once).
+function delay()
+  if interval_us <= 0 then
+    return 0
+  end
+  local now = now_us()
+  if next_at == nil then
+    next_at = now + (id % 97) * interval_us / 97
+  end
+  local wait = next_at - now
+  next_at = math.max(next_at, now) + interval_us
+  if wait <= 0 then
+    return 0
+  end
+  return wait / 1000
 end
 
 function request()
@@ -122,14 +142,20 @@ def run(
     connections: int,
     server_pids: list[int],
     database_pids: list[int] | None = None,
+    rate: float = 0,
 ) -> dict:
-    """Run wrk; figures per endpoint and CPU per request of the server processes and of the database."""
+    """Run wrk; figures per endpoint and CPU per request of the server processes and of the database.
+
+    `rate` > 0 paces the run to about that many requests a second in all (0: as fast as answers come).
+    """
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run `bash scripts/bench-tools.sh` (Debian's wrk package)")
     database_pids = database_pids or []
     with tempfile.TemporaryDirectory(prefix="jobmatch-wrk-") as folder:
         script = Path(folder) / "mix.lua"
-        script.write_text(LUA.replace("REQUESTS_HERE", _lua_requests(requests)).replace("OUT_DIR", _lua_string(folder)))
+        interval_us = connections / rate * 1_000_000 if rate > 0 else 0
+        lua = LUA.replace("REQUESTS_HERE", _lua_requests(requests)).replace("INTERVAL_HERE", f"{interval_us:.0f}")
+        script.write_text(lua.replace("OUT_DIR", _lua_string(folder)))
         server_before, database_before = cpu_seconds(server_pids), cpu_seconds(database_pids)
         done = subprocess.run(
             [
