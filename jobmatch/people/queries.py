@@ -130,14 +130,21 @@ PREPARED_LABORER_FILTERS = ("region", "household_code", "labor_capacity", "willi
 
 def laborer_filters(f: dict) -> tuple[tuple[str, ...], dict] | None:
     """The filters given (the statement's shape) and their values; None when the list needs `laborers` (a search)."""
+    given = prepared_filters(f, PREPARED_LABORER_FILTERS)
+    if given is not None and "household_code" in given[1]:
+        given[1]["household_code"] = text.normalize_digits(given[1]["household_code"])
+    return given
+
+
+def prepared_filters(f: dict, known: tuple[str, ...]) -> tuple[tuple[str, ...], dict] | None:
+    """Which of a prepared list's filters a request gives, and their values (a region as its LIKE pattern);
+    None with a free-text search, which the list's select() answers."""
     if f.get("q"):
         return None
-    names = tuple(name for name in PREPARED_LABORER_FILTERS if f.get(name))
+    names = tuple(name for name in known if f.get(name))
     values = {name: f[name] for name in names}
     if "region" in values:
         values["region"] = escape_like(division_prefix(text.normalize_digits(values["region"]))) + "%"
-    if "household_code" in values:
-        values["household_code"] = text.normalize_digits(values["household_code"])
     return names, values
 
 

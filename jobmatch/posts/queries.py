@@ -9,9 +9,8 @@ from jobmatch import text
 from jobmatch.accounts.scope import bound_condition, restrict
 from jobmatch.crud import id_ordered
 from jobmatch.extensions import db
-from jobmatch.geo import division_prefix
 from jobmatch.people.models import Region
-from jobmatch.people.queries import contains, escape_like, in_region, where_all
+from jobmatch.people.queries import contains, in_region, prepared_filters, where_all
 from jobmatch.placements.models import Referral
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import RegionLevel
@@ -65,13 +64,7 @@ PREPARED_OPENING_FILTERS = ("region", "kind", "status", "employer_id", "workshop
 
 def opening_filters(f: dict) -> tuple[tuple[str, ...], dict] | None:
     """The filters given (the statement's shape) and their values; None when the list needs `openings` (a search)."""
-    if f.get("q"):
-        return None
-    names = tuple(name for name in PREPARED_OPENING_FILTERS if f.get(name))
-    values = {name: f[name] for name in names}
-    if "region" in values:
-        values["region"] = escape_like(division_prefix(text.normalize_digits(values["region"]))) + "%"
-    return names, values
+    return prepared_filters(f, PREPARED_OPENING_FILTERS)
 
 
 def opening_page(dialect, kind: str, filters: tuple[str, ...], mode: str, columns: tuple) -> sa.Select:
