@@ -132,9 +132,10 @@ class Prepared:
             rows = cursor.fetchall()
             cursor.close()
         except engine.dialect.loaded_dbapi.Error:
-            # Not returned to the pool; the statement runs again through the session, where SQLAlchemy
-            # handles the failure (a lost server answers 503).
-            borrowed.invalidate()
+            # The statement runs again through the session, where SQLAlchemy handles the failure as any
+            # statement's (a lost server answers 503); a broken connection is not returned to the pool.
+            if borrowed.driver_connection.broken:
+                borrowed.invalidate()
             return None
         finally:
             borrowed.close()
