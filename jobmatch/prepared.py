@@ -124,18 +124,28 @@ class Prepared:
 
     @staticmethod
     def _borrowed(engine: sa.Engine, compiled: _Compiled, values: Any) -> tuple | None:
-        """Run on a connection borrowed from the reading pool (autocommit); None if the connection failed."""
-        borrowed = reading_engine(engine).raw_connection()
+        """Run on a connection borrowed from the reading pool (autocommit); None if that failed.
+
+        The statement then runs again through the session, where SQLAlchemy handles the failure as any
+        statement's (a server away answers 503). A lost server empties the reading pool at once, as
+        SQLAlchemy does with the session's pool, so no request meets another of its dead connections.
+        """
+        reading = reading_engine(engine)
+        dbapi_error = engine.dialect.loaded_dbapi.Error
+        try:
+            borrowed = reading.raw_connection()
+        except dbapi_error:
+            return None
         try:
             cursor = borrowed.driver_connection.execute(compiled.sql, values)
             description = cursor.description
             rows = cursor.fetchall()
             cursor.close()
-        except engine.dialect.loaded_dbapi.Error:
-            # The statement runs again through the session, where SQLAlchemy handles the failure as any
-            # statement's (a lost server answers 503); a broken connection is not returned to the pool.
-            if borrowed.driver_connection.broken:
+        except dbapi_error as error:
+            connection = borrowed.driver_connection
+            if connection.closed or connection.broken or engine.dialect.is_disconnect(error, connection, None):
                 borrowed.invalidate()
+                reading.dispose()
             return None
         finally:
             borrowed.close()

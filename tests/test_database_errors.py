@@ -235,3 +235,18 @@ def test_disposing_the_engine_closes_the_reading_pool_too(api):
     assert reading.pool.checkedin() >= 1
     db.engine.dispose()
     assert reading.pool.checkedin() == 0
+
+
+def test_a_reading_pool_that_cannot_connect_leaves_the_read_to_the_session(api, monkeypatch):
+    """PostgreSQL only: no new connection for the prepared reads (a server restarting) is never a 500."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    import psycopg
+
+    from jobmatch.extensions import reading_engine
+
+    def refused():
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(reading_engine(db.engine), "raw_connection", refused)
+    assert api.get("/api/v1/me").status_code == 200  # read on the session's connection instead
