@@ -202,7 +202,9 @@ def test_a_laborers_matches_answer_as_the_schema_writes_them(app, world, kind, m
     from jobmatch.matching import catalogue as cat
     from jobmatch.people.models import Laborer
 
-    monkeypatch.setattr(cat.Catalogue, "note_shown", lambda self, rows: None)  # both asked alike
+    # Both asked alike: no list counts as shown, and what earlier lists left does not decay in between.
+    monkeypatch.setattr(cat.Catalogue, "note_shown", lambda self, rows: None)
+    monkeypatch.setattr(cat.Catalogue, "decay_shown", lambda self, factor: None)
     api, user = world["cadre"], world["users"]["cadre"]
     first = api.get("/api/v1/laborers?per_page=1").get_json()["items"][0]["id"]
     offered = api.get(f"/api/v1/laborers/{first}/matches?limit=1&kind=enterprise").get_json()["items"][0]["opening"][
