@@ -35,7 +35,7 @@ from jobmatch import bulk, text
 from jobmatch.accounts import audit
 from jobmatch.accounts.scope import EVERYTHING, Scope, bound_condition, county_of, restrict, scope_kind, scope_values
 from jobmatch.crud import flush_or_conflict
-from jobmatch.errors import Collector, Conflict, FieldError
+from jobmatch.errors import Collector, Conflict, FieldError, NotFound
 from jobmatch.extensions import db
 from jobmatch.modelbase import current_actor_id, utcnow
 from jobmatch.people.models import Household, Laborer, Region
@@ -441,7 +441,8 @@ def _entries(workers: dict[int, Worker], saved: dict[int, Day], elsewhere: dict[
 def workshop_sheet(workshop: Workshop, day: date) -> dict[str, Any]:
     """The day's sheet of a workshop: current workers pre-filled present, saved days as saved (one statement)."""
     sheet = sheet_in_scope(workshop.id, day, EVERYTHING)
-    assert sheet is not None, "the workshop was read before"
+    if sheet is None:  # removed since it was read
+        raise NotFound("Workshop", "帮扶车间")
     return sheet
 
 
