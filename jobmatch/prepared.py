@@ -80,10 +80,11 @@ class Prepared:
     def rows(self, params: dict[str, Any]) -> list[tuple]:
         """The statement's rows for these values.
 
-        A reading request on PostgreSQL that has no connection yet borrows one from a pool of autocommit
-        connections for this statement alone (each statement is its own transaction there anyway): the
-        session's connection, transaction and closing cost more than the statement. Otherwise the session's
-        connection runs it, inside its transaction if it has one.
+        A reading request on PostgreSQL whose session holds no connection yet borrows one from a pool of
+        autocommit connections for this statement alone (each statement is its own transaction there
+        anyway): the session's connection, transaction and closing cost more than the statement. A session
+        that only began (the caller's user added to it) holds none. Otherwise the session's connection runs
+        it, inside its transaction if it has one.
         """
         session = db.session()
         engine = db.engine
@@ -99,7 +100,7 @@ class Prepared:
         if (
             dialect.name == "postgresql"
             and reading_request()
-            and not session.in_transaction()
+            and not _holds_connection(session)
             and not (events.before_cursor_execute or events.after_cursor_execute)
         ):
             raw = self._borrowed(engine, compiled, values)
@@ -155,6 +156,15 @@ class Prepared:
     def _read(compiled: _Compiled, description: Any, rows: list) -> list[tuple]:
         results = compiled.read(description)
         return [tuple(p(v) if p is not None else v for p, v in zip(results, row, strict=True)) for row in rows]
+
+
+def _holds_connection(session: Any) -> bool:
+    """Whether the session has a connection checked out (adding an object begins a transaction, without one).
+
+    SQLAlchemy has no public way to ask; its SessionTransaction keeps them in `_connections`.
+    """
+    transaction = session.get_transaction()
+    return transaction is not None and bool(transaction._connections)
 
 
 class Shapes:

@@ -10,15 +10,15 @@ import sqlalchemy as sa
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, List, Nested, String
 from apiflask.validators import Length, Regexp
-from flask import Response, jsonify, url_for
+from flask import Response, current_app, jsonify, url_for
 from marshmallow import fields as mm
 
 from jobmatch import dates
-from jobmatch.accounts.scope import county_of, get_in_scope, restrict
+from jobmatch.accounts.scope import county_of, current_scope, get_in_scope, restrict
 from jobmatch.api.auth import REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import INT32_MAX, INT32_MIN, Integer, PageQuery, coded, page_schema
 from jobmatch.crud import page_of
-from jobmatch.errors import FieldError, ValidationFailed
+from jobmatch.errors import FieldError, NotFound, ValidationFailed
 from jobmatch.extensions import db
 from jobmatch.idempotency import idempotent
 from jobmatch.people.models import Household, Laborer, Region
@@ -474,7 +474,12 @@ def _save_answer(result, sheet: dict) -> dict:
 @bp.output(WorkshopSheetOut)
 def get_attendance_sheet(workshop_id: int, query: dict):
     """A day's attendance sheet: current workers pre-filled present / 车间日考勤表"""
-    return attendance.workshop_sheet(_workshop(workshop_id), query.get("date") or settings.today())
+    sheet = attendance.sheet_in_scope(workshop_id, query.get("date") or settings.today(), current_scope())
+    if sheet is None:
+        raise NotFound("Workshop", "帮扶车间")
+    # Plain values in WorkshopSheetOut's shape and order, sent as they are (as the save's answer; a test checks
+    # that the schema would send the same).
+    return current_app.json.response(sheet)
 
 
 WorkshopSheetSaved = save_schema(WorkshopSheetOut, "WorkshopSheetSaved")

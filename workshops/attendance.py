@@ -27,18 +27,20 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch import bulk, text
 from jobmatch.accounts import audit
-from jobmatch.accounts.scope import county_of, restrict
+from jobmatch.accounts.scope import EVERYTHING, Scope, bound_condition, county_of, restrict, scope_kind, scope_values
 from jobmatch.crud import flush_or_conflict
-from jobmatch.errors import Collector, Conflict, FieldError
+from jobmatch.errors import Collector, Conflict, FieldError, NotFound
 from jobmatch.extensions import db
 from jobmatch.modelbase import current_actor_id, utcnow
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements.models import Employment
+from jobmatch.prepared import Shapes
 from jobmatch.vocab import EmploymentKind, RegionLevel
 from workshops import absences, settings
 from workshops.models import (
@@ -291,6 +293,13 @@ class WorkshopDay:
 @functools.cache
 def _workshop_day_query() -> sa.CompoundSelect:
     """The statement of `_workshop_day`, for `:workshop_id` and `:day`: built once."""
+    return sa.union_all(*_day_parts())
+
+
+def _day_parts() -> tuple[sa.Select, sa.Select]:
+    """The workers employed at `:workshop_id` on `:day`, then the laborers no longer employed there with a
+    day saved there: each with the day as saved (here or at another workshop) and whether a long-absence
+    alert is open (15 columns, the laborer's id third)."""
     # Alerts are read here, not imported at the top: monitoring imports this module.
     from jobmatch.monitoring.models import Alert, AlertKind, AlertStatus
 
@@ -354,13 +363,46 @@ def _workshop_day_query() -> sa.CompoundSelect:
         .join(Household, Household.id == Laborer.household_id)
         .where(Attendance.workshop_id == workshop_id, on_day, ~still_here)
     )
-    return sa.union_all(employed, left)
+    return employed, left
+
+
+def _sheet_query(dialect: Dialect, kind: str) -> sa.CompoundSelect:
+    """A workshop's sheet for a caller whose scope is of this kind (jobmatch.prepared): the rows of
+    `_workshop_day` and the workshop's own row if the scope holds it (404 otherwise), the one whose
+    laborer id is NULL: its id, name, and whether the bureau closed month `:closed_month` for it (its
+    county, or the workshop alone; as `_closed_expr`)."""
+    village, township, closure = aliased(Region), aliased(Region), aliased(AttendanceClosure)
+    closed = sa.exists().where(
+        closure.month == sa.bindparam("closed_month", type_=sa.Date()),
+        sa.or_(closure.workshop_id.is_(None), closure.workshop_id == Workshop.id),
+        closure.county_id.in_([Workshop.village_id, village.parent_id, township.parent_id]),
+    )
+    nothing = [sa.null()] * 5
+    workshop = (
+        sa.select(*nothing, Workshop.village_id, sa.null(), Workshop.id, *nothing, Workshop.name, closed)
+        .select_from(Workshop)
+        .join(village, village.id == Workshop.village_id)
+        .outerjoin(township, township.id == village.parent_id)
+        .where(Workshop.id == sa.bindparam("workshop_id", type_=sa.Integer()))
+    )
+    in_scope = bound_condition(Workshop, kind, dialect, village.code)
+    if in_scope is not None:
+        workshop = workshop.where(in_scope)
+    return sa.union_all(*_day_parts(), workshop)
+
+
+_SHEETS = Shapes(_sheet_query)
 
 
 def _workshop_day(workshop_id: int, day: date) -> WorkshopDay:
     """The workers employed at the workshop on the day (the latest employment if several) with their day as saved
     here or at another workshop, and the days saved here for laborers no longer employed: one statement."""
     rows = db.session.execute(_workshop_day_query(), {"workshop_id": workshop_id, "day": day}).all()
+    return _day_of(workshop_id, rows)
+
+
+def _day_of(workshop_id: int, rows: list) -> WorkshopDay:
+    """A WorkshopDay from the rows of `_day_parts`."""
     out = WorkshopDay({}, {}, {}, set())
     # The latest employment wins: rows in (start date, id) order, those of laborers no longer employed last.
     for row in sorted(rows, key=lambda r: (r[0] is None, r[1] or date.min, r[0] or 0)):
@@ -397,12 +439,33 @@ def _entries(workers: dict[int, Worker], saved: dict[int, Day], elsewhere: dict[
 
 
 def workshop_sheet(workshop: Workshop, day: date) -> dict[str, Any]:
-    """The day's sheet of a workshop: current workers pre-filled present, saved days as saved (two statements)."""
-    found = _workshop_day(workshop.id, day)
+    """The day's sheet of a workshop: current workers pre-filled present, saved days as saved (one statement)."""
+    sheet = sheet_in_scope(workshop.id, day, EVERYTHING)
+    if sheet is None:  # removed since it was read
+        raise NotFound("Workshop", "帮扶车间")
+    return sheet
+
+
+def sheet_in_scope(workshop_id: int, day: date, scope: Scope) -> dict[str, Any] | None:
+    """The day's sheet of a workshop if the scope holds it, else None: one prepared statement (`_sheet_query`)
+    for the workshop, its closed month, its workers and their days.
+
+    The answer is plain values in WorkshopSheetOut's shape and order (the API sends it as it is).
+    """
+    kind = scope_kind(scope)
+    params = {"workshop_id": workshop_id, "day": day, "closed_month": month_start(day)}
+    if kind != "all":
+        params |= scope_values(scope)
+    rows = _SHEETS.rows((kind,), params)
+    # The workshop's own row: the one without a laborer (none when the scope does not hold the workshop).
+    workshop = next((row for row in rows if row[2] is None), None)
+    if workshop is None:
+        return None
+    found = _day_of(workshop_id, [row for row in rows if row[2] is not None])
     entries = _entries(found.workers, found.saved, found.elsewhere)
-    return _sheet_out(day, entries, closed=is_closed(workshop, day)) | {
-        "workshop_id": workshop.id,
-        "workshop_name": workshop.name,
+    return _sheet_out(day, entries, closed=bool(workshop[14])) | {
+        "workshop_id": workshop_id,
+        "workshop_name": workshop[13],
     }
 
 

@@ -271,7 +271,7 @@ def scope_values(scope: Scope) -> dict[str, list]:
 
 def bound_condition(model: type, kind: str, dialect, village_code: Any = None) -> sa.ColumnElement[bool] | None:
     """`condition(model, scope)` for every scope of this kind: Laborer (joined to its household and, as
-    `village_code`, its village's code) and Opening."""
+    `village_code`, its village's code), Opening, and Workshop (`village_code`: its village's code)."""
     if kind == "all":
         return None
     if model is Laborer:
@@ -292,6 +292,11 @@ def bound_condition(model: type, kind: str, dialect, village_code: Any = None) -
         if kind == "workshops":
             return in_list(Opening.workshop_id, "scope_workshops", dialect)
         return in_list(Opening.county_id, "scope_counties", dialect)
+    if model is Workshop:
+        if kind == "workshops":
+            return in_list(Workshop.id, "scope_workshops", dialect)
+        # Cadres and the bureau alike: the workshops of their counties (the village's code starts with the county's).
+        return in_list(sa.func.substr(village_code, 1, 6), "scope_prefixes", dialect, sa.String())
     raise ValueError(f"no bound scope condition for {model.__name__}")
 
 

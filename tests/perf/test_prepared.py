@@ -9,6 +9,7 @@ manager with a current worker make each scope's edge show.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from jobmatch.accounts import service as accounts
 from jobmatch.accounts import tokens
 from jobmatch.accounts.models import User
-from jobmatch.accounts.scope import restrict, set_current_user
+from jobmatch.accounts.scope import current_scope, restrict, set_current_user
 from jobmatch.extensions import db
 from jobmatch.people import queries as people_queries
 from jobmatch.people import service as people
@@ -148,6 +149,28 @@ def test_one_opening_answers_as_the_scoped_select(app, world, role):
         else:
             assert response.status_code == 404, opening_id
     assert by_select
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_workshops_sheet_answers_for_the_workshops_the_scope_holds(app, world, role):
+    """The sheet's one statement (workshops.attendance.sheet_in_scope) holds the workshops scope.condition holds."""
+    from workshops import attendance
+    from workshops.models import Workshop
+    from workshops.service import save_workshop
+
+    save_workshop({"name": "邻县车间", "village_code": "362325100201", "capacity": 5, "wage_mode": "day"})
+    db.session.commit()
+    with app.test_request_context("/api/v1/workshops"):
+        set_current_user(db.session.get(User, world["users"][role].id))
+        visible = set(db.session.scalars(restrict(sa.select(Workshop.id), Workshop)))
+        ids = list(db.session.scalars(sa.select(Workshop.id)))
+        answered = {
+            workshop_id
+            for workshop_id in [*ids, max(ids) + 1]
+            if attendance.sheet_in_scope(workshop_id, date(2026, 4, 15), current_scope()) is not None
+        }
+    assert answered == visible
+    assert visible
 
 
 @pytest.mark.parametrize("cursor", ["WyJ4Il0", "W3RydWVd", "Wzk5OTk5OTk5OTk5OTk5OTk5OTk5XQ", "bm90IGpzb24"])

@@ -11,9 +11,10 @@ from apiflask.fields import List, Nested
 
 from jobmatch.accounts.models import AuditEvent
 from jobmatch.extensions import db
+from jobmatch.placements.models import Employment
 from tests.workshops.conftest import TODAY, count, employ, entries, hire, sheet_url, snapshot
 from workshops import attendance
-from workshops.api import AttendanceEntryIn, WorkshopSheetSaved, plain_entries
+from workshops.api import AttendanceEntryIn, WorkshopSheetOut, WorkshopSheetSaved, plain_entries
 from workshops.models import Attendance, AttendanceChange, AttendanceFlag, FlagKind
 
 
@@ -336,6 +337,78 @@ def test_a_saved_days_answer_is_what_its_schema_would_send(as_role, county, shop
     in_order = {"object_pairs_hook": lambda pairs: pairs}
     assert json.loads(response.get_data(as_text=True), **in_order) == json.loads(json.dumps(dumped), **in_order)
     assert [e["saved"] for e in response.json["sheet"]["entries"]].count(True) == 2
+
+
+def test_a_sheets_answer_is_what_its_schema_would_send(as_role, admin_api, county, shop, other_shop, monkeypatch):
+    """The sheet is sent without dumping it through the schema that documents it: the two agree, field for
+    field and in the same order, with every kind of line (saved or not, recorded at another workshop, no longer
+    employed) and in a closed month."""
+    march = date(2026, 3, 20)
+    kept, gone, twice = hire(shop, 3)
+    employ(twice, other_shop, full_time=False)
+    manager = as_role("manager")
+    saved = {
+        "reason": "补记",
+        "entries": [
+            {"laborer_id": kept.id, "status": "half_day", "hours": 4.5, "pieces": 12, "note": "上午"},
+            {"laborer_id": gone.id, "status": "absent"},
+        ],
+    }
+    assert manager.post(sheet_url(shop, march), json=saved).status_code == 200
+    elsewhere = {"reason": "补记", "entries": [{"laborer_id": twice.id}]}
+    assert admin_api.post(sheet_url(other_shop, march), json=elsewhere).status_code == 200
+    db.session.execute(
+        sa.update(Employment)
+        .where(Employment.laborer_id == gone.id, Employment.workshop_id == shop.id)
+        .values(end_date=date(2026, 3, 10))
+    )
+    db.session.commit()
+    assert as_role("bureau").post("/api/v1/attendance/closures", json={"month": "2026-03"}).status_code == 201
+    sheets = []
+    sheet_in_scope = attendance.sheet_in_scope
+    monkeypatch.setattr(attendance, "sheet_in_scope", lambda *a: sheets.append(sheet_in_scope(*a)) or sheets[-1])
+    in_order = {"object_pairs_hook": lambda pairs: pairs}
+
+    for day in (march, TODAY):
+        response = manager.get(sheet_url(shop, day))
+
+        assert response.status_code == 200, response.get_json()
+        dumped = WorkshopSheetOut().dump(sheets[-1])
+        assert json.loads(response.get_data(as_text=True), **in_order) == json.loads(json.dumps(dumped), **in_order)
+    lines = {e["laborer_id"]: e for e in manager.get(sheet_url(shop, march)).json["entries"]}
+    assert lines[kept.id] | {"laborer_id": 0, "employment_id": 0} == {
+        "laborer_id": 0,
+        "laborer_name": kept.name,
+        "employment_id": 0,
+        "employed": True,
+        "status": "half_day",
+        "hours": 4.5,
+        "pieces": 12,
+        "note": "上午",
+        "saved": True,
+        "recorded_elsewhere": None,
+    }
+    assert lines[gone.id]["employed"] is False and lines[gone.id]["employment_id"] is not None
+    assert lines[twice.id]["recorded_elsewhere"] == other_shop.name and lines[twice.id]["saved"] is False
+    assert sheets[0]["closed"] is True and sheets[1]["closed"] is False
+
+
+def test_the_sheet_is_closed_exactly_when_its_month_is(as_role, admin_api, county, shop, other_shop):
+    """A county-wide closure closes both workshops' months; one workshop's closure closes that workshop's alone."""
+    bureau = as_role("bureau")
+    assert bureau.post("/api/v1/attendance/closures", json={"month": "2026-02"}).status_code == 201
+    one = {"month": "2026-03", "workshop_id": other_shop.id}
+    assert bureau.post("/api/v1/attendance/closures", json=one).status_code == 201
+    closed = {}
+    for workshop in (shop, other_shop):
+        for day in (date(2026, 2, 3), date(2026, 3, 31), TODAY):
+            closed[workshop.name, day.month] = admin_api.get(sheet_url(workshop, day)).json["closed"]
+            assert closed[workshop.name, day.month] is attendance.is_closed(workshop, day)
+    assert [name_month for name_month, is_closed in closed.items() if is_closed] == [
+        (shop.name, 2),
+        (other_shop.name, 2),
+        (other_shop.name, 3),
+    ]
 
 
 SCHEMA_ENTRIES = List(Nested(AttendanceEntryIn))
