@@ -270,8 +270,8 @@ def scope_values(scope: Scope) -> dict[str, list]:
 
 
 def bound_condition(model: type, kind: str, dialect, village_code: Any = None) -> sa.ColumnElement[bool] | None:
-    """`condition(model, scope)` for every scope of this kind: Laborer (joined to its household and, as
-    `village_code`, its village's code), Opening, and Workshop (`village_code`: its village's code)."""
+    """`condition(model, scope)` for every scope of this kind: Laborer (joined to its household), Opening,
+    and Workshop (`village_code`: its village's code)."""
     if kind == "all":
         return None
     if model is Laborer:
