@@ -150,19 +150,27 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     if hasattr(session.config, "workerinput"):
         return
     folder: Path = session.config.jobmatch_log_dir
-    lines = [line for log in sorted(folder.glob("*.log")) for line in log.read_text(encoding="utf-8").splitlines()]
-    leaks = [line for line in lines if PERSONAL_DATA_IN_LOGS.search(line)]
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [
+        (log.name, line)
+        for log in sorted(folder.glob("*.log"))
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+    ]
+    leaks = [line for _, line in lines if PERSONAL_DATA_IN_LOGS.search(line)]
     if leaks:
         session.exitstatus = 1
-        example = PERSONAL_DATA_IN_LOGS.sub("<redacted>", leaks[0])[:80]
-        if reporter:
-            reporter.write_line(
-                f"PERSONAL DATA IN LOGS: {len(leaks)} of {len(lines)} lines, e.g. {example!r}", red=True
-            )
-    elif reporter:
-        reporter.write_line(f"log scan: {len(lines)} log lines, no ID numbers or phones")
+        examples = "; ".join(repr(PERSONAL_DATA_IN_LOGS.sub("<redacted>", line)[:160]) for line in leaks[:3])
+        session.config.jobmatch_log_scan = f"PERSONAL DATA IN LOGS: {len(leaks)} of {len(lines)} lines, e.g. {examples}"
+    else:
+        session.config.jobmatch_log_scan = f"log scan: {len(lines)} log lines, no ID numbers or phones"
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The log scan's verdict as the run's last line but one, where a reader of the end of the output sees it."""
+    verdict = getattr(terminalreporter.config, "jobmatch_log_scan", None)
+    if verdict:
+        terminalreporter.write_line(verdict, red=verdict.startswith("PERSONAL"))
 
 
 # One data key for the whole run, as one deployment has one key.
