@@ -58,6 +58,7 @@ API = (
     "employments",
     "alerts",
     "subsidy-claims",
+    "subsidy-claims/due",
     "regions",
     "employment-interruptions",
     "audit-events",
@@ -70,7 +71,10 @@ PAGES = (
     "/workshops",
     "/employers",
     "/monitoring/alerts",
+    "/subsidies",
+    "/subsidies?tab=lapsing",
     "/subsidies?tab=claimed",
+    "/bureau",
     "/admin/audit",
 )
 NEXT_LINK = re.compile(r'<a href="\?([^"]*)" rel="next">')

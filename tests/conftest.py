@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from jobmatch.accounts import tokens
 from jobmatch.crypto import new_key
 from jobmatch.extensions import db
 from jobmatch.vocab import Role
-from tests import factories
+from tests import factories, logscan
 
 # Under pytest-xdist (`make test` runs two processes) each process is a worker ("gw0", "gw1", …)
 # with a database of its own: SQLite files under its own temporary folder, and on PostgreSQL a
@@ -73,9 +72,6 @@ def database_url(tmp_path_factory):
     else:
         _reset_postgres(url)
         yield url
-
-
-PERSONAL_DATA_IN_LOGS = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
 
 
 def pytest_sessionstart(session) -> None:
@@ -151,14 +147,14 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         return
     folder: Path = session.config.jobmatch_log_dir
     lines = [
-        (log.name, line)
+        line
         for log in sorted(folder.glob("*.log"))
         for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
     ]
-    leaks = [line for _, line in lines if PERSONAL_DATA_IN_LOGS.search(line)]
+    leaks = [line for line in lines if logscan.personal_data_in(line)]
     if leaks:
         session.exitstatus = 1
-        examples = "; ".join(repr(PERSONAL_DATA_IN_LOGS.sub("<redacted>", line)[:160]) for line in leaks[:3])
+        examples = "; ".join(repr(logscan.redacted(line)[:160]) for line in leaks[:3])
         session.config.jobmatch_log_scan = f"PERSONAL DATA IN LOGS: {len(leaks)} of {len(lines)} lines, e.g. {examples}"
     else:
         session.config.jobmatch_log_scan = f"log scan: {len(lines)} log lines, no ID numbers or phones"

@@ -11,7 +11,7 @@ from jobmatch.accounts import tokens
 from jobmatch.ops import logs
 from jobmatch.people import service as people
 from jobmatch.vocab import Role
-from tests import factories
+from tests import factories, logscan
 
 
 @pytest.fixture
@@ -194,3 +194,17 @@ def test_development_text_logs_are_redacted_too(capsys):
     logger.propagate = True
     assert "lookup <redacted> failed" in captured and "ValueError: no laborer with phone <redacted>" in captured
     assert number not in captured and "138" not in captured
+
+
+def test_the_runs_log_scan_finds_numbers_but_not_the_digits_of_a_digest():
+    """The scan of every test's log lines (tests/conftest.py) fails the run on a phone or an ID number, and
+    must not on the chance digits of an upload's SHA-256 in a logged query string."""
+    number = factories.id_number(factories.years_ago(40), 9)
+    digest = "71f2649b0db36c8804a1fd439a89ab348d438cd3d8eeda4c604f13800138000e8"
+    assert logscan.personal_data_in(f"lookup {number} failed")
+    assert logscan.personal_data_in('"GET /laborers?q=13800138000 HTTP/1.1" 200 -')
+    assert logscan.personal_data_in("phone=13800138000&digest=ab12")
+    assert not logscan.personal_data_in(f'"POST /api/v1/rosters/laborers/import?digest={digest} HTTP/1.1" 200 -')
+    request_id = "ab13800138000cd" + "e" * 17  # 32 hex characters, as uuid4().hex writes a request id
+    assert not logscan.personal_data_in(f"request {request_id} took 12.5 ms")
+    assert logscan.redacted(f"{digest} {number}") == "<hex> <redacted>"
