@@ -8,7 +8,6 @@ workshops.attendance).
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -64,8 +63,7 @@ def past_deadline_openings() -> sa.Select:
 
 def today_tasks() -> dict:
     """The bureau's tasks for today, each with what to open."""
-    due = placements.due_claims({})
-    lapsing = [item for item in due if item["lapsing_soon"]]
+    lapsing = placements.due_claims_page({"lapsing_soon": True}, 1, TASK_LIST_LENGTH)
     applied = restrict(
         sa.select(Workshop).where(Workshop.certification_status == CertificationStatus.applied).order_by(Workshop.id),
         Workshop,
@@ -76,10 +74,10 @@ def today_tasks() -> dict:
     past = past_deadline_openings()
     count = sa.select(sa.func.count()).select_from
     return {
-        "due": len(due),
-        "due_amount": sum((Decimal(item["amount_cny"]) for item in due), Decimal(0)),
-        "lapsing": len(lapsing),
-        "lapsing_items": lapsing[:TASK_LIST_LENGTH],
+        "due": lapsing["counts"]["due"],
+        "due_amount": lapsing["counts"]["amount"],
+        "lapsing": lapsing["counts"]["lapsing"],
+        "lapsing_items": lapsing["items"],
         "applied": db.session.execute(count(applied.subquery())).scalar_one(),
         "applied_items": list(db.session.execute(applied.limit(TASK_LIST_LENGTH)).scalars()),
         "month": month,

@@ -18,7 +18,6 @@ from jobmatch.accounts.scope import get_in_scope
 from jobmatch.accounts.views import roles_required
 from jobmatch.api.common import mask_phone
 from jobmatch.bureau import forms, lists, queries
-from jobmatch.crud import page_of_items
 from jobmatch.errors import Problem
 from jobmatch.extensions import db
 from jobmatch.geo import PROVINCES
@@ -279,13 +278,13 @@ def _render_subsidies(tab: str, row_errors: dict | None = None, typed: dict | No
     # A refused form posts to another address: the filter comes from the page's query string, not the form.
     filters = lists.subsidy_filters(request.values if request.method == "GET" else request.args) | {"tab": tab}
     rule_code = filters["rule_code"]
-    # One pass of the rules over the county's employments serves both counts and the list.
-    due = placements.due_claims({"rule_code": rule_code})
-    counts = {"due": len(due), "lapsing": len(lists.due_items(due, "lapsing"))}
     if tab in lists.DUE_TABS:
-        page = page_of_items(lists.due_items(due, tab), _page(), PER_PAGE)
+        # The page of due claims and both tabs' counts come from one statement.
+        page = placements.due_claims_page({"rule_code": rule_code, "lapsing_soon": tab == "lapsing"}, _page(), PER_PAGE)
+        counts = page["counts"]
         evidence_ids = [item["employment_id"] for item in page["items"]]
     else:
+        counts = placements.due_claim_counts({"rule_code": rule_code})
         page = keyset_page(lists.claims_query(filters), PER_PAGE)
         evidence_ids = [claim.employment_id for claim in page["items"]]
     return render_template(

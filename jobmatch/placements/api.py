@@ -10,7 +10,7 @@ from marshmallow import fields as mm
 from jobmatch.accounts.scope import get_in_scope
 from jobmatch.api.auth import PEOPLE_EDITORS, REGISTRY_EDITORS, token_auth
 from jobmatch.api.common import Integer, PageQuery, coded, page_schema
-from jobmatch.crud import page_of, page_of_items
+from jobmatch.crud import page_of
 from jobmatch.idempotency import idempotent
 from jobmatch.placements import lifecycle, queries, service, subsidies
 from jobmatch.placements.models import Employment, Referral
@@ -369,7 +369,7 @@ def list_subsidy_rules():
 @bp.output(page_schema(DueClaimOut, "DueClaimPage"))
 def list_due_subsidy_claims(query: dict):
     """Subsidies that may be claimed now, with evidence; the most urgent first / 待申领的就业补贴"""
-    return page_of_items(service.due_claims(query), query["page"], query["per_page"])
+    return service.due_claims_page(query, query["page"], query["per_page"])
 
 
 @bp.get("/subsidy-claims")

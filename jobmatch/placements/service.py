@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ from sqlalchemy.orm import aliased
 from jobmatch import text
 from jobmatch.accounts import audit
 from jobmatch.accounts.scope import get_in_scope, restrict
-from jobmatch.crud import flush_or_conflict
+from jobmatch.crud import flush_or_conflict, page_of_items
 from jobmatch.errors import Collector, Conflict, FieldError, ValidationFailed
 from jobmatch.extensions import db
 from jobmatch.geo import province_of_place
@@ -1032,31 +1033,87 @@ def _due_item(row: sa.Row, facts: EmploymentFacts, assessment: Assessment, as_of
     }
 
 
-def due_claims(f: dict) -> list[dict]:
-    """Claims that may be made now and have not been: one per laborer and rule, the most urgent first.
-
-    One statement per rule finds the employments that may be due (queries.due_candidates); the rule
-    (subsidies.assess) decides each, and of a laborer's due employments the earliest counts.
-    """
+def _due(f: dict) -> tuple[sa.Subquery | None, dict[str, SubsidyRule], date, date]:
+    """The due claims as a subquery (queries.due_claims), the rules, the day, and the first day a claim lapsing
+    on is no longer flagged as lapsing soon."""
     as_of: date = f.get("as_of") or datetime.now(CHINA_TZ).date()
     rules = subsidy_rules()
     if f.get("rule_code"):
         rules = {code: rule for code, rule in rules.items() if code == f["rule_code"]}
-    items = []
-    for rule in rules.values():
-        seen: set[int] = set()
-        for row in db.session.execute(queries.due_candidates(rule, as_of, f)):
-            if row.laborer_id in seen:
-                continue
-            facts = _candidate_facts(row)
-            assessment = subsidies.assess(rule, facts, as_of)
-            if assessment.status == ClaimStatus.due:
-                seen.add(row.laborer_id)
-                items.append(_due_item(row, facts, assessment, as_of))
-    items.sort(key=lambda item: (item["lapses_on"], item["laborer_id"], item["rule_code"]))
+    dialect = db.session.get_bind().dialect.name
+    not_soon = as_of + timedelta(days=subsidies.LAPSE_WARNING_DAYS + 1)
+    return queries.due_claims(list(rules.values()), as_of, f, dialect), rules, as_of, not_soon
+
+
+def _due_row_item(row: sa.Row, rules: dict[str, SubsidyRule], as_of: date) -> dict:
+    facts = _candidate_facts(row)
+    return _due_item(row, facts, subsidies.assess(rules[row.rule_code], facts, as_of), as_of)
+
+
+def due_claims(f: dict) -> list[dict]:
+    """Claims that may be made now and have not been: one per laborer and rule, the most urgent first.
+
+    The database applies the rules (queries.due_claims): of a laborer's due employments the earliest counts.
+    The whole list, for exports and the rules' tests; pages read due_claims_page.
+    """
+    due, rules, as_of, not_soon = _due(f)
+    if due is None:
+        return []
+    query = sa.select(due).order_by(*queries.due_order(due))
     if f.get("lapsing_soon"):
-        items = [item for item in items if item["lapsing_soon"]]
-    return items
+        query = query.where(due.c.lapses_on < not_soon)
+    return [_due_row_item(row, rules, as_of) for row in db.session.execute(query)]
+
+
+def due_claim_counts(f: dict) -> dict:
+    """How many claims are due, how many of them lapse soon, and what they come to."""
+    due, rules, _, not_soon = _due(f)
+    counts = {"due": 0, "lapsing": 0, "amount": Decimal(0)}
+    if due is None:
+        return counts
+    lapsing = sa.func.sum(sa.case((due.c.lapses_on < not_soon, 1), else_=0))
+    for code, n, soon in db.session.execute(
+        sa.select(due.c.rule_code, sa.func.count(), lapsing).group_by(due.c.rule_code)
+    ):
+        counts["due"] += n
+        counts["lapsing"] += int(soon or 0)
+        counts["amount"] += rules[code].amount_cny * n
+    return counts
+
+
+def due_claims_page(f: dict, page: int, per_page: int) -> dict:
+    """One page of due_claims(f) in page_of's shape, with the `counts` of due_claim_counts({…f, lapsing_soon:
+    False}), read in one statement while the page has rows."""
+    due, rules, as_of, not_soon = _due(f)
+    if due is None:
+        return page_of_items([], page, per_page) | {"counts": {"due": 0, "lapsing": 0, "amount": Decimal(0)}}
+    codes = list(rules)
+    soon = sa.func.sum(sa.case((due.c.lapses_on < not_soon, 1), else_=0)).over().label("all_lapsing")
+    per_rule = [
+        sa.func.sum(sa.case((due.c.rule_code == code, 1), else_=0)).over().label(f"all_{i}")
+        for i, code in enumerate(codes)
+    ]
+    counted = sa.select(due, soon, *per_rule).subquery("counted")
+    query = sa.select(counted).order_by(*queries.due_order(counted))
+    if f.get("lapsing_soon"):
+        query = query.where(counted.c.lapses_on < not_soon)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        first = rows[0]._mapping
+        each = [int(first[f"all_{i}"] or 0) for i in range(len(codes))]
+        counts = {
+            "due": sum(each),
+            "lapsing": int(first["all_lapsing"] or 0),
+            "amount": sum((rules[code].amount_cny * n for code, n in zip(codes, each, strict=True)), Decimal(0)),
+        }
+    else:
+        counts = due_claim_counts({key: value for key, value in f.items() if key != "lapsing_soon"})
+    total = counts["lapsing" if f.get("lapsing_soon") else "due"]
+    return {
+        "items": [_due_row_item(row, rules, as_of) for row in rows],
+        "pagination": {"page": page, "per_page": per_page, "pages": -(-total // per_page), "total": total},
+        "counts": counts,
+    }
 
 
 def record_claim(data: dict) -> SubsidyClaim:

@@ -341,3 +341,50 @@ def test_claimable_starts_are_exactly_the_starts_due_and_not_lapsed(months, wind
             if due <= as_of <= subsidies.lapse_date(rule, due):
                 claimable.append(start)
         assert claimable == [first + k * one for k in range((last - first).days + 1)], as_of
+
+
+@pytest.mark.parametrize("months", [0, 1, 3, 11, 13])
+def test_the_databases_calendar_months_are_the_rules(app, months):
+    """Due days worked out by the database (queries.add_months) fall where subsidies.add_months puts them: the
+    31st into shorter months, 29 February, year ends."""
+    from jobmatch.placements import queries
+
+    days = [D("2024-01-01") + timedelta(days=k) for k in range(0, 800, 3)]
+    days += [D(d) for d in ("2024-01-31", "2024-02-29", "2025-01-31", "2025-03-31", "2025-08-31", "2025-12-31")]
+    dialect = db.session.get_bind().dialect.name
+    day = sa.bindparam("day", type_=sa.Date)
+    statement = sa.select(queries.add_months(day, months, dialect), queries.add_days(day, 365, dialect))
+    for start in days:
+        due, lapses = db.session.execute(statement, {"day": start}).one()
+        assert due == subsidies.add_months(start, months), start
+        assert lapses == start + timedelta(days=365), start
+
+
+def test_a_page_of_due_claims_and_the_tabs_counts_agree_with_the_whole_list(county, varied):
+    """The subsidies page reads one page and both tabs' counts in one statement: page after page they make up
+    the list, and the counts and the amount are the list's."""
+    rules = service.subsidy_rules()
+    pages_seen = 0
+    with acting_as(county["users"]["bureau"]):
+        for day in (D("2026-05-28"), D("2026-06-15"), D("2026-03-01")):
+            for f in ({}, {"lapsing_soon": True}, {"rule_code": "hiring_one_off"}):
+                whole = service.due_claims(f | {"as_of": day})
+                everything = service.due_claims({k: v for k, v in f.items() if k != "lapsing_soon"} | {"as_of": day})
+                counts = service.due_claim_counts(f | {"as_of": day})
+                assert counts == {
+                    "due": len(everything),
+                    "lapsing": sum(item["lapsing_soon"] for item in everything),
+                    "amount": sum((rules[item["rule_code"]].amount_cny for item in everything), Decimal(0)),
+                }
+                walked, page = [], 1
+                while True:
+                    found = service.due_claims_page(f | {"as_of": day}, page, 3)
+                    assert found["counts"] == counts and found["pagination"]["total"] == len(whole)
+                    if not found["items"]:
+                        break
+                    walked += found["items"]
+                    page += 1
+                    pages_seen += 1
+                assert walked == whole, (day, f)
+                assert found["pagination"]["pages"] == page - 1
+    assert pages_seen > 5
