@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import sqlalchemy as sa
@@ -113,15 +114,24 @@ def add_days(day, days: int, dialect: str) -> sa.ColumnElement:
 
 
 def province_of_place(place) -> sa.ColumnElement:
-    """geo.province_of_place in SQL: the code of the province whose short name the place name starts with."""
-    return sa.case(
-        *((sa.func.substr(place, 1, len(short)) == short, code) for code, short in PROVINCES.items()), else_=None
-    )
+    """geo.province_of_place in SQL: the code of the province whose short name the place name starts with.
+
+    No two short names share their first two characters, so those two decide, and the longer names are then
+    checked whole: the place is written once in the statement, not once per province.
+    """
+    whole = {
+        short[:2]: sa.case((sa.func.substr(place, 1, len(short)) == short, code), else_=None)
+        if len(short) > 2
+        else code
+        for code, short in PROVINCES.items()
+    }
+    return sa.case(whole, value=sa.func.substr(place, 1, 2), else_=None)
 
 
+@functools.cache
 def work_province() -> sa.ColumnElement:
     """placements.service._work_province in SQL: the post's region, else the place named on the post or, without
-    a post, on the job."""
+    a post, on the job. Built once: it names no value of a request."""
     named = sa.case((Employment.opening_id.is_not(None), Opening.site_name), else_=Employment.site_name)
     return sa.case((_SITE.code.is_not(None), sa.func.substr(_SITE.code, 1, 2)), else_=province_of_place(named))
 

@@ -388,3 +388,17 @@ def test_a_page_of_due_claims_and_the_tabs_counts_agree_with_the_whole_list(coun
                 assert walked == whole, (day, f)
                 assert found["pagination"]["pages"] == page - 1
     assert pages_seen > 5
+
+
+def test_the_database_reads_a_place_names_province_as_the_rule_does(app):
+    """queries.province_of_place against geo.province_of_place: every province's names, the two longer short
+    names cut short, and names that start with no province."""
+    from jobmatch.geo import PROVINCES
+    from jobmatch.placements import queries
+
+    names = [f"{short}{rest}" for short in PROVINCES.values() for rest in ("", "省某市", "市")]
+    names += ["内蒙", "内蒙市", "黑龙", "黑龙潭村", "北", "京北", "", None, "Guangdong", "东莞市", "江 西省"]
+    place = sa.bindparam("place", type_=sa.String)
+    statement = sa.select(queries.province_of_place(place))
+    for name in names:
+        assert db.session.execute(statement, {"place": name}).scalar_one() == province_of_place(name), name
