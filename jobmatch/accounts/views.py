@@ -23,6 +23,7 @@ bp = Blueprint("accounts", __name__)
 LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
 LOGIN_LIMIT_PER_NAME = "5 per minute"
 AUDIT_PAGE_SIZE = 50
+TOKENS_PAGE_SIZE = 50
 
 
 def _login_name_key() -> str:
@@ -168,11 +169,15 @@ def api_tokens():
     new_token = None
     if form.validate_on_submit():
         new_token = tokens.issue_token(service.get_user(form.user_id.data), form.label.data, form.expires_in_days.data)
-    page = db.paginate(service.list_tokens(), per_page=100, error_out=False)
+    from jobmatch.admin import lists
+    from jobmatch.listings.pages import keyset_page
+
+    page = keyset_page(lists.tokens_query({}), TOKENS_PAGE_SIZE)
     return render_template(
         "accounts/tokens.html",
         form=form,
-        tokens=page.items,
+        page=page,
+        tokens=page["items"],
         new_token=new_token,
         revoke_form=RevokeForm(),
         now=utcnow(),

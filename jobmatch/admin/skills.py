@@ -54,6 +54,13 @@ def by_category() -> list[tuple[str, list[dict]]]:
     return list(groups.items())
 
 
+def dictionary_rows(q: str) -> list[dict]:
+    """The rows the page lists: the search's for `q`, else every skill by category (its export holds the same)."""
+    if q:
+        return search(q)
+    return [row for _, rows in by_category() for row in rows]
+
+
 def grouped_choices() -> dict[str, list[tuple[str, str]]]:
     """The skill picker's options: names grouped by category (an optgroup each)."""
     groups: dict[str, list[tuple[str, str]]] = {}

@@ -33,17 +33,18 @@ SHEET_TITLE_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 MASKERS = {"id": mask_id_number, "phone": mask_phone}
 
 
-def _plain(value: Any, words: dict[int, str]) -> Any:
+def _plain(value: Any, words: dict[int, tuple[Any, str]]) -> Any:
     """A cell's value as openpyxl writes it: numbers, dates and text (a page's word in the page's language)."""
     if value is None or isinstance(value, (int, float, Decimal, date, datetime)):
         return value
     if isinstance(value, str):
         return value
-    # A lazy word (labels.STATUS[...], _l(...)): the same few objects over and over, translated once each.
+    # A lazy word (labels.STATUS[...], _l(...)): the same few objects over and over, translated once each. The
+    # object is kept with its word, so a word made afresh for a cell never takes the id of one collected since.
     key = id(value)
     if key not in words:
-        words[key] = str(value)
-    return words[key]
+        words[key] = (value, str(value))
+    return words[key][1]
 
 
 def _cell(sheet, value: Any, column: Column) -> Any:
@@ -80,7 +81,7 @@ def _value(column: Column, record: Any, context: dict, masked: bool) -> Any:
 def write(tables: Iterable[Sheet], masked: bool, progress: Callable[[int], None] | None = None) -> tuple[bytes, int]:
     """The workbook of these sheets, and how many records it holds; `progress` hears the count after each chunk."""
     book = Workbook(write_only=True)
-    words: dict[int, str] = {}
+    words: dict[int, tuple[Any, str]] = {}
     written = 0
     titles: set[str] = set()
     for table in tables:

@@ -223,6 +223,8 @@ MATRIX: dict[str, set[str] | str] = {
     "exports.proposals": REGISTRY,
     "exports.audit": ADMIN,
     "exports.users": ADMIN,
+    "exports.tokens": ADMIN,
+    "exports.skills": ADMIN,
     # A long list's export runs as a background job: its page and file are its starter's (runner.visible).
     "exports.job": ALL,
 }

@@ -40,6 +40,7 @@ def small_pages(monkeypatch):
         (posts_pages, "PER_PAGE"),
         (bureau, "PER_PAGE"),
         (accounts, "AUDIT_PAGE_SIZE"),
+        (accounts, "TOKENS_PAGE_SIZE"),
         (monitoring, "INBOX_PER_PAGE"),
     ):
         monkeypatch.setattr(module, name, SMALL_PAGE)

@@ -4,12 +4,13 @@ for roles that see masked numbers, nothing of another county, and an audit event
 from __future__ import annotations
 
 import html
+import io
 import re
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from jobmatch.accounts.models import AuditEvent
+from jobmatch.accounts.models import ApiToken, AuditEvent
 from jobmatch.extensions import db
 from jobmatch.listings import LISTINGS
 from jobmatch.placements.models import Employment
@@ -77,13 +78,15 @@ def test_every_export_has_chinese_headers_and_english_ones_on_an_english_page(li
         f"/proposals/{proposal.id}/export.xlsx",
         "/dashboard/export.xlsx",
         "/subsidies/export.xlsx?tab=paid",
+        "/admin/tokens/export.xlsx",
+        "/admin/skills/export.xlsx",
     ]
     assert {url.split("/export")[0] for url in urls} >= {
         "/laborers", "/households", "/villages", "/openings", "/workshops", "/employers", "/subsidies",
         "/attendance/months", "/consistency", "/monitoring/alerts", "/admin/audit", f"/proposals/{proposal.id}",
         "/dashboard",
     }  # fmt: skip
-    assert len(LISTINGS) == 14
+    assert len(LISTINGS) == 16
     for url in urls:
         for title, rows in workbook(chinese.get(url)).items():
             assert all(CJK.search(str(h)) for h in rows[0]), (url, title, rows[0])
@@ -221,3 +224,63 @@ def test_the_admin_exports_the_accounts_as_the_page_lists_them(lists_county, log
     assert shown and [str(v) for v in column(rows, "登录名")] == shown
     assert {"县人社局", "村干部", "系统管理员"} <= set(column(rows, "角色")), rows
     assert login("bureau").get("/admin/users/export.xlsx").status_code == 403
+
+
+def test_the_admin_exports_the_tokens_page_after_page_without_their_secrets(lists_county, login):
+    from jobmatch.accounts import tokens
+
+    users = lists_county["users"]
+    secrets = [tokens.issue_token(users[role], f"导出测试 {role}") for role in ("bureau", "cadre", "manager")]
+    tokens.revoke_labelled(users["cadre"], "导出测试 cadre")
+    db.session.commit()
+    admin = login("admin")
+    shown, addresses = walk(admin, "/admin/tokens", r"<tr>\s*<td>(\d+)</td>")
+    assert len(shown) >= 3 and len(addresses) >= 2, "two tokens a page: the rest on the next pages"
+    assert 'href="/admin/tokens/export.xlsx"' in admin.get("/admin/tokens").get_data(as_text=True)
+    response = admin.get("/admin/tokens/export.xlsx")
+    (rows,) = workbook(response).values()
+    assert [str(v) for v in column(rows, "编号")] == shown
+    states = dict(zip(column(rows, "用途"), column(rows, "状态"), strict=True))
+    assert states["导出测试 bureau"] == "有效" and states["导出测试 cadre"] == "已吊销"
+    cells = " ".join(str(value) for row in rows for value in row)
+    hashes = db.session.scalars(sa.select(ApiToken.token_hash)).all()
+    assert not any(secret in cells or secret[-8:] in cells for secret in secrets)
+    assert hashes and not any(token_hash[:16] in cells for token_hash in hashes)
+    assert login("bureau").get("/admin/tokens/export.xlsx").status_code == 403
+
+
+def test_the_admin_exports_the_skill_dictionary_or_a_search_of_it_as_the_page_lists_it(lists_county, login):
+    from jobmatch.matching import skills
+
+    admin = login("admin")
+    added = admin.post("/admin/skills", data={"skill_code": skills.dictionary().skills[0].code, "synonym": "焊枪手"})
+    assert added.status_code == 302
+    page = admin.get("/admin/skills?q=焊").get_data(as_text=True)
+    assert 'href="/admin/skills/export.xlsx?q=' in page
+    shown = re.findall(r"<td><strong>([^<]+)</strong>", page)
+    (rows,) = workbook(admin.get("/admin/skills/export.xlsx?q=焊")).values()
+    assert shown and column(rows, "技能") == shown
+    (everything,) = workbook(admin.get("/admin/skills/export.xlsx")).values()
+    assert len(everything) - 1 == len(skills.dictionary().skills)
+    first = everything[1]
+    assert first[everything[0].index("管理员添加的写法")] == "焊枪手"
+    assert login("bureau").get("/admin/skills/export.xlsx").status_code == 403
+
+
+def test_a_word_made_afresh_for_each_cell_is_written_as_itself(app):
+    """A column whose cell is a new lazy word each row (not one of a few constants): every cell holds its own word,
+    even when a collected word's id comes round again."""
+    from flask_babel import lazy_gettext as _l
+    from openpyxl import load_workbook
+
+    from jobmatch.listings import Column, Sheet
+    from jobmatch.listings.workbook import write
+
+    words = ["有效", "已吊销", "已过期"]
+    rows = [words[n % 3] for n in range(3000)]
+    table = Sheet("状态", [Column(_l("状态"), lambda word, c: _l(word))], [rows[:1000], rows[1000:]])
+    with app.test_request_context():
+        data, count = write([table], masked=False)
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    written = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert count == 3000 and written == rows
