@@ -402,3 +402,21 @@ def test_the_database_reads_a_place_names_province_as_the_rule_does(app):
     statement = sa.select(queries.province_of_place(place))
     for name in names:
         assert db.session.execute(statement, {"place": name}).scalar_one() == province_of_place(name), name
+
+
+def test_the_due_claims_api_reads_a_page_and_its_total_in_one_statement(as_role, county, varied):
+    """However many claims are due, the API's page costs the token look-up and one statement (no per-row reads)."""
+    from tests.sql import statements
+
+    client = as_role("bureau")
+    seen_counts, totals = [], set()
+    for per_page in (1, 50):
+        with statements() as seen:
+            response = client.get(f"/api/v1/subsidy-claims/due?per_page={per_page}&as_of=2026-05-28")
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        assert len(body["items"]) == min(per_page, body["pagination"]["total"])
+        totals.add(body["pagination"]["total"])
+        seen_counts.append(len(seen))
+    assert len(totals) == 1 and totals.pop() > 3
+    assert seen_counts == [2, 2], seen_counts
