@@ -49,15 +49,21 @@ class _Compiled:
         }
         self.types = tuple(column.type for column in statement.selected_columns)
         self.dialect = dialect
-        # How each column's values are read, once the first answer tells the database's type of each.
-        self.results: tuple | None = None
+        # The (position, conversion) of each column that has one, once the first answer tells the database's
+        # type of each.
+        self.results: tuple[tuple[int, Callable], ...] | None = None
 
-    def read(self, description: Any) -> tuple:
+    def read(self, cursor: Any) -> tuple[tuple[int, Callable], ...]:
+        """The conversions of the columns that have one, learnt from the cursor's description at the first run.
+
+        Later runs do not ask for the description: psycopg builds it anew, one object per column, at each asking.
+        """
         if self.results is None:
-            self.results = tuple(
+            processors = (
                 kind._cached_result_processor(self.dialect, column[1])
-                for kind, column in zip(self.types, description, strict=True)
+                for kind, column in zip(self.types, cursor.description, strict=True)
             )
+            self.results = tuple((i, p) for i, p in enumerate(processors) if p is not None)
         return self.results
 
 
@@ -103,9 +109,9 @@ class Prepared:
             and not _holds_connection(session)
             and not (events.before_cursor_execute or events.after_cursor_execute)
         ):
-            raw = self._borrowed(engine, compiled, values)
-            if raw is not None:
-                return self._read(compiled, *raw)
+            rows = self._borrowed(engine, compiled, values)
+            if rows is not None:
+                return rows
         connection = session.connection()
         events = connection.dispatch
         if events.before_cursor_execute or events.after_cursor_execute:
@@ -118,13 +124,13 @@ class Prepared:
                 # Once more through SQLAlchemy, so the failure is handled as any statement's: a lost server
                 # drops the pool's connections and the request answers 503 (these statements only read).
                 cursor = connection.exec_driver_sql(compiled.sql, values).cursor
-        description = cursor.description
+        conversions = compiled.read(cursor)
         rows = cursor.fetchall()
         cursor.close()
-        return self._read(compiled, description, rows)
+        return _converted(conversions, rows)
 
     @staticmethod
-    def _borrowed(engine: sa.Engine, compiled: _Compiled, values: Any) -> tuple | None:
+    def _borrowed(engine: sa.Engine, compiled: _Compiled, values: Any) -> list[tuple] | None:
         """Run on a connection borrowed from the reading pool (autocommit); None if that failed.
 
         The statement then runs again through the session, where SQLAlchemy handles the failure as any
@@ -139,7 +145,7 @@ class Prepared:
             return None
         try:
             cursor = borrowed.driver_connection.execute(compiled.sql, values)
-            description = cursor.description
+            conversions = compiled.read(cursor)
             rows = cursor.fetchall()
             cursor.close()
         except dbapi_error as error:
@@ -150,12 +156,20 @@ class Prepared:
             return None
         finally:
             borrowed.close()
-        return description, rows
+        return _converted(conversions, rows)
 
-    @staticmethod
-    def _read(compiled: _Compiled, description: Any, rows: list) -> list[tuple]:
-        results = compiled.read(description)
-        return [tuple(p(v) if p is not None else v for p, v in zip(results, row, strict=True)) for row in rows]
+
+def _converted(conversions: tuple[tuple[int, Callable], ...], rows: list[tuple]) -> list[tuple]:
+    """The driver's rows with each column's conversion applied (decryption, enums; most columns have none)."""
+    if not conversions:
+        return rows
+    read = []
+    for row in rows:
+        values = list(row)
+        for i, convert in conversions:
+            values[i] = convert(values[i])
+        read.append(tuple(values))
+    return read
 
 
 def _holds_connection(session: Any) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask import Flask, Request, Response, current_app, g, redirect, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -55,6 +56,27 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, without building its signer for a request that sends no cookie.
+
+    API clients send a bearer token and no cookie: their session is empty from the start, and an empty
+    session that nothing changed writes no cookie, so neither way needs the signer (the answer still
+    says `Vary: Cookie` when the session was looked at, as Flask's does).
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
 def _security_headers(response: Response) -> Response:
     docs = request.path.startswith("/api/v1/docs")
     response.headers["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
@@ -96,6 +118,7 @@ def _api_docs_for_users_only():
 
 
 def init_app(app: Flask, api_blueprints: list) -> None:
+    app.session_interface = CookieSessionInterface()
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -84,6 +84,7 @@ def _caller_statement(dialect) -> sa.Select:
 
 
 _USER_COLUMNS = tuple(attr.class_attribute for attr in sa.inspect(User).column_attrs)
+_USER_CLASS = sa.inspect(User).class_manager
 _CALLER = Prepared(_caller_statement)
 
 
@@ -121,7 +122,10 @@ def _as_loaded(values: dict) -> User:
     known = session.identity_map.get(identity_key(User, values["id"]))
     if known is not None:
         return known
-    user = User(**values)
+    # Made as a query's loading makes it: the values put in place, not set one by one through the
+    # attribute events of User(**values) (a third of the cost of finding the caller).
+    user = _USER_CLASS.new_instance()
+    user.__dict__.update(values)
     make_transient_to_detached(user)
     session.add(user)
     return user

@@ -74,6 +74,23 @@ def ranker_serving(version: str) -> None:
     _serving_version = version
 
 
+# The series each (method, route, status) answered so far writes to: asking prometheus_client for them by their
+# labels on every request (a lock, the labels checked and joined) cost more than counting. Bounded by the routes.
+_series: dict[tuple[str, str, int], tuple] = {}
+
+
+def _series_of(method: str, route: str, status: int, endpoint: str | None) -> tuple:
+    found = _series.get((method, route, status))
+    if found is None:
+        direction = MATCH_ENDPOINTS.get(endpoint or "") if status == 200 else None
+        found = _series[(method, route, status)] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+            MATCH_LATENCY.labels(direction) if direction else None,
+        )
+    return found
+
+
 def _start() -> None:
     g.request_started = time.perf_counter()
 
@@ -83,12 +100,13 @@ def _observe(response: Response) -> Response:
     if started is None:
         return response
     elapsed = time.perf_counter() - started
-    route = request.url_rule.rule if request.url_rule is not None else UNMATCHED_ROUTE
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-    LATENCY.labels(request.method, route).observe(elapsed)
-    direction = MATCH_ENDPOINTS.get(request.endpoint or "")
-    if direction and response.status_code == 200:
-        MATCH_LATENCY.labels(direction).observe(elapsed)
+    rule = request.url_rule
+    route = rule.rule if rule is not None else UNMATCHED_ROUTE
+    requests, latency, matches = _series_of(request.method, route, response.status_code, request.endpoint)
+    requests.inc()
+    latency.observe(elapsed)
+    if matches is not None:
+        matches.observe(elapsed)
     return response
 
 

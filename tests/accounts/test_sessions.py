@@ -11,8 +11,10 @@ from jobmatch.accounts import service
 from jobmatch.accounts.models import User, UserSession
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
+from jobmatch.vocab import Role
 from tests.accounts.conftest import PASSWORD
 from tests.accounts.test_login import _csrf, _login
+from tests.conftest import token_for
 
 ROLES = ("admin", "bureau", "cadre", "manager")
 
@@ -68,6 +70,25 @@ def test_the_cookie_holds_a_session_key_not_the_user(client, county):
         assert len(key) >= 40 and ":" not in key  # random, 32 bytes
         session["_user_id"] = f"{user.id}:{user.session_version}"
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_token_call_gets_no_cookie_and_a_page_without_a_login_gets_its_form_token(client, county, regions):
+    """Machine clients carry no cookie and are given none; the answer still says it varies with the cookie."""
+    token = token_for("cadre-session-free", Role.cadre, [regions["village"]])
+    answer = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert "Set-Cookie" not in answer.headers and "Cookie" in answer.headers["Vary"]
+    assert client.get_cookie("session") is None
+    # A page with a form starts a session for its CSRF token, and the cookie then signs in as before.
+    assert client.get("/login").status_code == 200 and client.get_cookie("session") is not None
+    assert _login(client, "cadre").status_code == 302
+    assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_cookie_with_a_forged_signature_is_no_session(app, client, county):
+    _login(client, "cadre")
+    forged = _cookie(client)[:-4] + ("AAAA" if not _cookie(client).endswith("AAAA") else "BBBB")
+    assert _copy(app, forged).get("/api/v1/me").status_code == 401
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,13 @@ def test_the_user_behaves_as_if_loaded(app, as_role, county):
         assert [r.code for r in user.regions] == [county["village"].code]
         assert scope.village_ids == {county["village"].id}
         assert not db.session.dirty
+        assert tokens.caller(token)[0] is user  # the session's one user, as a query would give it
+        # A change to the caller is written as a queried user's would be.
+        user.display_name = "改过的名字"
+        assert list(db.session.dirty) == [user]
+        db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "改过的名字"
 
 
 @pytest.mark.parametrize("change", ["revoked", "disabled"])

@@ -87,16 +87,23 @@ def _metric(text: str, name: str, **labels) -> float:
 def test_metrics_count_requests_by_route_rule_never_the_raw_path(api, client):
     factories.household()
     laborer = factories.laborer()
-    before = client.get("/metrics").get_data(as_text=True)
     route = "/api/v1/laborers/<int:laborer_id>"
-    count = _metric(before, "jobmatch_http_requests_total", method="GET", route=route, status="200")
+
+    def counts(text: str) -> tuple[float, ...]:
+        return (
+            _metric(text, "jobmatch_http_requests_total", method="GET", route=route, status="200"),
+            _metric(text, "jobmatch_http_requests_total", method="GET", route=route, status="404"),
+            _metric(text, "jobmatch_http_request_duration_seconds_count", method="GET", route=route),
+            _metric(text, "jobmatch_http_requests_total", method="GET", route="(unmatched)", status="404"),
+        )
+
+    before = counts(client.get("/metrics").get_data(as_text=True))
     api.get(f"/api/v1/laborers/{laborer.id}")
     api.get(f"/api/v1/laborers/{laborer.id}?q=13812345678")
     api.get("/api/v1/laborers/999999")
+    api.get("/api/v1/no-such-thing/13812345678")
     text = client.get("/metrics").get_data(as_text=True)
-    assert _metric(text, "jobmatch_http_requests_total", method="GET", route=route, status="200") == count + 2
-    assert _metric(text, "jobmatch_http_requests_total", method="GET", route=route, status="404") >= 1
-    assert _metric(text, "jobmatch_http_request_duration_seconds_count", method="GET", route=route) >= 3
+    assert counts(text) == (before[0] + 2, before[1] + 1, before[2] + 3, before[3] + 1)
     assert f"/api/v1/laborers/{laborer.id}" not in text and "13812345678" not in text
 
 
@@ -114,6 +121,10 @@ def test_metrics_time_matches_and_name_the_serving_ranker(api, client):
     text = response.get_data(as_text=True)
     count = _metric(text, "jobmatch_match_duration_seconds_count", direction="laborer_to_openings")
     assert count == before + 1
+    # A match that found no laborer is counted as a request, not timed as a match.
+    assert api.get("/api/v1/laborers/999999/matches").status_code == 404
+    text = client.get("/metrics").get_data(as_text=True)
+    assert _metric(text, "jobmatch_match_duration_seconds_count", direction="laborer_to_openings") == count
     assert _metric(text, "jobmatch_ranker_serving", version=PRIOR_VERSION) == 1
 
 

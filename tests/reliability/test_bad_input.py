@@ -7,6 +7,7 @@ integers beyond the column's range used to reach the database and come back as 5
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 
@@ -364,3 +365,20 @@ def test_over_long_text_is_refused_or_kept_whole(app, client, world):
                 except AssertionError as error:
                     failures.append(str(error))
     assert not failures, f"{len(failures)} cases:\n" + "\n".join(failures)
+
+
+def test_a_body_sent_in_chunks_and_a_bodiless_request_with_a_hostile_key_are_checked_too(app, client, world):
+    """No Content-Length (a chunked body) or no body at all: the check still reads what there is."""
+    before = snapshot()
+    chunked = client.post(
+        "/api/v1/households",
+        input_stream=io.BytesIO(json.dumps({"code": "H-1", "head_name": "a\x00b"}).encode()),
+        headers=world["headers"] | {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": ""},
+    )
+    assert_refused(chunked, "chunked body with a NUL", "head_name")
+    assert "nul_character" in chunked.get_data(as_text=True)
+    keyed = client.post("/api/v1/households", headers=world["headers"] | {"Idempotency-Key": "key\x00one"})
+    assert_refused(keyed, "no body, a NUL in the Idempotency-Key", "Idempotency-Key")
+    assert_refused(client.get("/api/v1/me", query_string={"x": "a\x00b"}, headers=world["headers"]), "query", "x")
+    assert not changed(before, snapshot())
