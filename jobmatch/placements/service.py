@@ -976,7 +976,7 @@ def _facts(row) -> EmploymentFacts:
 
 
 def _candidate_facts(row: sa.Row) -> EmploymentFacts:
-    """The facts of a row of queries.due_candidates."""
+    """The facts of a row of queries.due_claims."""
     return EmploymentFacts(
         employment_id=row.id,
         laborer_id=row.laborer_id,
@@ -991,7 +991,7 @@ def _candidate_facts(row: sa.Row) -> EmploymentFacts:
 
 
 def _due_item(row: sa.Row, facts: EmploymentFacts, assessment: Assessment, as_of: date) -> dict:
-    """A claim due for one employment (a row of queries.due_candidates), with its evidence."""
+    """A claim due for one employment (a row of queries.due_claims), with its evidence."""
     rule = assessment.rule
     last_day = min(facts.end_date, as_of) if facts.end_date else as_of
     warnings = []
