@@ -463,6 +463,17 @@ def prepared_page(
     return {"items": rows, "pagination": pagination}
 
 
+def bound_filters(names: tuple[str, ...], region_code: Any, columns: dict[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """A prepared list's filters, each value a parameter of its name: `region` a code prefix (LIKE, `/` escaping),
+    the others equal to their column in `columns`."""
+    return [
+        region_code.like(sa.bindparam(name, type_=sa.String()), escape="/")
+        if name == "region"
+        else columns[name] == sa.bindparam(name, type_=columns[name].type)
+        for name in names
+    ]
+
+
 def id_ordered(base: sa.Select, id_column: Any, mode: str, key: Any = None) -> sa.Select:
     """The two statements prepared_page reads, from a list's select() without order or scope values.
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from jobmatch import text
 from jobmatch.accounts.scope import bound_condition, current_scope, restrict
-from jobmatch.crud import id_ordered
+from jobmatch.crud import bound_filters, id_ordered
 from jobmatch.crypto import blind_index
 from jobmatch.extensions import db
 from jobmatch.geo import division_prefix
@@ -164,12 +164,7 @@ def laborer_page(dialect, kind: str, filters: tuple[str, ...], narrow: bool, mod
         "willingness": Laborer.willingness,
         "employment_status": Laborer.employment_status,
     }
-    conditions = [
-        village.like(sa.bindparam(name, type_=sa.String()), escape="/")
-        if name == "region"
-        else columns_of[name] == sa.bindparam(name, type_=columns_of[name].type)
-        for name in filters
-    ]
+    conditions = bound_filters(filters, village, columns_of)
     scoped = bound_condition(Laborer, kind, dialect, village_code=village)
     base = where_all(base, scoped, *conditions)
     return id_ordered(base, Laborer.id, mode, list_order(Laborer.id, True) if narrow else None)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import contains_eager
 
 from jobmatch import text
 from jobmatch.accounts.scope import bound_condition, restrict
-from jobmatch.crud import id_ordered
+from jobmatch.crud import bound_filters, id_ordered
 from jobmatch.extensions import db
 from jobmatch.people.models import Region
 from jobmatch.people.queries import contains, in_region, prepared_filters, where_all
@@ -76,12 +76,7 @@ def opening_page(dialect, kind: str, filters: tuple[str, ...], mode: str, column
         "employer_id": Opening.employer_id,
         "workshop_id": Opening.workshop_id,
     }
-    conditions = [
-        Region.code.like(sa.bindparam(name, type_=sa.String()), escape="/")
-        if name == "region"
-        else columns_of[name] == sa.bindparam(name, type_=columns_of[name].type)
-        for name in filters
-    ]
+    conditions = bound_filters(filters, Region.code, columns_of)
     return id_ordered(where_all(base, bound_condition(Opening, kind, dialect), *conditions), Opening.id, mode)
 
 
