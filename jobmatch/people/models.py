@@ -36,6 +36,8 @@ class Region(Stamped, db.Model):
 
     parent: Mapped[Region | None] = relationship(remote_side="Region.id")
 
+    __table_args__ = (sa.Index("ix_regions_updated_at", "updated_at"),)
+
 
 class Household(Stamped, db.Model):
     __tablename__ = "households"

@@ -146,3 +146,40 @@ class SubsidyClaim(Stamped, db.Model):
         # A subsidy is claimed once per person and rule.
         sa.UniqueConstraint("laborer_id", "rule_code"),
     )
+
+
+class SubsidyDueCandidate(db.Model):
+    """An employment that makes a claim due under one rule on the days its dates give, whoever has claimed.
+
+    What needs the laborer's household, home village, employer and post is worked out once here
+    (placements.duetable keeps the rows up to date); which candidates are due on a day, not yet claimed and
+    each laborer's first is asked of these rows alone (queries.due_claims).
+    """
+
+    __tablename__ = "subsidy_due_candidates"
+
+    rule_code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    employment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("employments.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    laborer_id: Mapped[int] = mapped_column(index=True)
+    # The household's village and its code, and the workshop of the job: what a user's scope is written on.
+    village_id: Mapped[int] = mapped_column(index=True)
+    home_code: Mapped[str] = mapped_column(sa.String(12))
+    workshop_id: Mapped[int | None] = mapped_column()
+    start_date: Mapped[date] = mapped_column()
+    due_on: Mapped[date] = mapped_column()
+    lapses_on: Mapped[date] = mapped_column()
+
+    __table_args__ = (sa.Index("ix_subsidy_due_candidates_rule_code_start_date", "rule_code", "start_date"),)
+
+
+class SubsidyDueState(db.Model):
+    """The one row that says for which rules subsidy_due_candidates were worked out and up to when."""
+
+    __tablename__ = "subsidy_due_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rules_key: Mapped[str] = mapped_column(sa.String(64))
+    # The time the last refresh began: rows changed since (less an overlap) are looked at again.
+    watermark: Mapped[datetime] = mapped_column(UTCDateTime)

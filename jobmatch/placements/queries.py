@@ -8,11 +8,11 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from jobmatch.accounts.scope import condition, current_scope, restrict
+from jobmatch.accounts.scope import current_scope, restrict
 from jobmatch.geo import PROVINCES
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.people.queries import in_region, list_order, narrowed, where_all
-from jobmatch.placements.models import Employment, Referral, SubsidyClaim
+from jobmatch.placements.models import Employment, Referral, SubsidyClaim, SubsidyDueCandidate
 from jobmatch.placements.subsidies import SubsidyRule, claimable_starts
 from jobmatch.posts.models import Employer, Opening
 
@@ -136,31 +136,132 @@ def work_province() -> sa.ColumnElement:
     return sa.case((_SITE.code.is_not(None), sa.func.substr(_SITE.code, 1, 2)), else_=province_of_place(named))
 
 
-def _due_under(rule: SubsidyRule, as_of: date, f: dict, dialect: str, in_scope) -> sa.Select:
-    """The claims due under `rule` on `as_of` and not yet made: of each laborer's employments that make one due,
-    the first (start date, id), with the due day and the last day of the claim.
-
-    Every condition of subsidies.assess is the database's: household category, kind of work and of employer,
-    work in another province than home, still at work on the due day, and a start date that makes the claim
-    neither not yet due nor lapsed on `as_of` (claimable_starts).
-    """
-    workshop = Employment.workshop.property.mapper.class_
-    first_start, last_start = claimable_starts(rule, as_of)
-    due_on = add_months(Employment.start_date, rule.months_employed, dialect)
-    home = sa.func.substr(_HOME_VILLAGE.code, 1, 2)
-    work = work_province()
-    claimed = sa.select(SubsidyClaim.id).where(
-        SubsidyClaim.laborer_id == Employment.laborer_id, SubsidyClaim.rule_code == rule.code
+def _candidates_from() -> sa.Select:
+    """Employments with the household, home village, employer and post a rule reads, joined in this order: past
+    eight tables PostgreSQL keeps the order written, and households found first are index look-ups."""
+    return (
+        sa.select()
+        .select_from(Household)
+        .join(_HOME_VILLAGE, Household.village_id == _HOME_VILLAGE.id)
+        .join(Laborer, Laborer.household_id == Household.id)
+        .join(Employment, Employment.laborer_id == Laborer.id)
+        .outerjoin(Employer, Employment.employer_id == Employer.id)
+        .outerjoin(Opening, Employment.opening_id == Opening.id)
+        .outerjoin(_SITE, Opening.region_id == _SITE.id)
     )
+
+
+CANDIDATE_COLUMNS = (
+    "rule_code",
+    "employment_id",
+    "laborer_id",
+    "village_id",
+    "home_code",
+    "workshop_id",
+    "start_date",
+    "due_on",
+    "lapses_on",
+)
+
+
+def candidates(rule: SubsidyRule, dialect: str, laborers: list[int] | None = None) -> sa.Select:
+    """The employments that make a claim under `rule` due on some day, whether claimed or not: the rows of
+    subsidy_due_candidates (CANDIDATE_COLUMNS), of every laborer or of `laborers` (ids).
+
+    Every condition of subsidies.assess that does not depend on the day is applied here: household category,
+    kind of work and of employer, work in another province than home, still at work on the due day.
+    """
+    due_on = add_months(Employment.start_date, rule.months_employed, dialect)
+    work = work_province()
     query = (
-        sa.select(
-            sa.literal(rule.code).label("rule_code"),
-            Employment.id,
+        _candidates_from()
+        .add_columns(
+            sa.literal(rule.code, sa.String).label("rule_code"),
+            Employment.id.label("employment_id"),
             Employment.laborer_id,
+            Household.village_id,
+            _HOME_VILLAGE.code.label("home_code"),
+            Employment.workshop_id,
+            Employment.start_date,
+            due_on.label("due_on"),
+            add_days(due_on, rule.claim_window_days, dialect).label("lapses_on"),
+        )
+        .where(Employment.kind.in_(rule.employment_kinds), Household.category.in_(rule.household_categories))
+    )
+    return where_all(
+        query,
+        Employer.kind.in_(rule.employer_kinds) if rule.employer_kinds else None,
+        sa.and_(work.is_not(None), work != sa.func.substr(_HOME_VILLAGE.code, 1, 2)) if rule.cross_province else None,
+        sa.or_(Employment.end_date.is_(None), Employment.end_date >= due_on) if rule.months_employed else None,
+        Employment.laborer_id.in_(laborers) if laborers is not None else None,
+    )
+
+
+_CANDIDATE = SubsidyDueCandidate
+
+
+def _in_scope() -> sa.ColumnElement[bool] | None:
+    """scope.condition(Employment) on a candidate's household village and workshop: a laborer's jobs are in scope
+    with their household (a manager's: the jobs at their workshops)."""
+    scope = current_scope()
+    if scope.everything:
+        return None
+    if scope.workshop_ids:
+        return _CANDIDATE.workshop_id.in_(scope.workshop_ids)
+    if scope.village_ids:
+        return _CANDIDATE.village_id.in_(scope.village_ids)
+    if not scope.county_prefixes:
+        return sa.false()
+    return sa.or_(*(_CANDIDATE.home_code.startswith(prefix) for prefix in scope.county_prefixes))
+
+
+def due_claims(rules: list[SubsidyRule], as_of: date, f: dict) -> sa.Subquery | None:
+    """The claims due under these rules on `as_of` and not yet made, one row per laborer and rule: of the
+    laborer's candidates whose claim is neither not yet due nor lapsed (claimable_starts), the first by start
+    date and id. Columns: rule_code, id (the employment), laborer_id, start_date, due_on, lapses_on.
+    None: no rule.
+
+    Read from subsidy_due_candidates alone (duetable.refresh brings it up to date first); with_details adds
+    what a shown claim needs.
+    """
+    if not rules:
+        return None
+    c = _CANDIDATE
+    windows = [
+        sa.and_(c.rule_code == rule.code, c.start_date.between(*claimable_starts(rule, as_of))) for rule in rules
+    ]
+    claimed = sa.select(SubsidyClaim.id).where(
+        SubsidyClaim.laborer_id == c.laborer_id, SubsidyClaim.rule_code == c.rule_code
+    )
+    query = sa.select(
+        c.rule_code,
+        c.employment_id.label("id"),
+        c.laborer_id,
+        c.start_date,
+        c.due_on,
+        c.lapses_on,
+        sa.func.row_number()
+        .over(partition_by=(c.laborer_id, c.rule_code), order_by=(c.start_date, c.employment_id))
+        .label("nth"),
+    ).where(sa.or_(*windows), c.start_date <= as_of, ~claimed.exists())
+    each = where_all(
+        query,
+        _in_scope(),
+        c.laborer_id == f["laborer_id"] if f.get("laborer_id") else None,
+        c.village_id.in_(sa.select(Region.id).where(in_region(f["region"]))) if f.get("region") else None,
+    ).subquery("candidate")
+    return sa.select(*[col for col in each.c if col.key != "nth"]).where(each.c.nth == 1).subquery("due")
+
+
+def with_details(due: sa.Subquery) -> sa.Select:
+    """Each row of `due` (due_claims, or a page of it) with the facts subsidies.assess reads and the names shown."""
+    workshop = Employment.workshop.property.mapper.class_
+    return (
+        sa.select(
+            due,
             Employment.kind,
             Employment.employer_id,
             Employment.opening_id,
-            Employment.start_date,
             Employment.end_date,
             Employment.site_name,
             Household.category,
@@ -171,63 +272,17 @@ def _due_under(rule: SubsidyRule, as_of: date, f: dict, dialect: str, in_scope) 
             Laborer.name.label("laborer_name"),
             Employer.name.label("employer_name"),
             workshop.name.label("workshop_name"),
-            due_on.label("due_on"),
-            add_days(due_on, rule.claim_window_days, dialect).label("lapses_on"),
-            sa.func.row_number()
-            .over(partition_by=Employment.laborer_id, order_by=(Employment.start_date, Employment.id))
-            .label("nth"),
         )
-        # From the households in scope to their laborers' jobs, in this order: past eight tables PostgreSQL keeps
-        # the order written, and a county's households found first are a few thousand index look-ups.
-        .select_from(Household)
+        .select_from(due)
+        .join(Employment, Employment.id == due.c.id)
+        .join(Laborer, Laborer.id == Employment.laborer_id)
+        .join(Household, Household.id == Laborer.household_id)
         .join(_HOME_VILLAGE, Household.village_id == _HOME_VILLAGE.id)
-        .join(Laborer, Laborer.household_id == Household.id)
-        .join(Employment, Employment.laborer_id == Laborer.id)
         .outerjoin(Employer, Employment.employer_id == Employer.id)
         .outerjoin(workshop, Employment.workshop_id == workshop.id)
         .outerjoin(Opening, Employment.opening_id == Opening.id)
         .outerjoin(_SITE, Opening.region_id == _SITE.id)
-        .where(
-            Employment.kind.in_(rule.employment_kinds),
-            Household.category.in_(rule.household_categories),
-            Employment.start_date.between(first_start, last_start),
-            Employment.start_date <= as_of,
-            ~claimed.exists(),
-        )
     )
-    return where_all(
-        query,
-        in_scope,
-        Employer.kind.in_(rule.employer_kinds) if rule.employer_kinds else None,
-        sa.and_(work.is_not(None), work != home) if rule.cross_province else None,
-        sa.or_(Employment.end_date.is_(None), Employment.end_date >= due_on) if rule.months_employed else None,
-        Employment.laborer_id == f["laborer_id"] if f.get("laborer_id") else None,
-        Household.village_id.in_(sa.select(Region.id).where(in_region(f["region"]))) if f.get("region") else None,
-    )
-
-
-def _in_scope() -> sa.ColumnElement[bool] | None:
-    """scope.condition(Employment) on the laborer's household and home village, already joined: a laborer's jobs
-    are in scope with their household (a manager's: the jobs at their workshops). Written on the joined village's
-    code, the condition lets PostgreSQL start from the county's villages, not the province's employments."""
-    scope = current_scope()
-    if scope.everything or scope.workshop_ids:
-        return condition(Employment, scope)
-    if scope.village_ids:
-        return Household.village_id.in_(scope.village_ids)
-    if not scope.county_prefixes:
-        return sa.false()
-    return sa.or_(*(_HOME_VILLAGE.code.startswith(prefix) for prefix in scope.county_prefixes))
-
-
-def due_claims(rules: list[SubsidyRule], as_of: date, f: dict, dialect: str) -> sa.Subquery | None:
-    """The claims due under these rules on `as_of`, one row per laborer and rule (None: no rule)."""
-    if not rules:
-        return None
-    in_scope = _in_scope()
-    each = [_due_under(rule, as_of, f, dialect, in_scope).subquery() for rule in rules]
-    firsts = [sa.select(*[c for c in s.c if c.key != "nth"]).where(s.c.nth == 1) for s in each]
-    return (firsts[0] if len(firsts) == 1 else sa.union_all(*firsts)).subquery("due")
 
 
 def due_order(due: sa.Subquery) -> tuple:

@@ -35,7 +35,7 @@ from jobmatch.extensions import db
 from jobmatch.geo import province_of_place
 from jobmatch.modelbase import current_actor_id, utcnow
 from jobmatch.people.models import Household, Laborer, Region
-from jobmatch.placements import history, lifecycle, queries, subsidies
+from jobmatch.placements import duetable, history, lifecycle, queries, subsidies
 from jobmatch.placements.lifecycle import CHINA_TZ, as_aware, local_date, start_of_day
 from jobmatch.placements.models import Employment, Referral, ReferralEvent, SubsidyClaim
 from jobmatch.placements.subsidies import Assessment, ClaimStatus, EmploymentFacts, SubsidyRule
@@ -1035,14 +1035,15 @@ def _due_item(row: sa.Row, facts: EmploymentFacts, assessment: Assessment, as_of
 
 def _due(f: dict) -> tuple[sa.Subquery | None, dict[str, SubsidyRule], date, date]:
     """The due claims as a subquery (queries.due_claims), the rules, the day, and the first day a claim lapsing
-    on is no longer flagged as lapsing soon."""
+    on is no longer flagged as lapsing soon. Brings the candidate rows up to date first (duetable.refresh)."""
     as_of: date = f.get("as_of") or datetime.now(CHINA_TZ).date()
-    rules = subsidy_rules()
+    every_rule = subsidy_rules()
+    duetable.refresh(list(every_rule.values()))
+    rules = every_rule
     if f.get("rule_code"):
         rules = {code: rule for code, rule in rules.items() if code == f["rule_code"]}
-    dialect = db.session.get_bind().dialect.name
     not_soon = as_of + timedelta(days=subsidies.LAPSE_WARNING_DAYS + 1)
-    return queries.due_claims(list(rules.values()), as_of, f, dialect), rules, as_of, not_soon
+    return queries.due_claims(list(rules.values()), as_of, f), rules, as_of, not_soon
 
 
 def _due_row_item(row: sa.Row, rules: dict[str, SubsidyRule], as_of: date) -> dict:
@@ -1059,7 +1060,7 @@ def due_claims(f: dict) -> list[dict]:
     due, rules, as_of, not_soon = _due(f)
     if due is None:
         return []
-    query = sa.select(due).order_by(*queries.due_order(due))
+    query = queries.with_details(due).order_by(*queries.due_order(due))
     if f.get("lapsing_soon"):
         query = query.where(due.c.lapses_on < not_soon)
     return [_due_row_item(row, rules, as_of) for row in db.session.execute(query)]
@@ -1083,7 +1084,8 @@ def due_claim_counts(f: dict) -> dict:
 
 def due_claims_page(f: dict, page: int, per_page: int) -> dict:
     """One page of due_claims(f) in page_of's shape, with the `counts` of due_claim_counts({…f, lapsing_soon:
-    False}), read in one statement while the page has rows."""
+    False}), read in one statement while the page has rows: the page is found among the due claims alone, and
+    only its rows are joined with what a shown claim needs (queries.with_details)."""
     due, rules, as_of, not_soon = _due(f)
     if due is None:
         return page_of_items([], page, per_page) | {"counts": {"due": 0, "lapsing": 0, "amount": Decimal(0)}}
@@ -1094,10 +1096,11 @@ def due_claims_page(f: dict, page: int, per_page: int) -> dict:
         for i, code in enumerate(codes)
     ]
     counted = sa.select(due, soon, *per_rule).subquery("counted")
-    query = sa.select(counted).order_by(*queries.due_order(counted))
+    chosen = sa.select(counted).order_by(*queries.due_order(counted))
     if f.get("lapsing_soon"):
-        query = query.where(counted.c.lapses_on < not_soon)
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+        chosen = chosen.where(counted.c.lapses_on < not_soon)
+    shown = chosen.limit(per_page).offset((page - 1) * per_page).subquery("shown")
+    rows = db.session.execute(queries.with_details(shown).order_by(*queries.due_order(shown))).all()
     if rows:
         first = rows[0]._mapping
         each = [int(first[f"all_{i}"] or 0) for i in range(len(codes))]

@@ -39,6 +39,8 @@ class Employer(Stamped, db.Model):
 
     region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
 
+    __table_args__ = (sa.Index("ix_employers_updated_at", "updated_at"),)
+
 
 class Opening(Stamped, db.Model):
     """A post with headcount (岗位): an enterprise vacancy, a workshop post or a public-welfare post."""

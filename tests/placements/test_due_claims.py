@@ -405,10 +405,16 @@ def test_the_database_reads_a_place_names_province_as_the_rule_does(app):
 
 
 def test_the_due_claims_api_reads_a_page_and_its_total_in_one_statement(as_role, county, varied):
-    """However many claims are due, the API's page costs the token look-up and one statement (no per-row reads)."""
+    """However many claims are due, the API's page costs the token look-up, the two looks of duetable.refresh
+    (nothing changed since it last ran) and one statement (no per-row reads)."""
+    from jobmatch.modelbase import utcnow
+    from jobmatch.placements.models import SubsidyDueState
     from tests.sql import statements
 
     client = as_role("bureau")
+    assert client.get("/api/v1/subsidy-claims/due?as_of=2026-05-28").status_code == 200
+    db.session.execute(sa.update(SubsidyDueState).values(watermark=utcnow()))
+    db.session.commit()
     seen_counts, totals = [], set()
     for per_page in (1, 50):
         with statements() as seen:
@@ -419,4 +425,4 @@ def test_the_due_claims_api_reads_a_page_and_its_total_in_one_statement(as_role,
         totals.add(body["pagination"]["total"])
         seen_counts.append(len(seen))
     assert len(totals) == 1 and totals.pop() > 3
-    assert seen_counts == [2, 2], seen_counts
+    assert seen_counts == [4, 4], seen_counts
