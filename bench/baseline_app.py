@@ -210,7 +210,9 @@ def laborers():
         "pages": -(-total // per_page),
         "total": total,
         "total_is_estimate": False,
-        "next_cursor": _cursor([items[-1]["id"]]) if more and items else None,
+        # A list narrowed to a village sorts by a key equal to the id (people.queries.list_order): the cursor
+        # holds both.
+        "next_cursor": _cursor([items[-1]["id"], items[-1]["id"]]) if more and items else None,
     }
     return _json({"items": items, "pagination": pagination})
 

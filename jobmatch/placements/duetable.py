@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from jobmatch.extensions import db
+from jobmatch.extensions import db, reading_request
 from jobmatch.modelbase import UTCDateTime, utcnow
 from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements import queries
@@ -73,11 +75,11 @@ def _changes(since) -> list[sa.Select]:
     ]
 
 
-def _check(key: str) -> tuple[bool, bool]:
+def _check(conn, key: str) -> tuple[bool, bool]:
     """(anything to do, everything to redo). Two statements: the state, then whether anything changed since its
     watermark, asked with the time in the statement so that PostgreSQL plans each look-up by its `updated_at`
     index."""
-    state = db.session.execute(
+    state = conn.execute(
         sa.select(SubsidyDueState.rules_key, SubsidyDueState.watermark).where(SubsidyDueState.id == STATE_ID)
     ).first()
     if state is None or state.rules_key != key or state.watermark > utcnow():
@@ -87,32 +89,48 @@ def _check(key: str) -> tuple[bool, bool]:
     since = sa.bindparam("since", state.watermark, type_=UTCDateTime, literal_execute=True)
     regions = sa.select(Region.id).where(Region.updated_at >= since).exists()
     changed = sa.or_(*(change.exists() for change in _changes(since)))
-    row = db.session.execute(sa.select(regions.label("regions"), changed.label("changed"))).one()
+    row = conn.execute(sa.select(regions.label("regions"), changed.label("changed"))).one()
     if row.regions:
         return True, True
     return bool(row.changed), False
 
 
-def _lock() -> None:
+def _lock(conn) -> None:
     """One refresh at a time: PostgreSQL's advisory lock; SQLite's write lock, which a write statement takes at
     its start (matching no row is enough), so the look under the lock sees every other refresh committed."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
     else:
-        db.session.execute(
-            sa.update(SubsidyDueState)
-            .where(SubsidyDueState.id == STATE_ID)
-            .values(rules_key=SubsidyDueState.rules_key)
-            .execution_options(synchronize_session=False)
+        conn.execute(
+            sa.update(SubsidyDueState).where(SubsidyDueState.id == STATE_ID).values(rules_key=SubsidyDueState.rules_key)
         )
 
 
-def _insert(rules: list[SubsidyRule], laborers: list[int] | None) -> None:
-    dialect = db.session.get_bind().dialect.name
+@contextmanager
+def _transaction() -> Iterator[sa.Connection]:
+    """A connection in a transaction, committed at the end.
+
+    A reading request on PostgreSQL runs its session without a transaction (extensions.Session): each statement
+    would commit on its own and others would see the rows half rebuilt, so the refresh takes a connection of its
+    own. Otherwise the session's transaction: it sees what the caller wrote and not yet committed.
+    """
+    if reading_request() and db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            yield conn
+        return
+    try:
+        yield db.session.connection()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _insert(conn, rules: list[SubsidyRule], laborers: list[int] | None) -> None:
     for rule in rules:
-        db.session.execute(
+        conn.execute(
             sa.insert(SubsidyDueCandidate).from_select(
-                list(queries.CANDIDATE_COLUMNS), queries.candidates(rule, dialect, laborers)
+                list(queries.CANDIDATE_COLUMNS), queries.candidates(rule, conn.dialect.name, laborers)
             )
         )
 
@@ -121,41 +139,39 @@ def refresh(rules: list[SubsidyRule]) -> None:
     """Bring subsidy_due_candidates up to date for `rules` (all of them: the rows are shared by every filter).
 
     Costs two statements when nothing changed; otherwise works out again the rows of the laborers who changed, in
-    its own transaction (committed here: the caller only reads).
+    one transaction, committed here (the caller only reads).
     """
     key = rules_key(rules)
-    anything, _ = _check(key)
+    anything, _ = _check(db.session, key)
     if not anything:
         return
     try:
-        _lock()
-        # Another worker may have refreshed while this one waited: look again under the lock.
-        anything, everything = _check(key)
-        if anything:
-            _apply(rules, key, everything)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        with _transaction() as conn:
+            _lock(conn)
+            # Another worker may have refreshed while this one waited: look again under the lock.
+            anything, everything = _check(conn, key)
+            if anything:
+                _apply(conn, rules, key, everything)
+    except sa.exc.IntegrityError:
+        # A refresh that got in first wrote the same rows (only a duplicate key can fail here): they stand.
+        pass
 
 
-def _apply(rules: list[SubsidyRule], key: str, everything: bool) -> None:
+def _apply(conn, rules: list[SubsidyRule], key: str, everything: bool) -> None:
     started = utcnow()
-    state = db.session.get(SubsidyDueState, STATE_ID)
+    state = conn.execute(sa.select(SubsidyDueState.watermark).where(SubsidyDueState.id == STATE_ID)).first()
     if everything:
-        db.session.execute(sa.delete(SubsidyDueCandidate))
-        _insert(rules, None)
+        conn.execute(sa.delete(SubsidyDueCandidate))
+        _insert(conn, rules, None)
     else:
         # The ids first, once: the delete and each rule's insert read the same set.
-        since = state.watermark
-        ids = sorted(set(db.session.scalars(sa.union_all(*_changes(since)))))
+        ids = sorted(set(conn.scalars(sa.union_all(*_changes(state.watermark)))))
         for chunk in range(0, len(ids), CHUNK):
             part = ids[chunk : chunk + CHUNK]
-            db.session.execute(sa.delete(SubsidyDueCandidate).where(SubsidyDueCandidate.laborer_id.in_(part)))
-            _insert(rules, part)
+            conn.execute(sa.delete(SubsidyDueCandidate).where(SubsidyDueCandidate.laborer_id.in_(part)))
+            _insert(conn, rules, part)
+    values = {"rules_key": key, "watermark": started - OVERLAP}
     if state is None:
-        state = SubsidyDueState(id=STATE_ID, rules_key=key, watermark=started - OVERLAP)
-        db.session.add(state)
+        conn.execute(sa.insert(SubsidyDueState).values(id=STATE_ID, **values))
     else:
-        state.rules_key, state.watermark = key, started - OVERLAP
-    db.session.flush()
+        conn.execute(sa.update(SubsidyDueState).where(SubsidyDueState.id == STATE_ID).values(**values))

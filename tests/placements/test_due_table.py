@@ -7,6 +7,7 @@ changed are worked out again, so a change the refresh does not look for leaves t
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -199,3 +200,35 @@ def test_the_rules_key_is_the_same_whatever_the_order_of_a_rules_sets():
     assert duetable.rules_key(rules) == duetable.rules_key(list(reversed(rules)))
     changed = subsidies.rules_from_config([{"code": "hiring_one_off", "employment_kinds": ["migrant"]}])
     assert duetable.rules_key(list(changed.values())) != duetable.rules_key(rules)
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["first build", "after a change"])
+def test_reads_at_once_refresh_once_and_agree(county, varied, as_role, built):  # noqa: F811
+    """Four reads released together, when no row is built yet or just after a change: each answers the list the
+    rule gives (one refresh works, the others wait for it and find nothing left to do)."""
+    if built:
+        _agrees(county)
+        _end_job_early()
+    db.session.commit()
+    bureau = as_role("bureau")
+    with acting_as(county["users"]["bureau"]):
+        expected = reference(D("2026-05-28"))
+    barrier = threading.Barrier(4)
+    answers: list = [None] * 4
+
+    def read(i: int) -> None:
+        barrier.wait()
+        answers[i] = bureau.client.get(
+            "/api/v1/subsidy-claims/due?as_of=2026-05-28&per_page=100", headers=bureau.headers
+        )
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200] * 4
+    seen = {
+        tuple((i["rule_code"], i["laborer_id"], i["employment_id"]) for i in a.get_json()["items"]) for a in answers
+    }
+    assert seen == {tuple(e[:3] for e in expected)}
