@@ -103,4 +103,6 @@ class Opening(Stamped, db.Model):
         sa.CheckConstraint("remaining_headcount <= headcount", name="remaining_within_headcount"),
         sa.CheckConstraint("age_min <= age_max", name="age_range_ordered"),
         sa.Index("ix_openings_updated_at", "updated_at"),
+        # Open posts past their deadline (the bureau's home): a range of this index, not every open post.
+        sa.Index("ix_openings_status_deadline", "status", "deadline"),
     )
