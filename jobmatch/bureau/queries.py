@@ -38,8 +38,9 @@ def _scoped_workshops() -> list[Workshop]:
     return list(db.session.execute(query).scalars())
 
 
-def closed_workshop_ids(month: date, workshops: list[Workshop]) -> dict[int, AttendanceClosure]:
-    """Workshop id → the closure that locks its month (its own, or its county's)."""
+def closed_workshop_ids(month: date, workshops: list) -> dict[int, AttendanceClosure]:
+    """Workshop id → the closure that locks its month (its own, or its county's); `workshops`: Workshops or rows
+    with their id and village_id."""
     closures = list(db.session.execute(attendance.closures_query(month)).scalars())
     county_wide = {c.county_id: c for c in closures if c.workshop_id is None}
     own = {c.workshop_id: c for c in closures if c.workshop_id is not None}
@@ -69,7 +70,8 @@ def today_tasks() -> dict:
         Workshop,
     )
     month = previous_month()
-    workshops = _scoped_workshops()
+    # Only how many are open is shown: ids and villages, not the workshops (a province has thousands).
+    workshops = db.session.execute(restrict(sa.select(Workshop.id, Workshop.village_id), Workshop)).all()
     closed = closed_workshop_ids(month, workshops)
     past = past_deadline_openings()
     count = sa.select(sa.func.count()).select_from
