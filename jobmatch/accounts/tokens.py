@@ -83,7 +83,8 @@ def _caller_statement(dialect) -> sa.Select:
     )
 
 
-_USER_COLUMNS = tuple(attr.class_attribute for attr in sa.inspect(User).column_attrs)
+# Every column but the password's hash: an API call never needs it (a user's hash is loaded if ever asked for).
+_USER_COLUMNS = tuple(attr.class_attribute for attr in sa.inspect(User).column_attrs if attr.key != "password_hash")
 _USER_CLASS = sa.inspect(User).class_manager
 _CALLER = Prepared(_caller_statement)
 

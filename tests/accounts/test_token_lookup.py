@@ -33,6 +33,7 @@ def test_token_user_and_scope_come_in_one_statement(app, as_role, county):
     assert me.get_json()["name"] == "cadre"
     assert me.get_json()["region_codes"] == [village]
     assert len(seen) == 1 and "api_tokens" in seen[0] and "user_regions" in seen[0]
+    assert "password_hash" not in seen[0]  # no call reads the password's hash
     # The scope holds: the other village's laborer is not there, this village's is.
     assert cadre.get(f"/api/v1/laborers/{county['west'].id}").status_code == 404
     assert cadre.get(f"/api/v1/laborers/{county['east'][0].id}").status_code == 200
@@ -50,6 +51,7 @@ def test_the_user_behaves_as_if_loaded(app, as_role, county):
         assert scope.village_ids == {county["village"].id}
         assert not db.session.dirty
         assert tokens.caller(token)[0] is user  # the session's one user, as a query would give it
+        assert user.password_hash.startswith("$argon2id$")  # not read with the token: loaded when asked
         # A change to the caller is written as a queried user's would be.
         user.display_name = "改过的名字"
         assert list(db.session.dirty) == [user]
