@@ -381,6 +381,9 @@ def test_the_migration_puts_right_the_places_left_that_clients_had_set(app, coun
     laborer_ids = _laborers(4)
     _hire(_interviewed(laborer_ids[:2], two_hired.id) + _interviewed(laborer_ids[2:], overfilled.id))
     ids = two_hired.id, none_hired.id, overfilled.id
+    # Reading the ids began a transaction that holds a lock on openings: end it, or the downgrade's DDL on
+    # openings waits for it forever.
+    db.session.commit()
     downgrade(revision="0008")
     try:
         # What PATCH remaining_headcount and a headcount below the hires used to leave behind.

@@ -256,6 +256,7 @@ def test_the_cli_imports_openings(runner, owners, tmp_path):
 
 
 def test_the_migration_gives_every_existing_opening_a_code(app, regions):
+    db.session.commit()  # no read transaction of the session may hold a lock the downgrade's DDL waits for
     downgrade(revision="0006")
     try:
         now = "2026-01-01 00:00:00"
