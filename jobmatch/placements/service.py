@@ -1069,6 +1069,10 @@ def due_claims(f: dict) -> list[dict]:
 def due_claim_counts(f: dict) -> dict:
     """How many claims are due, how many of them lapse soon, and what they come to."""
     due, rules, _, not_soon = _due(f)
+    return _due_counts(due, rules, not_soon)
+
+
+def _due_counts(due: sa.Subquery | None, rules: dict[str, SubsidyRule], not_soon: date) -> dict:
     counts = {"due": 0, "lapsing": 0, "amount": Decimal(0)}
     if due is None:
         return counts
@@ -1110,7 +1114,7 @@ def due_claims_page(f: dict, page: int, per_page: int) -> dict:
             "amount": sum((rules[code].amount_cny * n for code, n in zip(codes, each, strict=True)), Decimal(0)),
         }
     else:
-        counts = due_claim_counts({key: value for key, value in f.items() if key != "lapsing_soon"})
+        counts = _due_counts(due, rules, not_soon)
     total = counts["lapsing" if f.get("lapsing_soon") else "due"]
     return {
         "items": [_due_row_item(row, rules, as_of) for row in rows],
