@@ -15,12 +15,11 @@ import sqlalchemy as sa
 
 from jobmatch.extensions import db
 from jobmatch.modelbase import utcnow
-from jobmatch.people.models import Laborer, Region
+from jobmatch.people.models import Household, Laborer, Region
 from jobmatch.placements import duetable, service, subsidies
 from jobmatch.placements.models import Employment, SubsidyClaim, SubsidyDueCandidate, SubsidyDueState
 from jobmatch.posts.models import Employer, Opening
 from jobmatch.vocab import EmployerKind, HouseholdCategory
-from tests import factories
 from tests.placements.test_due_claims import (
     MIGRANT,
     D,
@@ -48,6 +47,19 @@ def _agrees(county) -> list[list[tuple]]:
                 assert _seen(service.due_claims({"as_of": day})) == expected, (user, day)
                 lists.append(expected)
     return lists
+
+
+STAMPED = (Employment, Laborer, Household, Opening, Employer, Region)
+
+
+def _settle() -> None:
+    """As if every row was last changed an hour ago and the last refresh began now: only what the test changes
+    next is new to the refresh, whatever duetable.OVERLAP is."""
+    now = utcnow()
+    for model in STAMPED:
+        db.session.execute(sa.update(model).values(updated_at=now - timedelta(hours=1)))
+    db.session.execute(sa.update(SubsidyDueState).values(watermark=now - duetable.OVERLAP))
+    db.session.commit()
 
 
 def _laborer(name: str) -> Laborer:
@@ -79,8 +91,8 @@ def _move_household_out_of_county():
 
 
 def _move_to_other_household():
-    moved = factories.household(code="3611251002019999", category="other")
-    _laborer("双").household_id = moved.id
+    # Into 他's household, of a category no rule covers; only the laborer's row changes.
+    _laborer("双").household_id = _laborer("他").household_id
 
 
 def _employer_becomes_cooperative():
@@ -117,6 +129,7 @@ def _region_moves_province():
     _job(laborer, MIGRANT, "2026-02-20", opening=opening)
     db.session.commit()
     service.due_claims({"as_of": DAYS[0]})
+    _settle()
     db.session.execute(sa.select(Region).where(Region.code == "441900000000")).scalar_one().code = "361127000000"
 
 
@@ -138,7 +151,7 @@ CHANGES = {
 @pytest.mark.parametrize("change", list(CHANGES), ids=list(CHANGES))
 def test_the_list_follows_each_change(county, varied, change):  # noqa: F811
     before = _agrees(county)
-    assert db.session.get(SubsidyDueState, duetable.STATE_ID) is not None
+    _settle()
     CHANGES[change]()
     db.session.commit()
     after = _agrees(county)
@@ -147,15 +160,19 @@ def test_the_list_follows_each_change(county, varied, change):  # noqa: F811
 
 def test_a_change_stamped_before_the_last_refresh_began_is_still_found(county, varied):  # noqa: F811
     """A transaction stamps its rows when it writes them and may commit later than a refresh that began meanwhile:
-    the next refresh looks back duetable.OVERLAP."""
+    the next refresh looks back duetable.OVERLAP, and finds the row though it is older than the last refresh."""
     before = _agrees(county)
-    state = db.session.get(SubsidyDueState, duetable.STATE_ID)
+    _settle()
+    now = utcnow()
     job = _first_job("一")
     job.end_date = D("2026-04-01")
     db.session.flush()
-    stamped = state.watermark + duetable.OVERLAP / 2
+    stamped = now - timedelta(minutes=10)
     db.session.execute(sa.update(Employment).where(Employment.id == job.id).values(updated_at=stamped))
-    state.watermark = stamped - duetable.OVERLAP / 4  # the refresh began after the row was stamped
+    # The last refresh began 30 s after the row was stamped (the row's transaction committed after it) and set
+    # its watermark as refresh does.
+    state = db.session.get(SubsidyDueState, duetable.STATE_ID)
+    state.watermark = stamped + timedelta(seconds=30) - duetable.OVERLAP
     db.session.commit()
     assert _agrees(county) != before
 
