@@ -29,9 +29,13 @@ def on_starting(server):
 
 
 def when_ready(server):
-    """Build the matching index in the master, then close its connections before the workers fork."""
+    """Build the matching index in the master and bring the subsidy candidates up to date (so that the first
+    list of due subsidies after a start does not work them all out), then close the master's connections
+    before the workers fork."""
     from jobmatch.extensions import db
     from jobmatch.matches.index import index
+    from jobmatch.placements import duetable
+    from jobmatch.placements.service import subsidy_rules
 
     app = server.app.wsgi()
     if "sqlalchemy" not in getattr(app, "extensions", {}):
@@ -43,9 +47,17 @@ def when_ready(server):
         except Exception:  # a database not ready yet: each worker builds its own at its first match
             logging.getLogger("jobmatch").exception("matching index not built before fork")
             app.extensions.pop("match_index", None)
+        built = time.perf_counter()
+        try:
+            duetable.refresh(list(subsidy_rules().values()))
+        except Exception:  # the first list of due subsidies does it instead
+            logging.getLogger("jobmatch").exception("subsidy candidates not brought up to date before fork")
+            db.session.rollback()
         finally:
+            db.session.remove()
             db.engine.dispose()
-    server.log.info("matching index built in %.1f s, shared by the workers", time.perf_counter() - started)
+    server.log.info("matching index built in %.1f s, shared by the workers", built - started)
+    server.log.info("subsidy candidates up to date in %.1f s", time.perf_counter() - built)
     gc.freeze()
 
 

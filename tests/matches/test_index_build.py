@@ -18,6 +18,8 @@ from jobmatch.matches.index import MatchIndex, index
 from jobmatch.matching import catalogue as cat
 from jobmatch.matching import rules
 from jobmatch.people.models import Household, Laborer
+from jobmatch.placements import duetable
+from jobmatch.placements.models import SubsidyDueState
 from jobmatch.posts.models import Opening
 from tests.matches.test_matches_api import _post
 
@@ -113,6 +115,8 @@ def test_gunicorn_builds_the_index_in_the_master_and_closes_its_connections(app,
     assert built.catalogue is not None and built.catalogue.openings.table.size == 1
     assert built.catalogue.openings.blocks is not None
     assert disposed, "the master's connections are closed before the workers fork"
+    # The subsidy candidates were worked out before the workers fork, not by the first list of due subsidies.
+    assert db.session.get(SubsidyDueState, duetable.STATE_ID) is not None
 
 
 def _province_module():
