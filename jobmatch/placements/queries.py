@@ -136,18 +136,24 @@ def work_province() -> sa.ColumnElement:
     return sa.case((_SITE.code.is_not(None), sa.func.substr(_SITE.code, 1, 2)), else_=province_of_place(named))
 
 
+def _with_employer_and_post(query: sa.Select) -> sa.Select:
+    """A query of employments with their employer, post and the post's region (_SITE), where they have them."""
+    return (
+        query.outerjoin(Employer, Employment.employer_id == Employer.id)
+        .outerjoin(Opening, Employment.opening_id == Opening.id)
+        .outerjoin(_SITE, Opening.region_id == _SITE.id)
+    )
+
+
 def _candidates_from() -> sa.Select:
     """Employments with the household, home village, employer and post a rule reads, joined in this order: past
     eight tables PostgreSQL keeps the order written, and households found first are index look-ups."""
-    return (
+    return _with_employer_and_post(
         sa.select()
         .select_from(Household)
         .join(_HOME_VILLAGE, Household.village_id == _HOME_VILLAGE.id)
         .join(Laborer, Laborer.household_id == Household.id)
         .join(Employment, Employment.laborer_id == Laborer.id)
-        .outerjoin(Employer, Employment.employer_id == Employer.id)
-        .outerjoin(Opening, Employment.opening_id == Opening.id)
-        .outerjoin(_SITE, Opening.region_id == _SITE.id)
     )
 
 
@@ -256,7 +262,7 @@ def due_claims(rules: list[SubsidyRule], as_of: date, f: dict) -> sa.Subquery | 
 def with_details(due: sa.Subquery) -> sa.Select:
     """Each row of `due` (due_claims, or a page of it) with the facts subsidies.assess reads and the names shown."""
     workshop = Employment.workshop.property.mapper.class_
-    return (
+    return _with_employer_and_post(
         sa.select(
             due,
             Employment.kind,
@@ -278,10 +284,7 @@ def with_details(due: sa.Subquery) -> sa.Select:
         .join(Laborer, Laborer.id == Employment.laborer_id)
         .join(Household, Household.id == Laborer.household_id)
         .join(_HOME_VILLAGE, Household.village_id == _HOME_VILLAGE.id)
-        .outerjoin(Employer, Employment.employer_id == Employer.id)
         .outerjoin(workshop, Employment.workshop_id == workshop.id)
-        .outerjoin(Opening, Employment.opening_id == Opening.id)
-        .outerjoin(_SITE, Opening.region_id == _SITE.id)
     )
 
 
