@@ -71,13 +71,14 @@ def _autocommit(engine: Engine) -> Engine:
 def reading_engine(engine: Engine) -> Engine:
     """A pool of autocommit connections beside the engine's, for the prepared reads (jobmatch.prepared).
 
-    Its connections stay in autocommit, so borrowing one costs no switch there and back. Disposed with
-    the engine (gunicorn disposes the master's before it forks).
+    Its connections stay in autocommit, so borrowing one costs no switch there and back, and they only
+    read, so one given back has no transaction to roll back. Disposed with the engine (gunicorn disposes
+    the master's before it forks).
     """
     reading = engine.__dict__.get("_reading_engine")
     if reading is None:
         reading = engine.__dict__["_reading_engine"] = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", hide_parameters=True
+            engine.url, isolation_level="AUTOCOMMIT", hide_parameters=True, pool_reset_on_return=None
         )
     return reading
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
@@ -87,12 +88,11 @@ class Prepared:
         """The statement's rows for these values.
 
         A reading request on PostgreSQL whose session holds no connection yet borrows one from a pool of
-        autocommit connections for this statement alone (each statement is its own transaction there
+        autocommit connections for its prepared reads (each statement is its own transaction there
         anyway): the session's connection, transaction and closing cost more than the statement. A session
         that only began (the caller's user added to it) holds none. Otherwise the session's connection runs
         it, inside its transaction if it has one.
         """
-        session = db.session()
         engine = db.engine
         dialect = engine.dialect
         compiled = self._for(dialect)
@@ -106,13 +106,13 @@ class Prepared:
         if (
             dialect.name == "postgresql"
             and reading_request()
-            and not _holds_connection(session)
+            and not _session_holds_connection()
             and not (events.before_cursor_execute or events.after_cursor_execute)
         ):
             rows = self._borrowed(engine, compiled, values)
             if rows is not None:
                 return rows
-        connection = session.connection()
+        connection = db.session().connection()
         events = connection.dispatch
         if events.before_cursor_execute or events.after_cursor_execute:
             # A listener on the engine (the tests' statement counters) sees the statement as any other.
@@ -131,32 +131,48 @@ class Prepared:
 
     @staticmethod
     def _borrowed(engine: sa.Engine, compiled: _Compiled, values: Any) -> list[tuple] | None:
-        """Run on a connection borrowed from the reading pool (autocommit); None if that failed.
+        """Run on the request's connection from the reading pool (autocommit); None if that failed.
 
-        The statement then runs again through the session, where SQLAlchemy handles the failure as any
+        The connection is borrowed at the request's first prepared read and kept for its others (the pool's
+        check-out and check-in cost a third of a token look-up); `release()` gives it back when the request
+        ends. On a failure the statement runs again through the session, where SQLAlchemy handles it as any
         statement's (a server away answers 503). A lost server empties the reading pool at once, as
         SQLAlchemy does with the session's pool, so no request meets another of its dead connections.
         """
         reading = reading_engine(engine)
         dbapi_error = engine.dialect.loaded_dbapi.Error
-        try:
-            borrowed = reading.raw_connection()
-        except dbapi_error:
-            return None
+        borrowed = g.get(_HELD)
+        if borrowed is None:
+            try:
+                borrowed = reading.raw_connection()
+            except dbapi_error:
+                return None
+            setattr(g, _HELD, borrowed)
         try:
             cursor = borrowed.driver_connection.execute(compiled.sql, values)
             conversions = compiled.read(cursor)
             rows = cursor.fetchall()
             cursor.close()
         except dbapi_error as error:
+            g.pop(_HELD, None)
             connection = borrowed.driver_connection
             if connection.closed or connection.broken or engine.dialect.is_disconnect(error, connection, None):
                 borrowed.invalidate()
                 reading.dispose()
-            return None
-        finally:
             borrowed.close()
+            return None
         return _converted(conversions, rows)
+
+
+# Where a request keeps its connection of the reading pool (flask.g).
+_HELD = "_prepared_connection"
+
+
+def release() -> None:
+    """Give the request's reading connection back to its pool (called when the request's context ends)."""
+    borrowed = g.pop(_HELD, None)
+    if borrowed is not None:
+        borrowed.close()
 
 
 def _converted(conversions: tuple[tuple[int, Callable], ...], rows: list[tuple]) -> list[tuple]:
@@ -172,12 +188,16 @@ def _converted(conversions: tuple[tuple[int, Callable], ...], rows: list[tuple])
     return read
 
 
-def _holds_connection(session: Any) -> bool:
-    """Whether the session has a connection checked out (adding an object begins a transaction, without one).
+def _session_holds_connection() -> bool:
+    """Whether the request's session (if it has one yet) has a connection checked out (adding an object
+    begins a transaction, without one).
 
     SQLAlchemy has no public way to ask; its SessionTransaction keeps them in `_connections`.
     """
-    transaction = session.get_transaction()
+    registry = db.session.registry
+    if not registry.has():
+        return False
+    transaction = registry().get_transaction()
     return transaction is not None and bool(transaction._connections)
 
 

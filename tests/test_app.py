@@ -110,3 +110,21 @@ def test_replacing_a_token_revokes_the_earlier_one(runner, client):
     old, new = first.output.strip(), second.output.strip()
     assert client.get("/api/v1/laborers", headers={"Authorization": f"Bearer {old}"}).status_code == 401
     assert client.get("/api/v1/laborers", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+
+
+def test_the_app_remembers_which_functions_are_synchronous_within_a_bound(app):
+    def view():
+        return "ok"
+
+    async def waiting_view():
+        return "ok"
+
+    assert app.ensure_sync(view) is view
+    assert app.ensure_sync(view) is view  # the second time from what it remembered
+    with pytest.raises(RuntimeError, match="async"):  # Flask's answer for a coroutine without its extra
+        app.ensure_sync(waiting_view)
+    with pytest.raises(RuntimeError, match="async"):  # each time: never remembered as synchronous
+        app.ensure_sync(waiting_view)
+    many = [lambda n=n: n for n in range(app.SYNC_CACHE_LIMIT + 100)]
+    assert [app.ensure_sync(f)() for f in many] == list(range(len(many)))
+    assert len(app._sync_forms) <= app.SYNC_CACHE_LIMIT

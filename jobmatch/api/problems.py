@@ -144,6 +144,7 @@ def _strip_location(errors: list[FieldError]) -> list[FieldError]:
 
 
 def register(app: APIFlask) -> None:
+    from jobmatch import prepared
     from jobmatch.api import guard
     from jobmatch.extensions import db
 
@@ -153,8 +154,12 @@ def register(app: APIFlask) -> None:
     def close_session(exc: BaseException | None) -> None:
         """End the request's session; a connection the server cut meanwhile does not turn a sent answer into a 500.
 
-        Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves it nothing to do.
+        Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves it nothing to do. The
+        connection the prepared reads kept for the request goes back to its pool too.
         """
+        prepared.release()
+        if not db.session.registry.has():
+            return
         try:
             db.session.remove()
         except DBAPIError as error:

@@ -6,9 +6,11 @@ import socket
 import uuid
 
 import pytest
+from flask import Flask
+from flask_limiter import Limiter
 
 from jobmatch.accounts import service, tokens
-from jobmatch.security import REVEAL_LIMIT_PER_USER
+from jobmatch.security import REVEAL_LIMIT_PER_USER, check_limits_in_views_only
 from tests.accounts.conftest import PASSWORD
 from tests.accounts.test_login import _csrf, _login
 from tests.conftest import ApiClient
@@ -116,3 +118,33 @@ def test_the_openapi_document_says_reveal_can_answer_429(client):
     responses = spec["paths"]["/api/v1/laborers/{laborer_id}/reveal"]["post"]["responses"]
     assert "429" in responses
     assert "application/problem+json" in responses["429"]["content"]
+
+
+def _app_with(extension) -> Flask:
+    app = Flask(__name__)
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    extension.init_app(app)
+
+    @app.get("/open")
+    def open_view():
+        return "open"
+
+    @app.get("/guarded")
+    @extension.limit("2 per minute")
+    def guarded():
+        return "guarded"
+
+    check_limits_in_views_only(app, extension)
+    return app
+
+
+def test_a_limit_on_a_view_counts_without_the_check_before_every_request():
+    client = _app_with(Limiter(key_func=lambda: "one address")).test_client()
+    assert [client.get("/guarded").status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.get("/open").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_limit_for_the_whole_app_keeps_the_check_before_every_request():
+    extension = Limiter(key_func=lambda: "one address", application_limits=["2 per minute"])
+    client = _app_with(extension).test_client()
+    assert [client.get("/open").status_code for _ in range(3)] == [200, 200, 429]
