@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, current_app, g, redirect, request, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask_login import current_user
 from flask_limiter import Limiter
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from jobmatch.accounts import service
