@@ -6,7 +6,7 @@ import sqlite3
 import time
 
 import psycopg
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -38,6 +38,8 @@ class Base(DeclarativeBase):
 
 # Requests that only read: GET and HEAD (no route changes data on them).
 READ_METHODS = frozenset({"GET", "HEAD"})
+# Where the request's caller waits for the request's session (flask.g).
+WAITING_USER = "_user_for_session"
 
 
 class Session(FlaskSession):
@@ -47,7 +49,17 @@ class Session(FlaskSession):
     what changes is the cost: no BEGIN and ROLLBACK round trips, and psycopg keeps its prepared
     statements (a ROLLBACK throws them all away), so PostgreSQL plans a busy query once per
     connection instead of on every request.
+
+    The caller a token named (jobmatch.accounts.tokens) waits in `g` until the request opens its
+    session, and joins it then: a request that never opens one (most reads) pays for no session.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if has_app_context():
+            waiting = g.pop(WAITING_USER, None)
+            if waiting is not None:
+                self.add(waiting)
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)

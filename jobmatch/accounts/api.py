@@ -50,7 +50,7 @@ def me():
     """The calling user and their scope / 当前用户"""
     user, scope = g.user, g.scope
     if user.role not in (Role.bureau, Role.cadre, Role.manager):
-        return user
+        return tokens.attached(user)  # its regions and workshops, read with it
     # The scope read with the token already holds the user's regions or workshop: no query again, and the
     # answer written as UserOut writes it (tests/accounts/test_me.py compares the two).
     return current_app.json.response(

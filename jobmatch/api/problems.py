@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from apiflask import APIFlask, HTTPError
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, g, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from jobmatch.errors import FieldError, Problem
@@ -146,18 +146,24 @@ def _strip_location(errors: list[FieldError]) -> list[FieldError]:
 def register(app: APIFlask) -> None:
     from jobmatch import prepared
     from jobmatch.api import guard
-    from jobmatch.extensions import db
+    from jobmatch.extensions import WAITING_USER, db
 
     guard.init_app(app)
+
+    @app.teardown_request
+    def end_reads(exc: BaseException | None) -> None:
+        """The connection the request's prepared reads kept goes back to its pool, and a caller who waited for a
+        session that the request never opened is forgotten (an app context that outlives its request, as in
+        tests, must not hand it to a later session)."""
+        prepared.release()
+        g.pop(WAITING_USER, None)
 
     @app.teardown_appcontext
     def close_session(exc: BaseException | None) -> None:
         """End the request's session; a connection the server cut meanwhile does not turn a sent answer into a 500.
 
-        Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves it nothing to do. The
-        connection the prepared reads kept for the request goes back to its pool too.
+        It replaces Flask-SQLAlchemy's own teardown (which would only remove the session again).
         """
-        prepared.release()
         if not db.session.registry.has():
             return
         try:
@@ -172,6 +178,9 @@ def register(app: APIFlask) -> None:
             except DBAPIError:
                 pass
             db.session.registry.clear()
+
+    if db._teardown_session in app.teardown_appcontext_funcs:
+        app.teardown_appcontext_funcs.remove(db._teardown_session)
 
     @app.error_processor
     def http_error(error: HTTPError) -> Response:

@@ -114,3 +114,48 @@ def test_reading_requests_hold_no_transaction_on_postgresql(app, as_role, county
     writes = {status for method, status in states if method == "POST"}
     assert reads == {"IDLE"}
     assert writes == {"INTRANS"}
+
+
+def test_a_request_that_opens_no_session_pays_for_none_and_the_caller_joins_the_one_it_opens(app, county):
+    """Most reads never open the ORM session; the caller then waits for it, and behaves as loaded once it opens."""
+    from jobmatch.accounts import tokens
+
+    token = tokens.issue_token(county["users"]["cadre"], "waiting")
+    with app.app_context(), app.test_request_context("/api/v1/me"):  # as a worker's request: nothing open yet
+        user, scope = tokens.caller(token)
+        if db.engine.dialect.name == "postgresql":  # SQLite reads through the session
+            assert not db.session.registry.has()  # no session opened to find the caller
+        assert (user.name, user.role.value, scope.village_ids) == ("cadre", "cadre", {county["village"].id})
+        assert tokens.caller(token)[0] is user  # asked again in the same request: the same user
+        session = db.session()  # the request opens its session: the caller is in it
+        assert user in session and tokens.caller(token)[0] is user
+        assert [r.code for r in user.regions] == [county["village"].code]
+        assert user.password_hash.startswith("$argon2id$")
+        user.display_name = "等来的名字"
+        user_id = user.id
+        session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user_id).display_name == "等来的名字"
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only: SQLite reads via the session")
+def test_a_caller_whose_request_opened_no_session_is_not_handed_to_a_later_one(app, county):
+    from jobmatch.accounts import tokens
+
+    token = tokens.issue_token(county["users"]["cadre"], "forgotten")
+    with app.app_context():  # an app context that outlives its request (a command, a test)
+        with app.test_request_context("/api/v1/me"):
+            user = tokens.caller(token)[0]
+            assert not db.session.registry.has()
+        later = db.session()
+        assert user not in later
+        assert later.get(User, user.id) is not user
+
+
+def test_attached_gives_the_caller_its_relationships_before_the_request_opened_its_session(app, county):
+    from jobmatch.accounts import tokens
+
+    token = tokens.issue_token(county["users"]["cadre"], "attached")
+    with app.app_context(), app.test_request_context("/api/v1/me"):
+        user = tokens.attached(tokens.caller(token)[0])
+        assert [r.code for r in user.regions] == [county["village"].code]
