@@ -6,9 +6,13 @@ import re
 
 # An 18-character ID number or an 11-digit mobile number, not inside a longer run of digits.
 PERSONAL_DATA = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
-# Digests, request ids and other hex strings of 32 characters or more (an upload's SHA-256 in a query string):
-# their runs of digits are chance, not a number anybody has.
-HEX_STRING = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{32,}(?![0-9A-Za-z])")
+# Digests, request ids and other hex strings of 32 characters or more (an upload's SHA-256 in a query string),
+# and UUIDs written with their dashes (the job queue's task ids): their runs of digits are chance, not a
+# number anybody has.
+HEX_STRING = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{32,}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"
+    r"(?![0-9A-Za-z])"
+)
 
 
 def personal_data_in(line: str) -> bool:

@@ -207,4 +207,7 @@ def test_the_runs_log_scan_finds_numbers_but_not_the_digits_of_a_digest():
     assert not logscan.personal_data_in(f'"POST /api/v1/rosters/laborers/import?digest={digest} HTTP/1.1" 200 -')
     request_id = "ab13800138000cd" + "e" * 17  # 32 hex characters, as uuid4().hex writes a request id
     assert not logscan.personal_data_in(f"request {request_id} took 12.5 ms")
+    # A task id of the job queue, whose last group happened to hold eleven digits starting 13 (a CI run's).
+    assert not logscan.personal_data_in("INFO huey Executing run_job: d1cecc3e-5646-42bf-8c02-13800138000f")
+    assert logscan.personal_data_in("INFO huey Executing run_job for 13800138000: d1cecc3e-5646-42bf-8c02-0f")
     assert logscan.redacted(f"{digest} {number}") == "<hex> <redacted>"
