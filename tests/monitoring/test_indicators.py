@@ -116,3 +116,22 @@ def test_a_county_is_read_in_the_same_few_statements_however_many_people_it_has(
         after = indicators.compute(factories.COUNTY_CODE, TODAY)
     assert (after["laborers"], after["households"]) == (before["laborers"] + 6, before["households"] + 6)
     assert len(big) == len(small) <= 4
+
+
+def test_divisions_asked_by_whole_codes_or_prefixes_select_the_same_regions(town):
+    """Villages are asked by their whole code (the code index serves it), townships and counties by prefix."""
+    import sqlalchemy as sa
+
+    from jobmatch.geo import division_prefix
+    from jobmatch.people.models import Region
+
+    codes = [factories.VILLAGE_CODE, factories.OTHER_VILLAGE_CODE, factories.TOWNSHIP_CODE, factories.COUNTY_CODE]
+    for chosen in ([codes[0]], codes[:2], codes[1:3], [codes[3]], codes):
+        prefixes = [division_prefix(code) for code in chosen]
+        expected = db.session.scalars(
+            sa.select(Region.code).where(sa.or_(*(Region.code.startswith(p) for p in prefixes))).order_by(Region.code)
+        ).all()
+        got = db.session.scalars(
+            sa.select(Region.code).where(indicators.in_divisions(prefixes)).order_by(Region.code)
+        ).all()
+        assert got == expected and expected, chosen
