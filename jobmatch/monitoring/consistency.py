@@ -20,8 +20,8 @@ from sqlalchemy.orm import aliased
 
 from jobmatch.accounts.scope import restrict
 from jobmatch.extensions import db
-from jobmatch.geo import division_prefix
 from jobmatch.people.models import Household, Laborer, Region
+from jobmatch.people.queries import in_region
 from jobmatch.placements import history
 from jobmatch.placements.history import FAR_FUTURE
 from jobmatch.placements.models import Employment
@@ -43,9 +43,7 @@ CHECKS = {
 def _laborers_in(code: str | None) -> sa.Select:
     query = sa.select(Laborer.id).join(Household, Household.id == Laborer.household_id)
     if code:
-        query = query.join(Region, Region.id == Household.village_id).where(
-            Region.code.startswith(division_prefix(code), autoescape=True)
-        )
+        query = query.join(Region, Region.id == Household.village_id).where(in_region(code))
     return restrict(query, Laborer)
 
 

@@ -19,7 +19,25 @@ def in_region(code: str | None) -> sa.ColumnElement[bool] | None:
     """Rows whose region lies inside the division `code` (county, township or village)."""
     if not code:
         return None
-    return Region.code.startswith(division_prefix(text.normalize_digits(code)), autoescape=True)
+    return codes_within([division_prefix(text.normalize_digits(code))])
+
+
+# A whole division code: a village's prefix is its code.
+CODE_DIGITS = 12
+
+
+def codes_within(prefixes: list[str]) -> sa.ColumnElement[bool]:
+    """Regions whose code starts with one of the prefixes (division_prefix of each division).
+
+    A village's prefix is its whole code, which only the village's own code starts with: asked as equal, the
+    region code's index finds it, where `LIKE 'prefix%'` (which the index does not serve) reads every region
+    (5 ms a statement on a province, for each village of a list).
+    """
+    whole = [p for p in prefixes if len(p) == CODE_DIGITS]
+    parts = [Region.code.startswith(p, autoescape=True) for p in prefixes if len(p) != CODE_DIGITS]
+    if whole:
+        parts.append(Region.code.in_(whole))
+    return sa.or_(*parts)
 
 
 def contains(column, q: str | None) -> sa.ColumnElement[bool] | None:

@@ -124,6 +124,7 @@ def test_divisions_asked_by_whole_codes_or_prefixes_select_the_same_regions(town
 
     from jobmatch.geo import division_prefix
     from jobmatch.people.models import Region
+    from jobmatch.people.queries import codes_within
 
     codes = [factories.VILLAGE_CODE, factories.OTHER_VILLAGE_CODE, factories.TOWNSHIP_CODE, factories.COUNTY_CODE]
     for chosen in ([codes[0]], codes[:2], codes[1:3], [codes[3]], codes):
@@ -131,7 +132,5 @@ def test_divisions_asked_by_whole_codes_or_prefixes_select_the_same_regions(town
         expected = db.session.scalars(
             sa.select(Region.code).where(sa.or_(*(Region.code.startswith(p) for p in prefixes))).order_by(Region.code)
         ).all()
-        got = db.session.scalars(
-            sa.select(Region.code).where(indicators.in_divisions(prefixes)).order_by(Region.code)
-        ).all()
+        got = db.session.scalars(sa.select(Region.code).where(codes_within(prefixes)).order_by(Region.code)).all()
         assert got == expected and expected, chosen
